@@ -1,0 +1,116 @@
+/**
+ * @module errors
+ * Every error icechunk-ts throws is an `IcechunkError` with a stable `kind` tag and typed fields.
+ * Expected outcomes (a missing object, a lost conditional write, a rebase conflict) are return
+ * values, not exceptions; the classes here are for failures the caller must act on.
+ * Use `isIcechunkError(err, "kind", ...)` to narrow.
+ */
+
+/** Base class of every error thrown by icechunk-ts. `kind` is stable across releases. */
+export abstract class IcechunkError extends Error {
+  abstract readonly kind: string;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** True when `err` is an IcechunkError, optionally of one of the given kinds. */
+export function isIcechunkError(err: unknown, ...kinds: string[]): err is IcechunkError {
+  return err instanceof IcechunkError && (kinds.length === 0 || kinds.includes(err.kind));
+}
+
+// ---------------------------------------------------------------------------------------------
+// format
+
+/** A metadata file is not what it claims to be: wrong magic, short header, bad flatbuffer, … */
+export class CorruptObjectError extends IcechunkError {
+  readonly kind = "corrupt-object";
+  constructor(
+    readonly what: string,
+    readonly detail: string,
+    options?: { cause?: unknown; path?: string },
+  ) {
+    super(
+      `${what}${options?.path ? ` at '${options.path}'` : ""} is corrupt: ${detail}. ` +
+        "The object was damaged or was not written by Icechunk; restore it from a backup or point at the right repository.",
+      options,
+    );
+    this.path = options?.path;
+  }
+  readonly path: string | undefined;
+}
+
+/** The file header names a spec version this library does not know. */
+export class UnsupportedSpecVersionError extends IcechunkError {
+  readonly kind = "unsupported-spec-version";
+  constructor(
+    readonly found: number,
+    readonly path?: string,
+  ) {
+    super(
+      `${path ? `'${path}' uses` : "Found"} Icechunk spec version ${found}; this library reads spec 1 and 2. ` +
+        "Upgrade icechunk-ts to read newer repositories.",
+    );
+  }
+}
+
+/** zstd data could not be decoded (or encoded). */
+export class CompressionError extends IcechunkError {
+  readonly kind = "compression";
+  constructor(detail: string, options?: { cause?: unknown }) {
+    super(`zstd: ${detail}`, options);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// storage
+
+/** A storage backend failed (network, permissions, server error). `status` is the HTTP status when known. */
+export class StorageError extends IcechunkError {
+  readonly kind = "storage";
+  constructor(
+    readonly operation: string,
+    readonly path: string,
+    detail: string,
+    options?: { cause?: unknown; status?: number },
+  ) {
+    super(`storage ${operation} '${path}' failed: ${detail}`, options);
+    this.status = options?.status;
+  }
+  readonly status: number | undefined;
+}
+
+/** A write was attempted on read-only storage (HTTP, redirect). */
+export class ReadOnlyStorageError extends IcechunkError {
+  readonly kind = "read-only-storage";
+  constructor(readonly operation: string) {
+    super(
+      `this storage is read-only and cannot ${operation}; open the repository through a writable backend (memory, filesystem, S3)`,
+    );
+  }
+}
+
+/** A storage key is not allowed (escapes the root, absolute, empty segment, …). */
+export class InvalidKeyError extends IcechunkError {
+  readonly kind = "invalid-key";
+  constructor(
+    readonly key: string,
+    detail: string,
+  ) {
+    super(`invalid key '${key}': ${detail}`);
+  }
+}
+
+/** The operation was aborted through its AbortSignal. */
+export class AbortError extends IcechunkError {
+  readonly kind = "aborted";
+  constructor(reason?: unknown) {
+    super("the operation was aborted", { cause: reason });
+  }
+}
+
+/** Throws AbortError when the signal is aborted. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new AbortError(signal.reason);
+}
