@@ -55,6 +55,36 @@ export class UnsupportedSpecVersionError extends IcechunkError {
   }
 }
 
+/** A string is not a valid object id of the expected kind (Crockford base32 of 12 or 8 bytes). */
+export class InvalidObjectIdError extends IcechunkError {
+  readonly kind = "invalid-object-id";
+  constructor(
+    readonly value: string,
+    readonly idKind: string,
+    readonly expectedLength: number,
+  ) {
+    super(
+      `'${value}' is not a valid ${idKind} id: expected ${expectedLength} bytes written as ` +
+        `${Math.ceil((expectedLength * 8) / 5)} Crockford base32 characters (0-9, A-Z without I, L, O, U)`,
+    );
+  }
+}
+
+/** A metadata file is valid but of another type than expected (e.g. a manifest read as a snapshot). */
+export class FileTypeMismatchError extends IcechunkError {
+  readonly kind = "file-type-mismatch";
+  constructor(
+    readonly expected: string,
+    readonly found: string,
+    readonly path?: string,
+  ) {
+    super(
+      `${path ? `'${path}'` : "the object"} is a ${found} file but a ${expected} was expected; ` +
+        "check that the key points at the right kind of object",
+    );
+  }
+}
+
 /** zstd data could not be decoded (or encoded). */
 export class CompressionError extends IcechunkError {
   readonly kind = "compression";

@@ -1,0 +1,111 @@
+/**
+ * @module format/ids
+ * Branded object ids (icechunk-format.md §3). Ids travel as their Crockford base32 string form
+ * (the object key); raw bytes exist only at the flatbuffer boundary (`idToBytes`/`idFromBytes`).
+ * A `ManifestId` is not assignable to a `SnapshotId`.
+ */
+
+import { InvalidObjectIdError } from "../errors.js";
+import { decodeBase32, encodeBase32 } from "./base32.js";
+import { NODE_ID_LENGTH, OBJECT_ID_LENGTH } from "./constants.js";
+
+declare const brand: unique symbol;
+type Brand<Tag extends string> = string & { readonly [brand]: Tag };
+
+/** Id of a snapshot (and of its transaction log): 12 bytes, 20 characters. */
+export type SnapshotId = Brand<"SnapshotId">;
+/** Id of a manifest file: 12 bytes, 20 characters. */
+export type ManifestId = Brand<"ManifestId">;
+/** Id of a chunk object: 12 bytes, 20 characters. */
+export type ChunkId = Brand<"ChunkId">;
+/** Id of a node (group or array): 8 bytes, 13 characters. */
+export type NodeId = Brand<"NodeId">;
+/** Any object id. */
+export type ObjectId = SnapshotId | ManifestId | ChunkId | NodeId;
+
+const OBJECT_ID_CHARS = Math.ceil((OBJECT_ID_LENGTH * 8) / 5);
+const NODE_ID_CHARS = Math.ceil((NODE_ID_LENGTH * 8) / 5);
+
+function randomId(length: number): string {
+  const bytes = new Uint8Array(length);
+  crypto.getRandomValues(bytes);
+  return encodeBase32(bytes);
+}
+
+/** A fresh random snapshot id. */
+export function newSnapshotId(): SnapshotId {
+  return randomId(OBJECT_ID_LENGTH) as SnapshotId;
+}
+/** A fresh random manifest id. */
+export function newManifestId(): ManifestId {
+  return randomId(OBJECT_ID_LENGTH) as ManifestId;
+}
+/** A fresh random chunk id. */
+export function newChunkId(): ChunkId {
+  return randomId(OBJECT_ID_LENGTH) as ChunkId;
+}
+/** A fresh random node id. */
+export function newNodeId(): NodeId {
+  return randomId(NODE_ID_LENGTH) as NodeId;
+}
+
+/**
+ * Raw bytes of an id.
+ * @throws {InvalidObjectIdError} when `id` is not base32 of exactly `length` bytes.
+ */
+export function idToBytes(id: string, length: 12 | 8): Uint8Array {
+  const chars = length === OBJECT_ID_LENGTH ? OBJECT_ID_CHARS : NODE_ID_CHARS;
+  const bytes = id.length === chars ? decodeBase32(id) : undefined;
+  if (bytes === undefined || bytes.length !== length) {
+    throw new InvalidObjectIdError(id, length === NODE_ID_LENGTH ? "node" : "object", length);
+  }
+  return bytes;
+}
+
+/** String form of raw id bytes (upper-case Crockford base32). */
+export function idFromBytes<T extends ObjectId = ObjectId>(bytes: Uint8Array): T {
+  return encodeBase32(bytes) as T;
+}
+
+function parseId<T extends ObjectId>(text: string, length: 12 | 8, kind: string): T {
+  const chars = length === OBJECT_ID_LENGTH ? OBJECT_ID_CHARS : NODE_ID_CHARS;
+  const bytes = text.length === chars ? decodeBase32(text) : undefined;
+  if (bytes === undefined || bytes.length !== length) {
+    throw new InvalidObjectIdError(text, kind, length);
+  }
+  return encodeBase32(bytes) as T;
+}
+
+/**
+ * Validates and normalizes (upper case) a snapshot id.
+ * @throws {InvalidObjectIdError} when the string is not a 12-byte id.
+ */
+export function parseSnapshotId(text: string): SnapshotId {
+  return parseId<SnapshotId>(text, OBJECT_ID_LENGTH, "snapshot");
+}
+/**
+ * Validates and normalizes a manifest id.
+ * @throws {InvalidObjectIdError} when the string is not a 12-byte id.
+ */
+export function parseManifestId(text: string): ManifestId {
+  return parseId<ManifestId>(text, OBJECT_ID_LENGTH, "manifest");
+}
+/**
+ * Validates and normalizes a chunk id.
+ * @throws {InvalidObjectIdError} when the string is not a 12-byte id.
+ */
+export function parseChunkId(text: string): ChunkId {
+  return parseId<ChunkId>(text, OBJECT_ID_LENGTH, "chunk");
+}
+/**
+ * Validates and normalizes a node id.
+ * @throws {InvalidObjectIdError} when the string is not an 8-byte id.
+ */
+export function parseNodeId(text: string): NodeId {
+  return parseId<NodeId>(text, NODE_ID_LENGTH, "node");
+}
+
+/** Compares two ids of the same kind by their raw bytes (base32 order equals byte order). */
+export function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
