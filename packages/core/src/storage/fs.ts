@@ -1,0 +1,348 @@
+/**
+ * @module storage/fs
+ * Node-only local filesystem Storage with the same layout as Rust's local filesystem store
+ * (key `a/b/c` is the file `<root>/a/b/c`). Writes are temp-file + rename; create-if-absent uses
+ * link() (EEXIST loses) and update-if-match a lock file, so both are atomic across processes.
+ */
+import type { BigIntStats } from "node:fs";
+import {
+  link,
+  lstat,
+  mkdir,
+  open,
+  opendir,
+  realpath,
+  rename,
+  stat,
+  unlink,
+  utimes,
+} from "node:fs/promises";
+import { join, relative, resolve, sep } from "node:path";
+import { pathToFileURL } from "node:url";
+import { IcechunkError, InvalidKeyError, StorageError, throwIfAborted } from "../errors.js";
+import {
+  assertInsideRoot,
+  errCode,
+  etagOf,
+  isInternalName,
+  isNotFound,
+  tempPathFor,
+  withLock,
+} from "./fs-lock.js";
+import { checkRange, normalizePrefix, resolveRange, validateKey } from "./key.js";
+import type {
+  DeleteResult,
+  GetOptions,
+  GetResult,
+  ListEntry,
+  ObjectVersion,
+  PutOptions,
+  PutResult,
+  Storage,
+  StorageCallOptions,
+} from "./types.js";
+
+/** Options for {@link localFilesystemStorage}. */
+export interface LocalFilesystemStorageOptions {
+  /** A `<key>.lock` file older than this (ms) is treated as abandoned. Default 30 000. */
+  lockStaleMs?: number;
+  /** How long an if-match write waits for the lock before failing (ms). Default 30 000. */
+  lockTimeoutMs?: number;
+  /** fsync temp files before renaming them into place. Default false. */
+  fsync?: boolean;
+}
+
+function wrap(op: string, key: string, err: unknown): unknown {
+  if (err instanceof IcechunkError) return err;
+  const msg = err instanceof Error ? err.message : String(err);
+  return new StorageError(op, key, msg, { cause: err });
+}
+
+/** Reads `[start, end)` from an open file handle. */
+async function readSpan(
+  fh: import("node:fs/promises").FileHandle,
+  start: number,
+  end: number,
+): Promise<Uint8Array> {
+  const out = new Uint8Array(end - start);
+  let done = 0;
+  while (done < out.length) {
+    const { bytesRead } = await fh.read(out, done, out.length - done, start + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return done === out.length ? out : out.subarray(0, done);
+}
+
+/**
+ * A Storage rooted at the directory `root` (created on first write). Keys are validated (no `..`,
+ * `.`, empty segments, absolute paths, backslashes or NUL) and may not resolve outside the root
+ * through symbolic links. Names ending in `.lock` or `.icechunk-tmp` are reserved.
+ */
+export function localFilesystemStorage(
+  root: string,
+  options: LocalFilesystemStorageOptions = {},
+): Storage {
+  const rootPath = resolve(root);
+  const lockOptions = {
+    staleMs: options.lockStaleMs ?? 30_000,
+    timeoutMs: options.lockTimeoutMs ?? 30_000,
+  };
+
+  const pathOf = async (key: string): Promise<string> => {
+    validateKey(key);
+    const last = key.slice(key.lastIndexOf("/") + 1);
+    if (isInternalName(last))
+      throw new InvalidKeyError(
+        key,
+        "names ending in '.lock' or '.icechunk-tmp' are reserved by the filesystem backend",
+      );
+    const target = join(rootPath, ...key.split("/"));
+    await assertInsideRoot(rootPath, target, key);
+    return target;
+  };
+
+  /** Writes `data` to a fresh temp file next to `target`; returns its path. */
+  const writeTemp = async (target: string, data: Uint8Array): Promise<string> => {
+    await mkdir(join(target, ".."), { recursive: true });
+    const temp = tempPathFor(target);
+    const fh = await open(temp, "wx");
+    try {
+      await fh.writeFile(data);
+      if (options.fsync) await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    return temp;
+  };
+
+  /** Makes the temp file's mtime strictly newer than the file it replaces (no etag reuse). */
+  const bumpMtime = async (temp: string, target: string): Promise<void> => {
+    let previous: BigIntStats;
+    try {
+      previous = await stat(target, { bigint: true });
+    } catch {
+      return;
+    }
+    const current = await stat(temp, { bigint: true });
+    if (current.mtimeNs > previous.mtimeNs) return;
+    const seconds = Number(previous.mtimeNs / 1000n) / 1e6 + 0.001;
+    await utimes(temp, seconds, seconds);
+  };
+
+  const versionOf = async (target: string): Promise<ObjectVersion> => ({
+    etag: etagOf(await stat(target, { bigint: true })),
+  });
+
+  const currentEtag = async (target: string): Promise<string | undefined> => {
+    try {
+      const st = await stat(target, { bigint: true });
+      return st.isFile() ? etagOf(st) : undefined;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  };
+
+  const readObject = async (
+    target: string,
+    options?: GetOptions,
+  ): Promise<GetResult | undefined> => {
+    let fh: import("node:fs/promises").FileHandle;
+    try {
+      fh = await open(target, "r");
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+    try {
+      const st = await fh.stat({ bigint: true });
+      if (!st.isFile()) return undefined;
+      const { start, end } = resolveRange(options?.range, Number(st.size));
+      throwIfAborted(options?.signal);
+      const data = await readSpan(fh, start, end);
+      return { data, version: { etag: etagOf(st) } };
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    } finally {
+      await fh.close();
+    }
+  };
+
+  const putObject = async (
+    key: string,
+    data: Uint8Array,
+    opts?: PutOptions,
+  ): Promise<PutResult> => {
+    const target = await pathOf(key);
+    const condition = opts?.condition;
+    const temp = await writeTemp(target, data);
+    try {
+      throwIfAborted(opts?.signal);
+      if (condition === undefined) {
+        await bumpMtime(temp, target);
+        await rename(temp, target);
+        return { kind: "written", version: await versionOf(target) };
+      }
+      if ("ifNoneMatch" in condition) {
+        try {
+          await link(temp, target);
+        } catch (err) {
+          if (errCode(err) === "EEXIST") return { kind: "version-mismatch" };
+          throw err;
+        }
+        return { kind: "written", version: await versionOf(target) };
+      }
+      const expected = condition.ifMatch.etag;
+      return await withLock(target, { ...lockOptions, signal: opts?.signal }, async () => {
+        const etag = await currentEtag(target);
+        if (etag === undefined || expected === undefined || etag !== expected)
+          return { kind: "version-mismatch" };
+        await bumpMtime(temp, target);
+        await rename(temp, target);
+        return { kind: "written", version: await versionOf(target) };
+      });
+    } finally {
+      await unlink(temp).catch(() => undefined);
+    }
+  };
+
+  async function* walk(dir: string, signal?: AbortSignal): AsyncGenerator<ListEntry> {
+    let handle: import("node:fs").Dir;
+    try {
+      handle = await opendir(dir);
+    } catch (err) {
+      if (isNotFound(err)) return;
+      throw err;
+    }
+    for await (const entry of handle) {
+      throwIfAborted(signal);
+      if (isInternalName(entry.name)) continue;
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        yield* walk(full, signal);
+        continue;
+      }
+      let st: import("node:fs").Stats;
+      try {
+        if (entry.isSymbolicLink()) {
+          const real = await realpath(full);
+          const realRoot = await realpath(rootPath);
+          if (!real.startsWith(realRoot + sep)) continue;
+        }
+        st = await stat(full);
+      } catch (err) {
+        if (isNotFound(err)) continue;
+        throw err;
+      }
+      if (!st.isFile()) continue;
+      yield {
+        key: relative(rootPath, full).split(sep).join("/"),
+        size: st.size,
+        lastModified: st.mtime,
+      };
+    }
+  }
+
+  return {
+    description: pathToFileURL(rootPath).href,
+    canWrite: true,
+
+    async get(key, options) {
+      throwIfAborted(options?.signal);
+      if (options?.range) checkRange(options.range, key);
+      const target = await pathOf(key);
+      try {
+        return await readObject(target, options);
+      } catch (err) {
+        throw wrap("get", key, err);
+      }
+    },
+
+    async getIfModified(key, version, options) {
+      throwIfAborted(options?.signal);
+      const target = await pathOf(key);
+      try {
+        const result = await readObject(target, options);
+        if (result === undefined) return undefined;
+        if (version.etag !== undefined && result.version.etag === version.etag)
+          return "not-modified";
+        return result;
+      } catch (err) {
+        throw wrap("get", key, err);
+      }
+    },
+
+    async put(key, data, options) {
+      throwIfAborted(options?.signal);
+      try {
+        return await putObject(key, data, options);
+      } catch (err) {
+        throw wrap("put", key, err);
+      }
+    },
+
+    async copy(from, to, options?: StorageCallOptions & { ifMatch?: ObjectVersion }) {
+      throwIfAborted(options?.signal);
+      const source = await readObject(await pathOf(from), options).catch((err) => {
+        throw wrap("copy", from, err);
+      });
+      if (source === undefined)
+        throw new StorageError("copy", from, "the source object does not exist", { status: 404 });
+      if (options?.ifMatch !== undefined && options.ifMatch.etag !== source.version.etag)
+        return { kind: "version-mismatch" };
+      try {
+        return await putObject(to, source.data, { signal: options?.signal });
+      } catch (err) {
+        throw wrap("copy", to, err);
+      }
+    },
+
+    async *list(prefix: string, options?: StorageCallOptions): AsyncIterable<ListEntry> {
+      throwIfAborted(options?.signal);
+      const p = normalizePrefix(prefix);
+      const dir = p === "" ? rootPath : join(rootPath, ...p.split("/"));
+      if (p !== "") await assertInsideRoot(rootPath, dir, p);
+      try {
+        for await (const entry of walk(dir, options?.signal)) {
+          yield p === "" ? entry : { ...entry, key: entry.key.slice(p.length + 1) };
+        }
+      } catch (err) {
+        throw wrap("list", p, err);
+      }
+    },
+
+    async delete(keys: readonly string[], options?: StorageCallOptions): Promise<DeleteResult> {
+      throwIfAborted(options?.signal);
+      const targets = await Promise.all(keys.map((k) => pathOf(k)));
+      let deletedObjects = 0;
+      let deletedBytes = 0;
+      for (const [i, target] of targets.entries()) {
+        throwIfAborted(options?.signal);
+        try {
+          const st = await lstat(target);
+          if (st.isDirectory()) continue;
+          await unlink(target);
+          deletedObjects += 1;
+          deletedBytes += st.size;
+        } catch (err) {
+          if (!isNotFound(err)) throw wrap("delete", keys[i]!, err);
+        }
+      }
+      return { deletedObjects, deletedBytes };
+    },
+
+    async lastModified(key, options) {
+      throwIfAborted(options?.signal);
+      const target = await pathOf(key);
+      try {
+        const st = await stat(target);
+        return st.isFile() ? st.mtime : undefined;
+      } catch (err) {
+        if (isNotFound(err)) return undefined;
+        throw wrap("lastModified", key, err);
+      }
+    },
+  };
+}
