@@ -144,3 +144,144 @@ export class AbortError extends IcechunkError {
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new AbortError(signal.reason);
 }
+
+// ---------------------------------------------------------------------------------------------
+// repository and refs
+
+/** No Icechunk repository at this storage location. */
+export class RepositoryNotFoundError extends IcechunkError {
+  readonly kind = "repository-not-found";
+  constructor(readonly location: string) {
+    super(
+      `no Icechunk repository found at ${location}: neither a 'repo' object (spec 2) nor 'refs/branch.main/ref.json' (spec 1) exists. Check the path/prefix, or create one with Repository.create`,
+    );
+  }
+}
+
+/** A repository already exists (or the root is not empty) where one was to be created. */
+export class RepositoryAlreadyExistsError extends IcechunkError {
+  readonly kind = "repository-already-exists";
+  constructor(
+    readonly location: string,
+    detail: string,
+  ) {
+    super(
+      `cannot create a repository at ${location}: ${detail}. Use Repository.open, or an empty location`,
+    );
+  }
+}
+
+/** A branch or tag does not exist. */
+export class RefNotFoundError extends IcechunkError {
+  readonly kind = "ref-not-found";
+  constructor(
+    readonly refType: "branch" | "tag",
+    readonly refName: string,
+  ) {
+    super(
+      `${refType} '${refName}' not found; list the existing ones with list${refType === "branch" ? "Branches" : "Tags"}()`,
+    );
+  }
+}
+
+/** A snapshot id does not exist in this repository. */
+export class SnapshotNotFoundError extends IcechunkError {
+  readonly kind = "snapshot-not-found";
+  constructor(readonly snapshotId: string) {
+    super(`snapshot ${snapshotId} not found in this repository (it may have been expired or garbage-collected)`);
+  }
+}
+
+/** An argument is invalid (bad id, bad name, bad option). */
+export class InvalidInputError extends IcechunkError {
+  readonly kind = "invalid-input";
+  constructor(detail: string) {
+    super(detail);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// sessions and the store
+
+/** No node (group or array) exists at a path. */
+export class NodeNotFoundError extends IcechunkError {
+  readonly kind = "node-not-found";
+  constructor(
+    readonly path: string,
+    detail = "",
+  ) {
+    super(`no group or array at '${path}'${detail ? `: ${detail}` : ""}`);
+  }
+}
+
+/** A write was attempted through a read-only session. */
+export class ReadOnlySessionError extends IcechunkError {
+  readonly kind = "read-only-session";
+  constructor(readonly operation: string) {
+    super(
+      `cannot ${operation}: this session is read-only. Use repo.writableSession(branch) to make changes`,
+    );
+  }
+}
+
+/** A requested byte range falls outside the object. */
+export class InvalidByteRangeError extends IcechunkError {
+  readonly kind = "invalid-byte-range";
+  constructor(
+    readonly key: string,
+    detail: string,
+  ) {
+    super(`invalid byte range for '${key}': ${detail}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// virtual chunks
+
+/** A virtual chunk's URL matches no virtual chunk container of the repository config. */
+export class VirtualChunkContainerNotFoundError extends IcechunkError {
+  readonly kind = "virtual-chunk-container-not-found";
+  constructor(readonly location: string) {
+    super(
+      `no virtual chunk container matches '${location}'; add one with a matching urlPrefix to the repository config (virtualChunkContainers)`,
+    );
+  }
+}
+
+/** The container holding a virtual chunk was not authorized by the caller. */
+export class UnauthorizedVirtualChunkContainerError extends IcechunkError {
+  readonly kind = "unauthorized-virtual-chunk-container";
+  constructor(
+    readonly urlPrefix: string,
+    readonly location: string,
+  ) {
+    super(
+      `reading virtual chunk '${location}' needs access to container '${urlPrefix}', which was not authorized; pass { authorizeVirtualChunkAccess: { "${urlPrefix}": null } } (or credentials) to Repository.open`,
+    );
+  }
+}
+
+/** The object behind a virtual chunk changed since the reference was written (ETag / last-modified check). */
+export class VirtualChunkModifiedError extends IcechunkError {
+  readonly kind = "virtual-chunk-modified";
+  constructor(
+    readonly location: string,
+    detail: string,
+  ) {
+    super(
+      `the object behind virtual chunk '${location}' was modified after the reference was written (${detail}); re-create the virtual reference`,
+    );
+  }
+}
+
+/** No fetcher is configured for a virtual chunk's URL scheme. */
+export class VirtualChunkFetchError extends IcechunkError {
+  readonly kind = "virtual-chunk-fetch";
+  constructor(
+    readonly location: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`cannot fetch virtual chunk '${location}': ${detail}`, options);
+  }
+}

@@ -1,0 +1,247 @@
+/**
+ * @module assets/asset-manager
+ * Typed I/O between sessions and storage: the only module that knows both the format and the
+ * Storage interface. Fetches and decodes snapshots, manifests, transaction logs and the repo info
+ * object (each file by the spec byte of its own header), writes them compressed, and caches decoded
+ * objects in bounded LRU caches so no object is fetched twice. Chunks are not cached.
+ */
+import { CorruptObjectError, StorageError, throwIfAborted } from "../errors.js";
+import {
+  CHUNKS_PREFIX,
+  FileType,
+  MANIFESTS_PREFIX,
+  REPO_INFO_PATH,
+  SNAPSHOTS_PREFIX,
+  TRANSACTIONS_PREFIX,
+} from "../format/constants.js";
+import { decodeManifest, encodeManifest, type ManifestView } from "../format/manifest.js";
+import { decodeObjectFile, encodeObjectFile } from "../format/object-file.js";
+import { decodeRepoInfo, encodeRepoInfo, type RepoInfoData } from "../format/repo-info.js";
+import { decodeSnapshot, encodeSnapshot, type SnapshotData, type SnapshotView } from "../format/snapshot.js";
+import {
+  decodeTransactionLog,
+  encodeTransactionLog,
+  type TransactionLogData,
+} from "../format/transaction-log.js";
+import type { ChunkId, ManifestId, SnapshotId } from "../format/ids.js";
+import type { ObjectVersion, PutCondition, PutResult, Storage } from "../storage/types.js";
+import { Semaphore } from "../util/concurrency.js";
+import { WeightedLru } from "../util/lru.js";
+
+
+export interface AssetManagerOptions {
+  /** Cache capacity in snapshot nodes. */
+  snapshotCacheNodes: number;
+  /** Cache capacity in manifest chunk refs. */
+  manifestCacheRefs: number;
+  /** Storage requests in flight at most. */
+  maxConcurrentRequests: number;
+  /** zstd level for written metadata files. */
+  compressionLevel: number;
+}
+
+export interface Signal {
+  signal?: AbortSignal;
+}
+
+/** A decoded repo info object with the storage version it was read at. */
+export interface VersionedRepoInfo {
+  readonly info: RepoInfoData;
+  readonly version: ObjectVersion;
+}
+
+export class AssetManager {
+  readonly #snapshots: WeightedLru<string, SnapshotView>;
+  readonly #manifests: WeightedLru<string, ManifestView>;
+  readonly #txLogs = new WeightedLru<string, TransactionLogData>(64);
+  readonly #requests: Semaphore;
+  #repoInfo: VersionedRepoInfo | undefined;
+
+  constructor(
+    readonly storage: Storage,
+    readonly options: AssetManagerOptions,
+  ) {
+    this.#snapshots = new WeightedLru(options.snapshotCacheNodes, (s) => s.nodeCount);
+    this.#manifests = new WeightedLru(options.manifestCacheRefs, (m) => m.numRefs());
+    this.#requests = new Semaphore(options.maxConcurrentRequests);
+  }
+
+  /** Runs a storage request under the concurrency limit. */
+  request<T>(fn: () => Promise<T>): Promise<T> {
+    return this.#requests.run(fn);
+  }
+
+  async #fetchObject(path: string, what: string, signal?: AbortSignal, size?: number): Promise<Uint8Array | undefined> {
+    throwIfAborted(signal);
+    const got = await this.request(() =>
+      this.storage.get(path, { signal, ...(size !== undefined ? { range: { offset: 0, length: size } } : {}) }),
+    );
+    if (got === undefined) return undefined;
+    if (size !== undefined && got.data.length !== size && got.data.length < size)
+      throw new CorruptObjectError(what, `expected ${size} bytes, storage returned ${got.data.length}`, { path });
+    return got.data;
+  }
+
+  /** The `repo` object (spec 2), revalidated with a conditional GET when cached. */
+  async fetchRepoInfo({ signal }: Signal = {}): Promise<VersionedRepoInfo | undefined> {
+    throwIfAborted(signal);
+    const cached = this.#repoInfo;
+    if (cached && this.storage.getIfModified && cached.version.etag) {
+      const got = await this.request(() => this.storage.getIfModified!(REPO_INFO_PATH, cached.version, { signal }));
+      if (got === "not-modified") return cached;
+      if (got === undefined) return undefined;
+      return this.#acceptRepoInfo(got.data, got.version);
+    }
+    const got = await this.request(() => this.storage.get(REPO_INFO_PATH, { signal }));
+    if (got === undefined) return undefined;
+    return this.#acceptRepoInfo(got.data, got.version);
+  }
+
+  #acceptRepoInfo(bytes: Uint8Array, version: ObjectVersion): VersionedRepoInfo {
+    const { payload } = decodeObjectFile(bytes, FileType.RepoInfo, { path: REPO_INFO_PATH });
+    const info = decodeRepoInfo(payload, { path: REPO_INFO_PATH });
+    this.#repoInfo = { info, version };
+    return this.#repoInfo;
+  }
+
+  /** Decodes a repo info file at any path (used for `overwritten/` backups in the ops log). */
+  async fetchRepoInfoAt(path: string, { signal }: Signal = {}): Promise<RepoInfoData | undefined> {
+    const bytes = await this.#fetchObject(path, "repo info", signal);
+    if (!bytes) return undefined;
+    const { payload } = decodeObjectFile(bytes, FileType.RepoInfo, { path });
+    return decodeRepoInfo(payload, { path });
+  }
+
+  /** Writes the `repo` object conditionally. */
+  async writeRepoInfo(
+    info: RepoInfoData,
+    condition: PutCondition,
+    { signal }: Signal = {},
+  ): Promise<PutResult> {
+    const bytes = encodeObjectFile(FileType.RepoInfo, 2, encodeRepoInfo(info), {
+      level: this.options.compressionLevel,
+    });
+    const result = await this.request(() =>
+      this.storage.put(REPO_INFO_PATH, bytes, { condition, signal, metadata: metadataFor(2, "repo-info") }),
+    );
+    if (result.kind === "written") this.#repoInfo = { info, version: result.version };
+    return result;
+  }
+
+  async fetchSnapshot(id: SnapshotId, { signal }: Signal = {}): Promise<SnapshotView | undefined> {
+    const path = SNAPSHOTS_PREFIX + id;
+    const found = this.#snapshots.get(id);
+    if (found) return found;
+    try {
+      return await this.#snapshots.getOrLoad(id, async () => {
+        const bytes = await this.#fetchObject(path, "snapshot", signal);
+        if (!bytes) throw new NotFound();
+        const { header, payload } = decodeObjectFile(bytes, FileType.Snapshot, { path });
+        return decodeSnapshot(payload, header.specVersion as 1 | 2, { path });
+      });
+    } catch (e) {
+      if (e instanceof NotFound) return undefined;
+      throw e;
+    }
+  }
+
+  async writeSnapshot(data: SnapshotData, specVersion: 1 | 2, { signal }: Signal = {}): Promise<void> {
+    const bytes = encodeObjectFile(FileType.Snapshot, specVersion, encodeSnapshot(data, specVersion), {
+      level: this.options.compressionLevel,
+    });
+    await this.#mustWrite(SNAPSHOTS_PREFIX + data.id, bytes, specVersion, "snapshot", signal);
+  }
+
+  async fetchManifest(id: ManifestId, sizeBytes: number | undefined, { signal }: Signal = {}): Promise<ManifestView> {
+    const path = MANIFESTS_PREFIX + id;
+    return this.#manifests.getOrLoad(id, async () => {
+      // size_bytes is the exact object size, so a bounded ranged GET is safe (upstream does the same);
+      // 0 means unknown (older writers).
+      const bytes = await this.#fetchObject(path, "manifest", signal, sizeBytes ? sizeBytes : undefined);
+      if (!bytes) throw new CorruptObjectError("manifest", "the snapshot references it but it does not exist", { path });
+      const { header, payload } = decodeObjectFile(bytes, FileType.Manifest, { path });
+      return decodeManifest(payload, header.specVersion as 1 | 2, { path });
+    });
+  }
+
+  /** Writes a manifest and returns its exact stored size (ManifestFileInfo.size_bytes). */
+  async writeManifest(
+    data: Parameters<typeof encodeManifest>[0],
+    specVersion: 1 | 2,
+    { signal }: Signal = {},
+  ): Promise<number> {
+    const bytes = encodeObjectFile(FileType.Manifest, specVersion, encodeManifest(data, specVersion), {
+      level: this.options.compressionLevel,
+    });
+    await this.#mustWrite(MANIFESTS_PREFIX + data.id, bytes, specVersion, "manifest", signal);
+    return bytes.length;
+  }
+
+  async fetchTransactionLog(id: SnapshotId, { signal }: Signal = {}): Promise<TransactionLogData | undefined> {
+    const path = TRANSACTIONS_PREFIX + id;
+    try {
+      return await this.#txLogs.getOrLoad(id, async () => {
+        const bytes = await this.#fetchObject(path, "transaction log", signal);
+        if (!bytes) throw new NotFound();
+        const { header, payload } = decodeObjectFile(bytes, FileType.TransactionLog, { path });
+        return decodeTransactionLog(payload, header.specVersion as 1 | 2);
+      });
+    } catch (e) {
+      if (e instanceof NotFound) return undefined;
+      throw e;
+    }
+  }
+
+  async writeTransactionLog(data: TransactionLogData, specVersion: 1 | 2, { signal }: Signal = {}): Promise<void> {
+    const bytes = encodeObjectFile(
+      FileType.TransactionLog,
+      specVersion,
+      encodeTransactionLog(data, specVersion),
+      { level: this.options.compressionLevel },
+    );
+    await this.#mustWrite(TRANSACTIONS_PREFIX + data.id, bytes, specVersion, "transaction-log", signal);
+  }
+
+  /** Bytes `[offset, offset+length)` of a native chunk object. */
+  async fetchChunk(id: ChunkId, offset: number, length: number, { signal }: Signal = {}): Promise<Uint8Array> {
+    const path = CHUNKS_PREFIX + id;
+    throwIfAborted(signal);
+    const got = await this.request(() => this.storage.get(path, { signal, range: { offset, length } }));
+    if (!got) throw new StorageError("get", path, "the chunk object is missing (was it garbage-collected?)");
+    if (got.data.length !== length)
+      throw new CorruptObjectError("chunk", `expected ${length} bytes, got ${got.data.length}`, { path });
+    return got.data;
+  }
+
+  async writeChunk(id: ChunkId, data: Uint8Array, { signal }: Signal = {}): Promise<void> {
+    throwIfAborted(signal);
+    await this.request(() => this.storage.put(CHUNKS_PREFIX + id, data, { signal }));
+  }
+
+  async #mustWrite(path: string, bytes: Uint8Array, spec: 1 | 2, fileType: string, signal?: AbortSignal): Promise<void> {
+    throwIfAborted(signal);
+    const r = await this.request(() =>
+      this.storage.put(path, bytes, { signal, metadata: metadataFor(spec, fileType) }),
+    );
+    if (r.kind !== "written") throw new StorageError("put", path, "unconditional write was refused");
+  }
+
+  /** The repo info this manager last read or wrote (to hand over to another manager without a refetch). */
+  get cachedRepoInfo(): VersionedRepoInfo | undefined {
+    return this.#repoInfo;
+  }
+  seedRepoInfo(value: VersionedRepoInfo | undefined): void {
+    this.#repoInfo = value;
+  }
+
+  /** Drops the cached repo info so the next fetch reads it fresh. */
+  invalidateRepoInfo(): void {
+    this.#repoInfo = undefined;
+  }
+}
+
+class NotFound extends Error {}
+
+function metadataFor(spec: 1 | 2, fileType: string): Record<string, string> {
+  return { ic_spec_ver: String(spec), ic_client: "icts-0.1.0", ic_file_type: fileType, ic_comp_alg: "zstd" };
+}

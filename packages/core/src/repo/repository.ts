@@ -1,0 +1,170 @@
+/**
+ * @module repo/repository
+ * Repository: open an Icechunk repository on a Storage, detect its spec version (spec 2 `repo`
+ * object, or spec 1 `refs/`), load its persisted config, and answer history questions (branches,
+ * tags, ancestry) and session requests. Names follow `@earthmover/icechunk` with options objects.
+ */
+import { AssetManager } from "../assets/asset-manager.js";
+import { CorruptObjectError, InvalidInputError, RepositoryNotFoundError, SnapshotNotFoundError, throwIfAborted } from "../errors.js";
+import { CONFIG_PATH } from "../format/constants.js";
+import { decodeFlexbuffer } from "../format/flexbuffers.js";
+import { parseSnapshotId, type SnapshotId } from "../format/ids.js";
+import { parseYamlConfig } from "../format/yaml.js";
+import type { Storage } from "../storage/types.js";
+import { Session, type RepoContext } from "../session/session.js";
+import { httpVirtualChunkFetcher, VirtualChunkResolver, type VirtualChunkAuthorization, type VirtualChunkFetcher } from "../virtual/resolver.js";
+import {
+  DEFAULT_COMPRESSION_LEVEL,
+  DEFAULT_MAX_CONCURRENT_REQUESTS,
+  DEFAULT_NUM_CHUNK_REFS,
+  DEFAULT_NUM_SNAPSHOT_NODES,
+  configFromSerde,
+  mergeConfig,
+  type RepositoryConfig,
+} from "./config.js";
+import type { CallOptions, SnapshotInfo, VersionControl, VersionSpec } from "./types.js";
+import { branchKey, RefFilesVersionControl } from "./v1.js";
+import { RepoInfoVersionControl } from "./v2.js";
+
+export interface OpenOptions extends CallOptions {
+  /** Overrides merged over the persisted config (field by field). */
+  config?: RepositoryConfig;
+  /** Virtual chunk containers the caller allows reading from: URL prefix → credentials (null = anonymous). */
+  authorizeVirtualChunkAccess?: VirtualChunkAuthorization;
+  /** Fetchers for virtual chunk URL schemes; `http` and `https` are built in. */
+  virtualChunkFetchers?: Record<string, VirtualChunkFetcher>;
+}
+
+export class Repository {
+  protected constructor(
+    readonly storage: Storage,
+    readonly specVersion: 1 | 2,
+    readonly config: RepositoryConfig,
+    protected readonly ctx: RepoContext,
+    protected readonly openOptions: OpenOptions,
+  ) {}
+
+  /** The spec version of the repository at `storage` (1 or 2), or undefined when there is none. */
+  static async fetchSpecVersion(storage: Storage, options: CallOptions = {}): Promise<1 | 2 | undefined> {
+    const assets = newAssets(storage, {});
+    return (await detect(assets, options))?.specVersion;
+  }
+
+  /** True when an Icechunk repository exists at `storage`. Needs no LIST permission. */
+  static async exists(storage: Storage, options: CallOptions = {}): Promise<boolean> {
+    return (await Repository.fetchSpecVersion(storage, options)) !== undefined;
+  }
+
+  /**
+   * Opens an existing repository.
+   * @throws {RepositoryNotFoundError} when there is no repository at `storage`
+   * @example
+   * const repo = await Repository.open(httpStorage("https://example.com/repo"));
+   * const session = await repo.readonlySession({ branch: "main" });
+   * const bytes = await session.store.get("zarr.json");
+   */
+  static async open(storage: Storage, options: OpenOptions = {}): Promise<Repository> {
+    const probe = newAssets(storage, options.config ?? {});
+    const found = await detect(probe, options);
+    if (!found) throw new RepositoryNotFoundError(storage.description);
+    let persisted: RepositoryConfig = {};
+    if (found.specVersion === 2) {
+      const raw = (await probe.fetchRepoInfo(options))?.info.config;
+      if (raw && raw.length > 0) persisted = configFromSerde(decodeFlexbuffer(raw));
+    } else {
+      const yaml = await storage.get(CONFIG_PATH, options);
+      if (yaml) persisted = configFromSerde(parseYamlConfig(new TextDecoder().decode(yaml.data)));
+    }
+    const config = mergeConfig(persisted, options.config);
+    const assets = newAssets(storage, config);
+    assets.seedRepoInfo(probe.cachedRepoInfo);
+    return new Repository(storage, found.specVersion, config, repoContext(assets, found.specVersion, config, options), options);
+  }
+
+  protected get versionControl(): VersionControl {
+    return this.ctx.versionControl;
+  }
+
+  listBranches(options: CallOptions = {}): Promise<string[]> {
+    return this.versionControl.listBranches(options);
+  }
+  listTags(options: CallOptions = {}): Promise<string[]> {
+    return this.versionControl.listTags(options);
+  }
+  /** @throws {RefNotFoundError} */
+  lookupBranch(name: string, options: CallOptions = {}): Promise<SnapshotId> {
+    return this.versionControl.lookupBranch(name, options);
+  }
+  /** @throws {RefNotFoundError} */
+  lookupTag(name: string, options: CallOptions = {}): Promise<SnapshotId> {
+    return this.versionControl.lookupTag(name, options);
+  }
+  /** @throws {SnapshotNotFoundError} */
+  lookupSnapshot(snapshotId: string, options: CallOptions = {}): Promise<SnapshotInfo> {
+    return this.versionControl.lookupSnapshot(parseSnapshotId(snapshotId), options);
+  }
+
+  /** Resolves a version to its snapshot id. */
+  async resolveVersion(version: VersionSpec, options: CallOptions = {}): Promise<SnapshotId> {
+    if ("branch" in version && version.branch !== undefined) return this.lookupBranch(version.branch, options);
+    if ("tag" in version && version.tag !== undefined) return this.lookupTag(version.tag, options);
+    if ("snapshotId" in version && version.snapshotId !== undefined) return parseSnapshotId(version.snapshotId);
+    throw new InvalidInputError("a version needs one of { branch }, { tag } or { snapshotId }");
+  }
+
+  /** The history of a version, newest first, ending at the repository's first snapshot. */
+  async ancestry(version: VersionSpec, options: CallOptions = {}): Promise<SnapshotInfo[]> {
+    const out: SnapshotInfo[] = [];
+    for await (const info of this.versionControl.ancestry(await this.resolveVersion(version, options), options)) {
+      throwIfAborted(options.signal);
+      out.push(info);
+    }
+    return out;
+  }
+
+  /** A read-only session at a branch tip, a tag or a snapshot. */
+  async readonlySession(version: VersionSpec, options: CallOptions = {}): Promise<Session> {
+    const id = await this.resolveVersion(version, options);
+    const snapshot = await this.ctx.assets.fetchSnapshot(id, options);
+    if (!snapshot) throw new SnapshotNotFoundError(id);
+    if (snapshot.id !== id)
+      throw new CorruptObjectError("snapshot", `file holds snapshot ${snapshot.id}`, { path: `snapshots/${id}` });
+    return new Session(this.ctx, snapshot, { mode: "readonly" });
+  }
+}
+
+function newAssets(storage: Storage, config: RepositoryConfig): AssetManager {
+  return new AssetManager(storage, {
+    snapshotCacheNodes: config.caching?.numSnapshotNodes ?? DEFAULT_NUM_SNAPSHOT_NODES,
+    manifestCacheRefs: config.caching?.numChunkRefs ?? DEFAULT_NUM_CHUNK_REFS,
+    maxConcurrentRequests: config.maxConcurrentRequests ?? DEFAULT_MAX_CONCURRENT_REQUESTS,
+    compressionLevel: config.compression?.level ?? DEFAULT_COMPRESSION_LEVEL,
+  });
+}
+
+export function repoContext(
+  assets: AssetManager,
+  specVersion: 1 | 2,
+  config: RepositoryConfig,
+  options: OpenOptions,
+): RepoContext {
+  const http = httpVirtualChunkFetcher();
+  const virtual = new VirtualChunkResolver(config.virtualChunkContainers, options.authorizeVirtualChunkAccess ?? {}, {
+    http,
+    https: http,
+    ...options.virtualChunkFetchers,
+  });
+  const versionControl = specVersion === 2 ? new RepoInfoVersionControl(assets) : new RefFilesVersionControl(assets);
+  return { assets, specVersion, config, virtual, versionControl };
+}
+
+/** Upstream `fetch_spec_version`: the `repo` object means spec 2, else `refs/branch.main/ref.json` spec 1. */
+async function detect(assets: AssetManager, options: CallOptions): Promise<{ specVersion: 1 | 2 } | undefined> {
+  const [info, mainRef] = await Promise.all([
+    assets.fetchRepoInfo(options),
+    assets.storage.get(branchKey("main"), options),
+  ]);
+  if (info) return { specVersion: 2 };
+  if (mainRef) return { specVersion: 1 };
+  return undefined;
+}

@@ -1,0 +1,54 @@
+/**
+ * @module repo/types
+ * Public value types of the repository layer and the VersionControl interface that spec-1 (ref
+ * files) and spec-2 (the `repo` object) repositories implement.
+ */
+import type { JsonObject } from "../format/json-value.js";
+import type { SnapshotId } from "../format/ids.js";
+
+/** One commit (or anonymous snapshot) of the history. */
+export interface SnapshotInfo {
+  readonly id: SnapshotId;
+  /** Absent for the repository's first snapshot. */
+  readonly parentId?: SnapshotId;
+  /** When the snapshot was written, in microseconds since the Unix epoch (exact). */
+  readonly flushedAt: number;
+  /** `flushedAt` as a Date (millisecond precision). */
+  readonly writtenAt: Date;
+  readonly message: string;
+  readonly metadata: JsonObject;
+}
+
+/** Which version to read: a branch tip, a tag, or a snapshot id. */
+export type VersionSpec = { branch: string } | { tag: string } | { snapshotId: string };
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+/** History and refs, implemented for spec 1 and spec 2. */
+export interface VersionControl {
+  listBranches(options?: CallOptions): Promise<string[]>;
+  listTags(options?: CallOptions): Promise<string[]>;
+  lookupBranch(name: string, options?: CallOptions): Promise<SnapshotId>;
+  lookupTag(name: string, options?: CallOptions): Promise<SnapshotId>;
+  lookupSnapshot(id: SnapshotId, options?: CallOptions): Promise<SnapshotInfo>;
+  ancestry(id: SnapshotId, options?: CallOptions): AsyncIterable<SnapshotInfo>;
+}
+
+export function snapshotInfo(
+  id: SnapshotId,
+  parentId: SnapshotId | undefined,
+  flushedAt: number,
+  message: string,
+  metadata: JsonObject,
+): SnapshotInfo {
+  return {
+    id,
+    ...(parentId ? { parentId } : {}),
+    flushedAt,
+    writtenAt: new Date(Math.floor(flushedAt / 1000)),
+    message,
+    metadata,
+  };
+}

@@ -1,0 +1,100 @@
+/**
+ * @module repo/v1
+ * Refs and history of a spec-1 repository: one JSON file per ref under `refs/`
+ * (`refs/branch.<name>/ref.json`, `refs/tag.<name>/ref.json`, a deleted tag leaves
+ * `ref.json.deleted`), ancestry by following `parent_id` through snapshot files.
+ */
+import { CorruptObjectError, InvalidInputError, RefNotFoundError, SnapshotNotFoundError } from "../errors.js";
+import { parseSnapshotId, type SnapshotId } from "../format/ids.js";
+import type { AssetManager } from "../assets/asset-manager.js";
+import type { ObjectVersion } from "../storage/types.js";
+import { snapshotInfo, type CallOptions, type SnapshotInfo, type VersionControl } from "./types.js";
+
+export const REFS_PREFIX = "refs";
+export const branchKey = (name: string) => `refs/branch.${name}/ref.json`;
+export const tagKey = (name: string) => `refs/tag.${name}/ref.json`;
+export const tagTombstoneKey = (name: string) => `refs/tag.${name}/ref.json.deleted`;
+
+export function checkRefName(name: string): void {
+  if (name === "" || name.includes("/"))
+    throw new InvalidInputError(`invalid ref name '${name}': spec-1 branch and tag names must be non-empty and contain no '/'`);
+}
+
+export class RefFilesVersionControl implements VersionControl {
+  constructor(readonly assets: AssetManager) {}
+
+  /** Reads a ref file: its snapshot id and storage version, or undefined. */
+  async readRef(key: string, options: CallOptions = {}): Promise<{ snapshotId: SnapshotId; version: ObjectVersion } | undefined> {
+    const got = await this.assets.request(() => this.assets.storage.get(key, options));
+    if (!got) return undefined;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(new TextDecoder().decode(got.data));
+    } catch (cause) {
+      throw new CorruptObjectError("ref file", "not valid JSON", { path: key, cause });
+    }
+    const snap = (parsed as { snapshot?: unknown })?.snapshot;
+    if (typeof snap !== "string") throw new CorruptObjectError("ref file", "no 'snapshot' field", { path: key });
+    return { snapshotId: parseSnapshotId(snap), version: got.version };
+  }
+
+  async #refNames(options: CallOptions = {}): Promise<{ branches: Set<string>; tags: Set<string>; deleted: Set<string> }> {
+    const branches = new Set<string>();
+    const tags = new Set<string>();
+    const deleted = new Set<string>();
+    for await (const entry of this.assets.storage.list(REFS_PREFIX, options)) {
+      const [dir, file] = entry.key.split("/");
+      if (!dir || !file) continue;
+      if (dir.startsWith("branch.") && file === "ref.json") branches.add(dir.slice(7));
+      else if (dir.startsWith("tag.") && file === "ref.json") tags.add(dir.slice(4));
+      else if (dir.startsWith("tag.") && file === "ref.json.deleted") deleted.add(dir.slice(4));
+    }
+    return { branches, tags, deleted };
+  }
+
+  async listBranches(options?: CallOptions): Promise<string[]> {
+    return [...(await this.#refNames(options)).branches].sort();
+  }
+
+  async listTags(options?: CallOptions): Promise<string[]> {
+    const { tags, deleted } = await this.#refNames(options);
+    return [...tags].filter((t) => !deleted.has(t)).sort();
+  }
+
+  async listDeletedTags(options?: CallOptions): Promise<string[]> {
+    return [...(await this.#refNames(options)).deleted].sort();
+  }
+
+  async lookupBranch(name: string, options?: CallOptions): Promise<SnapshotId> {
+    const ref = await this.readRef(branchKey(name), options);
+    if (!ref) throw new RefNotFoundError("branch", name);
+    return ref.snapshotId;
+  }
+
+  async lookupTag(name: string, options?: CallOptions): Promise<SnapshotId> {
+    const [ref, tomb] = await Promise.all([
+      this.readRef(tagKey(name), options),
+      this.assets.request(() => this.assets.storage.get(tagTombstoneKey(name), options)),
+    ]);
+    if (!ref || tomb) throw new RefNotFoundError("tag", name);
+    return ref.snapshotId;
+  }
+
+  async lookupSnapshot(id: SnapshotId, options?: CallOptions): Promise<SnapshotInfo> {
+    const s = await this.assets.fetchSnapshot(id, options);
+    if (!s) throw new SnapshotNotFoundError(id);
+    return snapshotInfo(s.id, s.parentId, s.flushedAt, s.message, s.metadata);
+  }
+
+  async *ancestry(id: SnapshotId, options?: CallOptions): AsyncIterable<SnapshotInfo> {
+    let next: SnapshotId | undefined = id;
+    const seen = new Set<string>();
+    while (next) {
+      if (seen.has(next)) throw new CorruptObjectError("snapshot", `the ancestry of ${id} has a cycle`);
+      seen.add(next);
+      const info = await this.lookupSnapshot(next, options);
+      yield info;
+      next = info.parentId;
+    }
+  }
+}

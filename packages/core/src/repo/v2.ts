@@ -1,0 +1,79 @@
+/**
+ * @module repo/v2
+ * Refs and history of a spec-2 repository, read from the single `repo` object (repo info):
+ * branches, tags, deleted tags and every snapshot with its parent link.
+ */
+import { CorruptObjectError, RefNotFoundError, SnapshotNotFoundError } from "../errors.js";
+import type { SnapshotId } from "../format/ids.js";
+import type { RepoInfoData } from "../format/repo-info.js";
+import type { AssetManager } from "../assets/asset-manager.js";
+import { snapshotInfo, type CallOptions, type SnapshotInfo, type VersionControl } from "./types.js";
+
+type RepoSnapshot = RepoInfoData["snapshots"][number];
+
+export class RepoInfoVersionControl implements VersionControl {
+  constructor(readonly assets: AssetManager) {}
+
+  async info(options: CallOptions = {}): Promise<RepoInfoData> {
+    const got = await this.assets.fetchRepoInfo(options);
+    if (!got) throw new CorruptObjectError("repo info", "the 'repo' object disappeared", { path: "repo" });
+    return got.info;
+  }
+
+  async listBranches(options?: CallOptions): Promise<string[]> {
+    return (await this.info(options)).branches.map((b) => b.name).sort();
+  }
+
+  async listTags(options?: CallOptions): Promise<string[]> {
+    return (await this.info(options)).tags.map((t) => t.name).sort();
+  }
+
+  async lookupBranch(name: string, options?: CallOptions): Promise<SnapshotId> {
+    const ref = (await this.info(options)).branches.find((b) => b.name === name);
+    if (!ref) throw new RefNotFoundError("branch", name);
+    return ref.snapshotId;
+  }
+
+  async lookupTag(name: string, options?: CallOptions): Promise<SnapshotId> {
+    const ref = (await this.info(options)).tags.find((t) => t.name === name);
+    if (!ref) throw new RefNotFoundError("tag", name);
+    return ref.snapshotId;
+  }
+
+  async lookupSnapshot(id: SnapshotId, options?: CallOptions): Promise<SnapshotInfo> {
+    const s = indexSnapshots(await this.info(options)).get(id);
+    if (!s) throw new SnapshotNotFoundError(id);
+    return toInfo(s);
+  }
+
+  async *ancestry(id: SnapshotId, options?: CallOptions): AsyncIterable<SnapshotInfo> {
+    const byId = indexSnapshots(await this.info(options));
+    let current = byId.get(id);
+    if (!current) throw new SnapshotNotFoundError(id);
+    const seen = new Set<string>();
+    while (current) {
+      if (seen.has(current.id))
+        throw new CorruptObjectError("repo info", `the ancestry of ${id} has a cycle`, { path: "repo" });
+      seen.add(current.id);
+      yield toInfo(current);
+      if (!current.parentId) return;
+      const parent = byId.get(current.parentId);
+      if (!parent) throw new SnapshotNotFoundError(current.parentId);
+      current = parent;
+    }
+  }
+}
+
+const indexCache = new WeakMap<RepoInfoData, Map<string, RepoSnapshot>>();
+function indexSnapshots(info: RepoInfoData): Map<string, RepoSnapshot> {
+  let m = indexCache.get(info);
+  if (!m) {
+    m = new Map(info.snapshots.map((s) => [s.id, s]));
+    indexCache.set(info, m);
+  }
+  return m;
+}
+
+function toInfo(s: RepoSnapshot): SnapshotInfo {
+  return snapshotInfo(s.id, s.parentId, s.flushedAt, s.message, s.metadata);
+}

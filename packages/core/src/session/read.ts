@@ -1,0 +1,205 @@
+/**
+ * @module session/read
+ * Reads through a session: the change set layered over the base snapshot. Node lookup and listing,
+ * chunk-ref lookup (change set first, then the manifest whose extents contain the coordinates), and
+ * chunk bytes (inline, native, virtual). Mirrors upstream `Session::get_node` / `get_chunk_ref`.
+ */
+import { InvalidByteRangeError, NodeNotFoundError } from "../errors.js";
+import type { AssetManager } from "../assets/asset-manager.js";
+import type { NodeId } from "../format/ids.js";
+import type { ChunkPayload } from "../format/manifest.js";
+import type { DimensionShape, ManifestRef, SnapshotView } from "../format/snapshot.js";
+import type { ByteRange } from "../storage/types.js";
+import type { VirtualChunkResolver } from "../virtual/resolver.js";
+import { type ArrayData, type ChangeSet, parseCoordKey } from "./change-set.js";
+import { isUnder } from "./keys.js";
+import { compareUtf8 } from "../util/bytes.js";
+
+export interface GroupNode {
+  readonly kind: "group";
+  readonly id: NodeId;
+  readonly path: string;
+  readonly userData: Uint8Array;
+}
+export interface ArrayNode {
+  readonly kind: "array";
+  readonly id: NodeId;
+  readonly path: string;
+  readonly userData: Uint8Array;
+  readonly shape: readonly DimensionShape[];
+  readonly dimensionNames?: readonly (string | null)[];
+  /** Manifest refs of the base snapshot (empty for arrays created in this session). */
+  readonly manifests: readonly ManifestRef[];
+}
+export type Node = GroupNode | ArrayNode;
+
+/** Everything a read needs: immutable base snapshot + mutable change set + I/O. */
+export interface ReadContext {
+  readonly snapshot: SnapshotView;
+  readonly changes: ChangeSet;
+  readonly assets: AssetManager;
+  readonly virtual: VirtualChunkResolver;
+}
+
+function withArrayData(base: Omit<ArrayNode, "shape" | "dimensionNames" | "userData">, data: ArrayData): ArrayNode {
+  return {
+    ...base,
+    userData: data.userData,
+    shape: data.shape,
+    ...(data.dimensionNames ? { dimensionNames: data.dimensionNames } : {}),
+  };
+}
+
+/** The node at `path`, or undefined. */
+export function getNode(ctx: ReadContext, path: string): Node | undefined {
+  const { changes } = ctx;
+  const newGroup = changes.newGroups.get(path);
+  if (newGroup) return { kind: "group", id: newGroup.id, path, userData: newGroup.data };
+  const newArray = changes.newArrays.get(path);
+  if (newArray) return withArrayData({ kind: "array", id: newArray.id, path, manifests: [] }, newArray.data);
+  const stored = ctx.snapshot.getNode(path);
+  if (!stored || changes.isDeleted(path, stored.id)) return undefined;
+  return overlay(ctx, stored);
+}
+
+function overlay(ctx: ReadContext, stored: ReturnType<SnapshotView["nodeAt"]>): Node {
+  const { id, path, nodeData } = stored;
+  if (nodeData.type === "group")
+    return { kind: "group", id, path, userData: ctx.changes.updatedGroups.get(id) ?? stored.userData };
+  const update = ctx.changes.updatedArrays.get(id);
+  const base = { kind: "array" as const, id, path, manifests: nodeData.manifests };
+  return withArrayData(
+    base,
+    update ?? {
+      shape: nodeData.shape,
+      userData: stored.userData,
+      ...(nodeData.dimensionNames ? { dimensionNames: nodeData.dimensionNames } : {}),
+    },
+  );
+}
+
+/** Every node at or under `prefix` (a node path), sorted by path bytes. */
+export function listNodes(ctx: ReadContext, prefix = "/"): Node[] {
+  const out: Node[] = [];
+  for (const stored of ctx.snapshot.nodesUnder(prefix)) {
+    if (ctx.changes.isDeleted(stored.path, stored.id)) continue;
+    if (ctx.changes.newGroups.has(stored.path) || ctx.changes.newArrays.has(stored.path)) continue;
+    out.push(overlay(ctx, stored));
+  }
+  for (const [path, n] of ctx.changes.newGroups)
+    if (isUnder(path, prefix)) out.push({ kind: "group", id: n.id, path, userData: n.data });
+  for (const [path, n] of ctx.changes.newArrays)
+    if (isUnder(path, prefix)) out.push(withArrayData({ kind: "array", id: n.id, path, manifests: [] }, n.data));
+  return out.sort((a, b) => compareUtf8(a.path, b.path));
+}
+
+/** Upstream `ArrayShape::valid_chunk_coord`: each index below max(num_chunks, 1), same rank. */
+export function isValidCoord(shape: readonly DimensionShape[], coords: readonly number[]): boolean {
+  if (coords.length !== shape.length) return false;
+  for (let i = 0; i < coords.length; i++) if (coords[i]! >= Math.max(shape[i]!.numChunks, 1)) return false;
+  return true;
+}
+
+function containsCoords(extents: ManifestRef["extents"], coords: readonly number[]): boolean {
+  if (extents.length !== coords.length) return false;
+  for (let i = 0; i < coords.length; i++) {
+    const [from, to] = extents[i]!;
+    if (coords[i]! < from || coords[i]! >= to) return false;
+  }
+  return true;
+}
+
+const sizeIndex = new WeakMap<SnapshotView, Map<string, number>>();
+/** Exact stored size of a manifest listed by the snapshot (for a bounded ranged GET). */
+export function manifestSize(snapshot: SnapshotView, id: string): number | undefined {
+  let m = sizeIndex.get(snapshot);
+  if (!m) {
+    m = new Map(snapshot.manifestFiles.map((f) => [f.id as string, f.sizeBytes]));
+    sizeIndex.set(snapshot, m);
+  }
+  return m.get(id);
+}
+
+/** The chunk ref at `coords` of an array, or undefined when absent or out of the grid. */
+export async function getChunkRef(
+  ctx: ReadContext,
+  node: ArrayNode,
+  coords: readonly number[],
+  signal?: AbortSignal,
+): Promise<ChunkPayload | undefined> {
+  if (!isValidCoord(node.shape, coords)) return undefined;
+  const changed = ctx.changes.getChunk(node.id, coords);
+  if (changed !== undefined) return changed ?? undefined;
+  for (const ref of node.manifests) {
+    if (!containsCoords(ref.extents, coords)) continue;
+    const manifest = await ctx.assets.fetchManifest(ref.objectId, manifestSize(ctx.snapshot, ref.objectId), { signal });
+    const payload = manifest.getChunkRef(node.id, coords);
+    if (payload) return payload;
+  }
+  return undefined;
+}
+
+export function payloadLength(p: ChunkPayload): number {
+  return p.kind === "inline" ? p.data.length : p.length;
+}
+
+/** Resolves a requested range inside an object of `size` bytes to `[start, end)`. */
+export function resolveRange(key: string, size: number, range: ByteRange | undefined): [number, number] {
+  if (!range) return [0, size];
+  if ("suffixLength" in range) {
+    if (range.suffixLength < 0) throw new InvalidByteRangeError(key, "negative suffix length");
+    return [Math.max(0, size - range.suffixLength), size];
+  }
+  const end = range.length === undefined ? size : range.offset + range.length;
+  if (range.offset < 0 || end > size || range.offset > end)
+    throw new InvalidByteRangeError(key, `range ${range.offset}..${end} is outside the ${size}-byte object`);
+  return [range.offset, end];
+}
+
+/** Bytes of a chunk payload (optionally a range of it). */
+export async function readPayload(
+  ctx: ReadContext,
+  key: string,
+  payload: ChunkPayload,
+  range: ByteRange | undefined,
+  signal?: AbortSignal,
+): Promise<Uint8Array> {
+  const [start, end] = resolveRange(key, payloadLength(payload), range);
+  switch (payload.kind) {
+    case "inline":
+      return payload.data.subarray(start, end);
+    case "native":
+      return ctx.assets.fetchChunk(payload.chunkId, payload.offset + start, end - start, { signal });
+    case "virtual":
+      return ctx.virtual.fetch(payload.location, payload.offset + start, end - start, payload.checksum, signal);
+  }
+}
+
+/** Coordinates of every chunk of an array: manifests and change set, tombstones and out-of-grid excluded. */
+export async function chunkCoordinates(ctx: ReadContext, node: ArrayNode, signal?: AbortSignal): Promise<number[][]> {
+  const changes = ctx.changes.chunkChanges(node.id);
+  const seen = new Set<string>();
+  const out: number[][] = [];
+  for (const ref of node.manifests) {
+    const manifest = await ctx.assets.fetchManifest(ref.objectId, manifestSize(ctx.snapshot, ref.objectId), { signal });
+    for (const [coords] of manifest.refs(node.id)) {
+      const k = coords.join(",");
+      if (seen.has(k) || changes?.has(k) || !isValidCoord(node.shape, coords)) continue;
+      seen.add(k);
+      out.push(coords);
+    }
+  }
+  if (changes)
+    for (const [k, p] of changes) {
+      const coords = parseCoordKey(k);
+      if (p !== null && isValidCoord(node.shape, coords)) out.push(coords);
+    }
+  return out;
+}
+
+export function requireArray(ctx: ReadContext, path: string): ArrayNode {
+  const node = getNode(ctx, path);
+  if (!node) throw new NodeNotFoundError(path);
+  if (node.kind !== "array") throw new NodeNotFoundError(path, "it is a group, not an array");
+  return node;
+}
