@@ -1,0 +1,362 @@
+/**
+ * @module storage
+ * `s3Storage(options)`: the core `Storage` contract on top of @aws-sdk/client-s3.
+ * Conditional writes use `If-None-Match: *` / `If-Match: <unquoted etag>` and stamp
+ * `icechunk_write_id`; a precondition failure or a lost response is resolved by a HEAD that looks
+ * for our write id (lost-response recovery, Icechunk design doc 017).
+ */
+import { randomUUID } from "node:crypto";
+import {
+  CopyObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  type GetObjectCommandOutput,
+  HeadObjectCommand,
+  type HeadObjectCommandOutput,
+  PutObjectCommand,
+  paginateListObjectsV2,
+  type S3Client,
+} from "@aws-sdk/client-s3";
+import type {
+  ByteRange,
+  DeleteResult,
+  GetOptions,
+  GetResult,
+  ListEntry,
+  ObjectVersion,
+  PutOptions,
+  PutResult,
+  Storage,
+  StorageCallOptions,
+} from "@icechunk-ts/core";
+import { isNotFound, isNotModified, isPreconditionFailure } from "./errors.js";
+import {
+  addHeaders,
+  checkKey,
+  copySource,
+  listPrefix,
+  normalizePrefix,
+  objectKey,
+  stripQuotes,
+} from "./keys.js";
+import { Operation } from "./operation.js";
+import { createS3Client, type S3Options } from "./options.js";
+import {
+  backoffDelayMs,
+  isRetryableError,
+  type ResolvedRetryOptions,
+  resolveRetryOptions,
+} from "./retry.js";
+
+/** User-metadata key of the write id stamped on every conditional PUT. */
+export const WRITE_ID_METADATA_KEY = "icechunk_write_id";
+const DELETE_BATCH = 1000;
+const DELETE_BATCHES_IN_FLIGHT = 10;
+
+/** An S3-backed `Storage`, plus the client and resolved location it uses. */
+export interface S3Storage extends Storage {
+  readonly client: S3Client;
+  readonly bucket: string;
+  /** Normalised prefix (no leading/trailing slash; "" = bucket root). */
+  readonly prefix: string;
+}
+
+/**
+ * Creates a Storage on an S3 bucket (AWS or any S3-compatible server).
+ * Objects live at `<prefix>/<key>`. Absent credentials use the SDK default chain.
+ */
+export function s3Storage(options: S3Options): S3Storage {
+  const client = createS3Client(options);
+  return new S3StorageImpl(client, options, resolveRetryOptions(options.retries));
+}
+
+class S3StorageImpl implements S3Storage {
+  readonly canWrite = true;
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly description: string;
+
+  constructor(
+    readonly client: S3Client,
+    private readonly options: S3Options,
+    private readonly retries: ResolvedRetryOptions,
+  ) {
+    this.bucket = options.bucket;
+    this.prefix = normalizePrefix(options.prefix);
+    this.description = `s3://${this.bucket}/${this.prefix}`;
+  }
+
+  private op(name: string, key: string, signal: AbortSignal | undefined): Operation {
+    return new Operation(name, key, signal, this.options.timeouts?.operationMs);
+  }
+
+  /** Sends one command with the operation's signal (and requester-pays header when asked). */
+  private send<T>(command: { middlewareStack: unknown }, op: Operation): Promise<T> {
+    if (this.options.requesterPays) {
+      addHeaders(command, "icechunkRequesterPays", { "x-amz-request-payer": "requester" });
+    }
+    // biome-ignore lint/suspicious/noExplicitAny: every command class is accepted by S3Client.send
+    return this.client.send(command as any, { abortSignal: op.signal }) as Promise<T>;
+  }
+
+  async get(key: string, options?: GetOptions): Promise<GetResult | undefined> {
+    checkKey(key);
+    const op = this.op("get", key, options?.signal);
+    const result = await op.run(() => this.fetch(key, options?.range, undefined, op));
+    return result === "not-modified" ? undefined : result;
+  }
+
+  async getIfModified(
+    key: string,
+    version: ObjectVersion,
+    options?: StorageCallOptions,
+  ): Promise<GetResult | "not-modified" | undefined> {
+    checkKey(key);
+    const op = this.op("get", key, options?.signal);
+    return op.run(() => this.fetch(key, undefined, stripQuotes(version.etag), op));
+  }
+
+  /** GET with retries that also cover the body download (broken or stalled streams). */
+  private async fetch(
+    key: string,
+    range: ByteRange | undefined,
+    ifNoneMatch: string | undefined,
+    op: Operation,
+  ): Promise<GetResult | "not-modified" | undefined> {
+    const rangeHeader = range === undefined ? undefined : toRangeHeader(range);
+    if (rangeHeader === null) return this.emptyRead(key, op);
+    for (let attempt = 1; ; attempt++) {
+      let out: GetObjectCommandOutput;
+      try {
+        out = await this.send<GetObjectCommandOutput>(
+          new GetObjectCommand({
+            Bucket: this.bucket,
+            Key: objectKey(this.prefix, key),
+            Range: rangeHeader,
+            IfNoneMatch: ifNoneMatch,
+          }),
+          op,
+        );
+      } catch (err) {
+        if (isNotModified(err)) return "not-modified";
+        if (isNotFound(err)) return undefined;
+        // A range starting at or after the end of the object: no bytes.
+        if (
+          range !== undefined &&
+          (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 416
+        ) {
+          return this.emptyRead(key, op);
+        }
+        throw err;
+      }
+      try {
+        const data = out.Body ? await out.Body.transformToByteArray() : new Uint8Array(0);
+        if (out.ContentLength !== undefined && data.length !== out.ContentLength) {
+          throw Object.assign(
+            new Error(`truncated body: ${data.length} of ${out.ContentLength} bytes`),
+            {
+              code: "ERR_STREAM_PREMATURE_CLOSE",
+            },
+          );
+        }
+        return { data, version: { etag: stripQuotes(out.ETag) } };
+      } catch (err) {
+        op.throwIfAborted();
+        if (attempt >= this.retries.maxAttempts || !isRetryableError(err)) throw err;
+        await op.sleep(backoffDelayMs(attempt - 1, this.retries));
+      }
+    }
+  }
+
+  /** A zero-length read: only the existence and version of the object matter. */
+  private async emptyRead(key: string, op: Operation): Promise<GetResult | undefined> {
+    const head = await this.head(key, op);
+    return head && { data: new Uint8Array(0), version: { etag: stripQuotes(head.ETag) } };
+  }
+
+  private async head(key: string, op: Operation): Promise<HeadObjectCommandOutput | undefined> {
+    try {
+      return await this.send<HeadObjectCommandOutput>(
+        new HeadObjectCommand({ Bucket: this.bucket, Key: objectKey(this.prefix, key) }),
+        op,
+      );
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async put(key: string, data: Uint8Array, options?: PutOptions): Promise<PutResult> {
+    checkKey(key);
+    const op = this.op("put", key, options?.signal);
+    return op.run(async () => {
+      const condition = options?.condition;
+      let ifNoneMatch: string | undefined;
+      let ifMatch: string | undefined;
+      if (condition && "ifNoneMatch" in condition) ifNoneMatch = "*";
+      else if (condition) {
+        const etag = stripQuotes(condition.ifMatch.etag);
+        // A version without an ETag is the "for creation" version (as in Icechunk's VersionInfo).
+        if (etag === undefined || etag === "") ifNoneMatch = "*";
+        else ifMatch = etag; // Ceph RGW only accepts the unquoted form.
+      }
+      const writeId = condition ? randomUUID() : undefined;
+      const metadata = {
+        ...options?.metadata,
+        ...(writeId ? { [WRITE_ID_METADATA_KEY]: writeId } : {}),
+      };
+      try {
+        const out = await this.send<{ ETag?: string }>(
+          new PutObjectCommand({
+            Bucket: this.bucket,
+            Key: objectKey(this.prefix, key),
+            Body: data,
+            ContentLength: data.length,
+            ContentType: options?.contentType,
+            Metadata: Object.keys(metadata).length > 0 ? metadata : undefined,
+            IfNoneMatch: ifNoneMatch,
+            IfMatch: ifMatch,
+          }),
+          op,
+        );
+        return { kind: "written", version: { etag: stripQuotes(out.ETag) } };
+      } catch (err) {
+        op.throwIfAborted();
+        if (writeId === undefined) throw err;
+        const conflict = isPreconditionFailure(err) || (ifMatch !== undefined && isNotFound(err));
+        // A precondition failure may be our own earlier attempt (the SDK retried after a lost
+        // response); a transport failure or 5xx may hide a write that landed. HEAD decides.
+        if (conflict || mayHaveLanded(err)) {
+          const landed = await this.ownWrite(key, writeId, op);
+          if (landed) return landed;
+          if (conflict) return { kind: "version-mismatch" };
+        }
+        throw err;
+      }
+    });
+  }
+
+  /** `written` when the object now carries our write id (lost-response recovery), else undefined. */
+  private async ownWrite(
+    key: string,
+    writeId: string,
+    op: Operation,
+  ): Promise<PutResult | undefined> {
+    const head = await this.head(key, op);
+    if (head?.Metadata?.[WRITE_ID_METADATA_KEY] !== writeId) return undefined;
+    return { kind: "written", version: { etag: stripQuotes(head.ETag) } };
+  }
+
+  async copy(
+    from: string,
+    to: string,
+    options?: StorageCallOptions & { ifMatch?: ObjectVersion },
+  ): Promise<PutResult> {
+    checkKey(from);
+    checkKey(to);
+    const op = this.op("copy", from, options?.signal);
+    return op.run(async () => {
+      const etag = stripQuotes(options?.ifMatch?.etag);
+      const command = new CopyObjectCommand({
+        Bucket: this.bucket,
+        Key: objectKey(this.prefix, to),
+        CopySource: copySource(this.bucket, objectKey(this.prefix, from)),
+        CopySourceIfMatch: etag,
+      });
+      // Ceph RGW (Pacific) ignores x-amz-copy-source-if-match and honours only the legacy header.
+      if (etag !== undefined)
+        addHeaders(command, "icechunkLegacyCopyIfMatch", { "x-amz-copy-if-match": etag });
+      try {
+        const out = await this.send<{ CopyObjectResult?: { ETag?: string } }>(command, op);
+        return { kind: "written", version: { etag: stripQuotes(out.CopyObjectResult?.ETag) } };
+      } catch (err) {
+        op.throwIfAborted();
+        if (etag !== undefined && (isPreconditionFailure(err) || isNotFound(err))) {
+          return { kind: "version-mismatch" };
+        }
+        throw err;
+      }
+    });
+  }
+
+  async *list(prefix: string, options?: StorageCallOptions): AsyncIterable<ListEntry> {
+    const s3Prefix = listPrefix(this.prefix, prefix);
+    const op = this.op("list", prefix, options?.signal);
+    const pages = paginateListObjectsV2(
+      { client: this.client, pageSize: 1000 },
+      { Bucket: this.bucket, Prefix: s3Prefix === "" ? undefined : s3Prefix },
+      { abortSignal: op.signal },
+    );
+    const iterator = pages[Symbol.asyncIterator]();
+    try {
+      while (true) {
+        const page = await op.run(() => iterator.next(), true);
+        if (page.done) return;
+        for (const item of page.value.Contents ?? []) {
+          if (item.Key === undefined || !item.Key.startsWith(s3Prefix)) continue;
+          yield {
+            key: item.Key.slice(s3Prefix.length),
+            size: item.Size ?? 0,
+            lastModified: item.LastModified ?? new Date(0),
+          };
+        }
+      }
+    } finally {
+      op.dispose();
+    }
+  }
+
+  async delete(keys: readonly string[], options?: StorageCallOptions): Promise<DeleteResult> {
+    for (const key of keys) checkKey(key);
+    const op = this.op("delete", keys[0] ?? "", options?.signal);
+    return op.run(async () => {
+      const batches: string[][] = [];
+      for (let i = 0; i < keys.length; i += DELETE_BATCH)
+        batches.push(keys.slice(i, i + DELETE_BATCH));
+      let deletedObjects = 0;
+      let next = 0;
+      const worker = async () => {
+        while (next < batches.length) {
+          const batch = batches[next++];
+          const out = await this.send<{ Errors?: unknown[] }>(
+            new DeleteObjectsCommand({
+              Bucket: this.bucket,
+              Delete: {
+                Objects: batch.map((key) => ({ Key: objectKey(this.prefix, key) })),
+                Quiet: true,
+              },
+            }),
+            op,
+          );
+          deletedObjects += batch.length - (out.Errors?.length ?? 0);
+        }
+      };
+      await Promise.all(
+        Array.from({ length: Math.min(DELETE_BATCHES_IN_FLIGHT, batches.length) }, worker),
+      );
+      // S3 does not report the sizes of deleted objects.
+      return { deletedObjects, deletedBytes: 0 };
+    });
+  }
+
+  async lastModified(key: string, options?: StorageCallOptions): Promise<Date | undefined> {
+    checkKey(key);
+    const op = this.op("lastModified", key, options?.signal);
+    return op.run(async () => (await this.head(key, op))?.LastModified);
+  }
+}
+
+/** `bytes=a-b`, `bytes=a-` or `bytes=-n`; null for a zero-length range (no request needed). */
+function toRangeHeader(range: ByteRange): string | null {
+  if ("suffixLength" in range)
+    return range.suffixLength <= 0 ? null : `bytes=-${range.suffixLength}`;
+  if (range.length === undefined) return `bytes=${range.offset}-`;
+  if (range.length <= 0) return null;
+  return `bytes=${range.offset}-${range.offset + range.length - 1}`;
+}
+
+/** Failures after which a conditional PUT may nevertheless have been stored. */
+function mayHaveLanded(err: unknown): boolean {
+  const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return status === undefined || status >= 500 || isRetryableError(err);
+}
