@@ -59,6 +59,11 @@ export interface S3Storage extends Storage {
   readonly bucket: string;
   /** Normalised prefix (no leading/trailing slash; "" = bucket root). */
   readonly prefix: string;
+  getIfModified(
+    key: string,
+    version: ObjectVersion,
+    options?: StorageCallOptions,
+  ): Promise<GetResult | "not-modified" | undefined>;
 }
 
 /**
