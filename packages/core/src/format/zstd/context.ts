@@ -1,0 +1,59 @@
+/**
+ * @module format/zstd/context
+ * Mutable state shared by the block decoders of one frame (previous entropy tables, repeat
+ * offsets) and the growable, size-capped output buffer.
+ */
+import { CompressionError } from "../../errors.js";
+import type { FseTable } from "./fse.js";
+import type { HuffmanTable } from "./huffman.js";
+
+/** Largest block content allowed by the format (128 KiB). */
+export const BLOCK_MAX = 1 << 17;
+
+/** Per-frame decoding state. */
+export interface FrameContext {
+  huf: HuffmanTable | null;
+  ll: FseTable | null;
+  of: FseTable | null;
+  ml: FseTable | null;
+  rep: [number, number, number];
+  /** Output offset where the current frame starts (matches may not reach before it, except into dict). */
+  frameStart: number;
+  /** Dictionary content (prefix before `frameStart`), possibly empty. */
+  dictContent: Uint8Array;
+  /** Scratch buffer for decoded literals (>= BLOCK_MAX bytes). */
+  litScratch: Uint8Array;
+}
+
+/** Growable output buffer that refuses to exceed `cap` bytes. */
+export class OutputBuffer {
+  buf: Uint8Array;
+  len = 0;
+  readonly cap: number;
+
+  constructor(initial: number, cap: number) {
+    this.cap = cap;
+    this.buf = new Uint8Array(Math.max(0, Math.min(initial, cap)));
+  }
+
+  /** Makes room for `n` more bytes (throws when the cap would be exceeded). */
+  reserve(n: number): void {
+    const need = this.len + n;
+    if (need > this.cap) {
+      throw new CompressionError(
+        `output would exceed maxOutputSize (${this.cap} bytes); raise maxOutputSize if the data is trusted`,
+      );
+    }
+    if (need <= this.buf.length) return;
+    let size = Math.max(need, this.buf.length * 2, 1024);
+    if (size > this.cap) size = this.cap;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.len));
+    this.buf = next;
+  }
+
+  /** The bytes written so far (no copy when the buffer is exactly full). */
+  result(): Uint8Array {
+    return this.len === this.buf.length ? this.buf : this.buf.slice(0, this.len);
+  }
+}

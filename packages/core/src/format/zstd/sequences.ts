@@ -1,0 +1,208 @@
+/**
+ * @module format/zstd/sequences
+ * Sequences_Section decoding and execution (RFC 8878 §3.1.1.3.2 and §3.1.1.4): table modes
+ * (predefined / RLE / FSE-compressed / repeat), the interleaved FSE bitstream, repeat offsets,
+ * and copying literals + matches into the output (matches may reach into the dictionary).
+ */
+import { CompressionError } from "../../errors.js";
+import { BackwardBitReader } from "./bits.js";
+import type { FrameContext, OutputBuffer } from "./context.js";
+import type { FseTable } from "./fse.js";
+import {
+  buildFseTable,
+  LL_PREDEFINED,
+  ML_PREDEFINED,
+  OF_PREDEFINED,
+  readNCount,
+  rleFseTable,
+} from "./fse.js";
+import type { Literals } from "./literals.js";
+
+/** Literal-length code baselines and extra bits. */
+export const LL_BASE = Uint32Array.from([
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 20, 22, 24, 28, 32, 40, 48, 64, 128,
+  256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536,
+]);
+export const LL_BITS = Uint8Array.from([
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 3, 3, 4, 6, 7, 8, 9, 10, 11, 12,
+  13, 14, 15, 16,
+]);
+/** Match-length code baselines and extra bits. */
+export const ML_BASE = Uint32Array.from([
+  3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29,
+  30, 31, 32, 33, 34, 35, 37, 39, 41, 43, 47, 51, 59, 67, 83, 99, 131, 259, 515, 1027, 2051, 4099,
+  8195, 16387, 32771, 65539,
+]);
+export const ML_BITS = Uint8Array.from([
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+  1, 1, 1, 2, 2, 3, 3, 4, 4, 5, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+]);
+
+function selectTable(
+  mode: number,
+  src: Uint8Array,
+  pos: number,
+  end: number,
+  prev: FseTable | null,
+  predefined: FseTable,
+  maxSymbol: number,
+  maxLog: number,
+): [FseTable, number] {
+  switch (mode) {
+    case 0:
+      return [predefined, pos];
+    case 1: {
+      if (pos >= end) throw new CompressionError("truncated RLE sequence table");
+      const s = src[pos]!;
+      if (s > maxSymbol) throw new CompressionError("RLE sequence symbol out of range");
+      return [rleFseTable(s), pos + 1];
+    }
+    case 2: {
+      const nc = readNCount(src, pos, end, maxSymbol, maxLog);
+      return [buildFseTable(nc.counts, nc.maxSymbol, nc.log), pos + nc.size];
+    }
+    default:
+      if (prev === null) throw new CompressionError("repeat sequence table without a previous table");
+      return [prev, pos];
+  }
+}
+
+/** Decodes the sequences of one block and writes the block's content to `out`. */
+export function decodeSequences(
+  src: Uint8Array,
+  pos: number,
+  end: number,
+  ctx: FrameContext,
+  lit: Literals,
+  out: OutputBuffer,
+  blockLimit: number,
+): void {
+  if (pos >= end) throw new CompressionError("truncated sequences section");
+  const b0 = src[pos]!;
+  let nbSeq: number;
+  if (b0 < 128) {
+    nbSeq = b0;
+    pos += 1;
+  } else if (b0 < 255) {
+    if (pos + 2 > end) throw new CompressionError("truncated sequences header");
+    nbSeq = ((b0 - 128) << 8) + src[pos + 1]!;
+    pos += 2;
+  } else {
+    if (pos + 3 > end) throw new CompressionError("truncated sequences header");
+    nbSeq = src[pos + 1]! + (src[pos + 2]! << 8) + 0x7f00;
+    pos += 3;
+  }
+  const litBuf = lit.buf;
+  let litPos = lit.start;
+  const litEnd = lit.start + lit.len;
+  const limit = out.len + blockLimit;
+  out.reserve(Math.min(blockLimit, out.cap - out.len));
+  const buf = out.buf;
+  let op = out.len;
+  if (nbSeq === 0) {
+    if (pos !== end) throw new CompressionError("unexpected data after an empty sequences section");
+    if (op + lit.len > limit) throw new CompressionError("block content exceeds its size limit");
+    buf.set(litBuf.subarray(litPos, litEnd), op);
+    out.len = op + lit.len;
+    return;
+  }
+  if (pos >= end) throw new CompressionError("truncated sequences header");
+  const modes = src[pos++]!;
+  if (modes & 3) throw new CompressionError("reserved bits set in sequence compression modes");
+  let llT: FseTable;
+  let ofT: FseTable;
+  let mlT: FseTable;
+  [llT, pos] = selectTable(modes >> 6, src, pos, end, ctx.ll, LL_PREDEFINED, 35, 9);
+  [ofT, pos] = selectTable((modes >> 4) & 3, src, pos, end, ctx.of, OF_PREDEFINED, 31, 8);
+  [mlT, pos] = selectTable((modes >> 2) & 3, src, pos, end, ctx.ml, ML_PREDEFINED, 52, 9);
+  ctx.ll = llT;
+  ctx.of = ofT;
+  ctx.ml = mlT;
+
+  const br = new BackwardBitReader(src, pos, end);
+  let llS = br.read(llT.log);
+  let ofS = br.read(ofT.log);
+  let mlS = br.read(mlT.log);
+  const rep = ctx.rep;
+  let r0 = rep[0];
+  let r1 = rep[1];
+  let r2 = rep[2];
+  const frameStart = ctx.frameStart;
+  const dict = ctx.dictContent;
+  const dictLen = dict.length;
+  const llSym = llT.symbol;
+  const ofSym = ofT.symbol;
+  const mlSym = mlT.symbol;
+  for (let i = 0; i < nbSeq; i++) {
+    const ofCode = ofSym[ofS]!;
+    const mlCode = mlSym[mlS]!;
+    const llCode = llSym[llS]!;
+    if (ofCode > 31) throw new CompressionError("offset code out of range");
+    const ofVal = 2 ** ofCode + br.read(ofCode);
+    const ml = ML_BASE[mlCode]! + br.read(ML_BITS[mlCode]!);
+    const ll = LL_BASE[llCode]! + br.read(LL_BITS[llCode]!);
+    let offset: number;
+    if (ofVal > 3) {
+      offset = ofVal - 3;
+      r2 = r1;
+      r1 = r0;
+      r0 = offset;
+    } else {
+      const idx = ll === 0 ? ofVal + 1 : ofVal;
+      if (idx === 1) offset = r0;
+      else if (idx === 2) {
+        offset = r1;
+        r1 = r0;
+        r0 = offset;
+      } else {
+        offset = idx === 3 ? r2 : r0 - 1;
+        if (offset === 0) throw new CompressionError("repeat offset of zero");
+        r2 = r1;
+        r1 = r0;
+        r0 = offset;
+      }
+    }
+    if (i + 1 < nbSeq) {
+      llS = llT.base[llS]! + br.read(llT.nbBits[llS]!);
+      mlS = mlT.base[mlS]! + br.read(mlT.nbBits[mlS]!);
+      ofS = ofT.base[ofS]! + br.read(ofT.nbBits[ofS]!);
+    }
+    // execute
+    if (litPos + ll > litEnd) throw new CompressionError("sequence uses more literals than decoded");
+    if (op + ll + ml > limit) throw new CompressionError("block content exceeds its size limit");
+    if (ll < 16) {
+      for (let k = 0; k < ll; k++) buf[op + k] = litBuf[litPos + k]!;
+    } else {
+      buf.set(litBuf.subarray(litPos, litPos + ll), op);
+    }
+    op += ll;
+    litPos += ll;
+    let m = ml;
+    const avail = op - frameStart;
+    if (offset > avail) {
+      const back = offset - avail;
+      if (back > dictLen) throw new CompressionError("match offset reaches before the window");
+      const ds = dictLen - back;
+      const n = m < back ? m : back;
+      buf.set(dict.subarray(ds, ds + n), op);
+      op += n;
+      m -= n;
+    }
+    let from = op - offset;
+    if (offset >= m && m >= 32) {
+      buf.copyWithin(op, from, from + m);
+      op += m;
+    } else {
+      const stop = op + m;
+      while (op < stop) buf[op++] = buf[from++]!;
+    }
+  }
+  if (br.bitPos !== 0) throw new CompressionError("sequence bitstream not fully consumed");
+  const rest = litEnd - litPos;
+  if (op + rest > limit) throw new CompressionError("block content exceeds its size limit");
+  buf.set(litBuf.subarray(litPos, litEnd), op);
+  out.len = op + rest;
+  rep[0] = r0;
+  rep[1] = r1;
+  rep[2] = r2;
+}
