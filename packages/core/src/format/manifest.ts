@@ -1,0 +1,282 @@
+/**
+ * @module format/manifest
+ * Manifest flatbuffers (root `Manifest`, icechunk-format.md §2.3, §6): chunk refs per array,
+ * sorted by node id and then by chunk coordinates. `decodeManifest` returns a view whose
+ * `getChunkRef` is a binary search reading coordinates straight from the buffer (no per-ref
+ * objects; manifests can hold millions of refs). Compressed virtual locations (§6.4) are
+ * decompressed with the manifest's zstd dictionary on access.
+ */
+
+import { CorruptObjectError, isIcechunkError } from "../errors.js";
+import { readId12, readNodeId, requiredId12, sortByUtf8 } from "./common.js";
+import { FLATBUFFER_IDENTIFIER, NODE_ID_LENGTH, OBJECT_ID_LENGTH, type SpecVersion } from "./constants.js";
+import { FlatBufferBuilder, type Offset } from "./flatbuffers/builder.js";
+import { FlatBufferReader } from "./flatbuffers/reader.js";
+import { type ChunkId, idToBytes, type ManifestId, type NodeId } from "./ids.js";
+import { parseZstdDictionary, zstdDecompress } from "./zstd/index.js";
+
+/** Precondition of a virtual chunk read. */
+export type ChunkChecksum = { etag: string } | { lastModified: number /* seconds */ };
+
+/** Where the bytes of one chunk live. */
+export type ChunkPayload =
+  | { kind: "inline"; data: Uint8Array }
+  | { kind: "native"; chunkId: ChunkId; offset: number; length: number }
+  | { kind: "virtual"; location: string; offset: number; length: number; checksum?: ChunkChecksum };
+
+/** Read-only view over a decoded manifest flatbuffer. */
+export interface ManifestView {
+  readonly specVersion: 1 | 2;
+  readonly id: ManifestId;
+  /** Node ids of the arrays in this manifest, in byte order. */
+  nodeIds(): NodeId[];
+  /** Number of refs of one array, or of all arrays when `nodeId` is omitted. */
+  numRefs(nodeId?: NodeId): number;
+  /** The chunk ref at `coords`, or `undefined` when this manifest has none. */
+  getChunkRef(nodeId: NodeId, coords: readonly number[]): ChunkPayload | undefined;
+  /** All refs of an array in coordinate order. */
+  refs(nodeId: NodeId): Iterable<[coords: number[], payload: ChunkPayload]>;
+}
+
+/** Input of {@link encodeManifest}. */
+export interface ManifestData {
+  id: ManifestId;
+  arrays: Array<{ nodeId: NodeId; refs: Array<[coords: readonly number[], payload: ChunkPayload]> }>;
+}
+
+/** Options of {@link encodeManifest}. */
+export interface EncodeManifestOptions {
+  /** Only `false` (plain `location` strings) is supported; always Rust-compatible. */
+  compressLocations?: false;
+}
+
+/** Options of {@link decodeManifest}. */
+export interface DecodeManifestOptions {
+  /** Object key, for error messages. */
+  path?: string;
+}
+
+const M = { id: 0, arrays: 1, dictionary: 2, algorithm: 3 } as const;
+const R = {
+  index: 0,
+  inline: 1,
+  offset: 2,
+  length: 3,
+  chunkId: 4,
+  location: 5,
+  etag: 6,
+  lastModified: 7,
+  compressedLocation: 8,
+} as const;
+/** Output cap of a compressed location (`Manifest::decompressor`). */
+const MAX_LOCATION_LENGTH = 1024;
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+class ManifestViewImpl implements ManifestView {
+  private readonly arraysVec: number;
+  private arrayIndex: Map<string, number> | undefined;
+  private dictionary: ReturnType<typeof parseZstdDictionary> | undefined;
+
+  constructor(
+    private readonly r: FlatBufferReader,
+    private readonly root: number,
+    readonly specVersion: 1 | 2,
+  ) {
+    requiredId12(r, root, M.id, "Manifest.id");
+    this.arraysVec = r.required(r.vector(root, M.arrays, 4), "Manifest.arrays");
+  }
+
+  get id(): ManifestId {
+    return requiredId12<ManifestId>(this.r, this.root, M.id, "Manifest.id");
+  }
+
+  private arrays(): Map<string, number> {
+    if (this.arrayIndex === undefined) {
+      const r = this.r;
+      const index = new Map<string, number>();
+      for (let i = 0, n = r.vectorLength(this.arraysVec); i < n; i++) {
+        const t = r.vectorTable(this.arraysVec, i);
+        const nodeId = readNodeId(r, r.required(r.struct(t, 0, NODE_ID_LENGTH), "ArrayManifest.node_id"));
+        index.set(nodeId, r.required(r.vector(t, 1, 4), "ArrayManifest.refs"));
+      }
+      this.arrayIndex = index;
+    }
+    return this.arrayIndex;
+  }
+
+  nodeIds(): NodeId[] {
+    return [...this.arrays().keys()] as NodeId[];
+  }
+
+  numRefs(nodeId?: NodeId): number {
+    if (nodeId !== undefined) return this.r.vectorLength(this.arrays().get(nodeId) ?? 0);
+    let total = 0;
+    for (const vec of this.arrays().values()) total += this.r.vectorLength(vec);
+    return total;
+  }
+
+  /** Index vector position of ref `i` of `refsVec`. */
+  private indexOf(refsVec: number, i: number): number {
+    const t = this.r.vectorTable(refsVec, i);
+    return this.r.required(this.r.vector(t, R.index, 4), "ChunkRef.index");
+  }
+
+  private compareAt(indexVec: number, coords: readonly number[]): number {
+    const view = this.r.view;
+    const n = view.getUint32(indexVec, true);
+    const m = Math.min(n, coords.length);
+    for (let k = 0; k < m; k++) {
+      const c = view.getUint32(indexVec + 4 + 4 * k, true);
+      if (c !== coords[k]) return c < coords[k] ? -1 : 1;
+    }
+    return n - coords.length;
+  }
+
+  getChunkRef(nodeId: NodeId, coords: readonly number[]): ChunkPayload | undefined {
+    const refsVec = this.arrays().get(nodeId);
+    if (refsVec === undefined) return undefined;
+    let lo = 0;
+    let hi = this.r.vectorLength(refsVec);
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const cmp = this.compareAt(this.indexOf(refsVec, mid), coords);
+      if (cmp === 0) return this.payload(this.r.vectorTable(refsVec, mid));
+      if (cmp < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return undefined;
+  }
+
+  *refs(nodeId: NodeId): Iterable<[coords: number[], payload: ChunkPayload]> {
+    const r = this.r;
+    const refsVec = this.arrays().get(nodeId);
+    if (refsVec === undefined) return;
+    for (let i = 0, n = r.vectorLength(refsVec); i < n; i++) {
+      const idx = this.indexOf(refsVec, i);
+      const coords: number[] = [];
+      for (let k = 0, m = r.view.getUint32(idx, true); k < m; k++) coords.push(r.view.getUint32(idx + 4 + 4 * k, true));
+      yield [coords, this.payload(r.vectorTable(refsVec, i))];
+    }
+  }
+
+  private payload(t: number): ChunkPayload {
+    const r = this.r;
+    const chunkIdPos = r.struct(t, R.chunkId, OBJECT_ID_LENGTH);
+    const offset = r.u64(t, R.offset, 0);
+    const length = r.u64(t, R.length, 0);
+    if (chunkIdPos !== 0) return { kind: "native", chunkId: readId12<ChunkId>(r, chunkIdPos), offset, length };
+    const compressed = r.bytesField(t, R.compressedLocation);
+    const location = compressed !== undefined ? this.decompressLocation(compressed) : r.string(t, R.location);
+    if (location !== undefined) {
+      const etag = r.string(t, R.etag);
+      const lastModified = r.u32(t, R.lastModified, 0);
+      const checksum = etag !== undefined ? { etag } : lastModified > 0 ? { lastModified } : undefined;
+      return checksum === undefined
+        ? { kind: "virtual", location, offset, length }
+        : { kind: "virtual", location, offset, length, checksum };
+    }
+    const inline = r.bytesField(t, R.inline);
+    if (inline !== undefined) return { kind: "inline", data: inline.slice() };
+    return r.fail("a chunk ref has neither chunk id, location nor inline data");
+  }
+
+  private decompressLocation(bytes: Uint8Array): string {
+    const r = this.r;
+    if (this.dictionary === undefined) {
+      const dict = r.bytesField(this.root, M.dictionary);
+      if (dict === undefined || r.u8(this.root, M.algorithm, 1) !== 1) {
+        return r.fail("a chunk ref has a compressed location but the manifest has no location dictionary");
+      }
+      const bytes = dict;
+      this.dictionary = this.wrap(() => parseZstdDictionary(bytes), "location dictionary is invalid");
+    }
+    const dictionary = this.dictionary;
+    const out = this.wrap(
+      () => zstdDecompress(bytes, { dictionary, maxOutputSize: MAX_LOCATION_LENGTH }),
+      "a compressed location cannot be decompressed",
+    );
+    return this.wrap(() => utf8.decode(out), "a compressed location is not UTF-8");
+  }
+
+  private wrap<T>(f: () => T, detail: string): T {
+    try {
+      return f();
+    } catch (err) {
+      if (err instanceof CorruptObjectError) throw err;
+      if (isIcechunkError(err) && err.kind !== "compression") throw err;
+      throw new CorruptObjectError(this.r.what, detail, { path: this.r.path, cause: err });
+    }
+  }
+}
+
+/**
+ * Decodes a manifest flatbuffer (the payload of a manifest file).
+ * @throws {CorruptObjectError} when required fields are missing or offsets are invalid.
+ */
+export function decodeManifest(
+  payload: Uint8Array,
+  specVersion: SpecVersion,
+  options: DecodeManifestOptions = {},
+): ManifestView {
+  const r = new FlatBufferReader(payload, { what: "manifest", path: options.path });
+  return new ManifestViewImpl(r, r.root(), specVersion);
+}
+
+function compareCoords(a: readonly number[], b: readonly number[]): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length;
+}
+
+function encodeRef(b: FlatBufferBuilder, coords: readonly number[], payload: ChunkPayload): Offset {
+  const index = b.createU32Vector(coords);
+  let inline: Offset | undefined;
+  let location: Offset | undefined;
+  let etag: Offset | undefined;
+  let lastModified = 0;
+  if (payload.kind === "inline") inline = b.createBytes(payload.data);
+  if (payload.kind === "virtual") {
+    location = b.createString(payload.location);
+    if (payload.checksum !== undefined && "etag" in payload.checksum) etag = b.createString(payload.checksum.etag);
+    else if (payload.checksum !== undefined) lastModified = payload.checksum.lastModified;
+  }
+  b.startTable(10);
+  if (payload.kind !== "inline") {
+    b.fieldU64(R.offset, payload.offset, 0);
+    b.fieldU64(R.length, payload.length, 0);
+  }
+  b.fieldOffset(R.index, index);
+  b.fieldOffset(R.inline, inline);
+  b.fieldOffset(R.location, location);
+  b.fieldOffset(R.etag, etag);
+  b.fieldU32(R.lastModified, lastModified, 0);
+  if (payload.kind === "native") b.fieldStruct(R.chunkId, idToBytes(payload.chunkId, OBJECT_ID_LENGTH));
+  return b.endTable();
+}
+
+/**
+ * Builds the manifest flatbuffer (not the object file). Arrays are sorted by node id and refs
+ * by coordinates; virtual locations are written uncompressed (`compression_algorithm` 0 in spec 2).
+ * @throws {InvalidObjectIdError} when an id is malformed.
+ */
+export function encodeManifest(
+  data: ManifestData,
+  specVersion: SpecVersion,
+  _options: EncodeManifestOptions = {},
+): Uint8Array {
+  const b = new FlatBufferBuilder(1024);
+  const arrays = sortByUtf8(data.arrays, (a) => a.nodeId).map((array) => {
+    const sorted = [...array.refs].sort((x, y) => compareCoords(x[0], y[0]));
+    const refs = b.createOffsetVector(sorted.map(([coords, payload]) => encodeRef(b, coords, payload)));
+    b.startTable(specVersion === 1 ? 2 : 3);
+    b.fieldOffset(1, refs);
+    b.fieldStruct(0, idToBytes(array.nodeId, NODE_ID_LENGTH));
+    return b.endTable();
+  });
+  const arraysVec = b.createOffsetVector(arrays);
+  b.startTable(specVersion === 1 ? 2 : 5);
+  b.fieldOffset(M.arrays, arraysVec);
+  b.fieldStruct(M.id, idToBytes(data.id, OBJECT_ID_LENGTH));
+  if (specVersion !== 1) b.fieldU8(M.algorithm, 0, null);
+  return b.finish(b.endTable(), FLATBUFFER_IDENTIFIER);
+}
