@@ -248,7 +248,10 @@ class S3StorageImpl implements S3Storage {
     op: Operation,
   ): Promise<PutResult | undefined> {
     const head = await this.head(key, op);
-    if (head?.Metadata?.[WRITE_ID_METADATA_KEY] !== writeId) return undefined;
+    // Ceph RGW hands user-metadata names back with '_' turned into '-'.
+    const meta = head?.Metadata ?? {};
+    const found = meta[WRITE_ID_METADATA_KEY] ?? meta[WRITE_ID_METADATA_KEY.replaceAll("_", "-")];
+    if (head === undefined || found !== writeId) return undefined;
     return { kind: "written", version: { etag: stripQuotes(head.ETag) } };
   }
 
