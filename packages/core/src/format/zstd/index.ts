@@ -7,3 +7,5 @@ export type { ZstdDictionary } from "./dictionary.js";
 export { parseZstdDictionary } from "./dictionary.js";
 export type { ZstdDecompressOptions } from "./decompress.js";
 export { zstdDecompress } from "./decompress.js";
+export type { ZstdCompressOptions } from "./compress.js";
+export { zstdCompress } from "./compress.js";
