@@ -8,12 +8,12 @@
  */
 
 import {
-  type JsonObject,
-  type JsonValue,
-  UnencodableValueError,
   compareBytes,
   insertionEntries,
+  type JsonObject,
+  type JsonValue,
   sortedEntries,
+  UnencodableValueError,
   utf8Encode,
 } from "./json-value.js";
 
@@ -171,13 +171,17 @@ class Writer {
     }
     switch (v.t) {
       case T_NULL:
-        return this.writeUInt(0n, bytes);
+        this.writeUInt(0n, bytes);
+        return;
       case T_BOOL:
-        return this.writeUInt((v as { v: boolean }).v ? 1n : 0n, bytes);
+        this.writeUInt((v as { v: boolean }).v ? 1n : 0n, bytes);
+        return;
       case T_UINT:
-        return this.writeUInt((v as { v: bigint }).v, bytes);
+        this.writeUInt((v as { v: bigint }).v, bytes);
+        return;
       case T_INT:
-        return this.writeInt((v as { v: bigint }).v, bytes);
+        this.writeInt((v as { v: bigint }).v, bytes);
+        return;
       case T_FLOAT: {
         this.reserve(bytes);
         const x = (v as { v: number }).v;
@@ -200,7 +204,8 @@ class Writer {
       if (t === T_BOOL) type = T_VECTOR_BOOL;
       else if (t === T_KEY) type = T_VECTOR_KEY;
       else if (t === T_INT || t === T_UINT || t === T_FLOAT) {
-        type = n >= 2 && n <= 4 ? T_VECTOR_INT2 + (n - 2) * 3 + (t - T_INT) : T_VECTOR_INT + (t - T_INT);
+        type =
+          n >= 2 && n <= 4 ? T_VECTOR_INT2 + (n - 2) * 3 + (t - T_INT) : T_VECTOR_INT + (t - T_INT);
       }
     }
     const fixed = type >= T_VECTOR_INT2 && type <= T_VECTOR_INT2 + 8;
@@ -228,7 +233,8 @@ class Writer {
   key(k: string): Val {
     const pooled = this.keyPool.get(k);
     if (pooled !== undefined) return { t: T_KEY, addr: pooled };
-    if (k.includes("\0")) throw new UnencodableValueError("FlexBuffer", `map key ${JSON.stringify(k)} contains NUL`);
+    if (k.includes("\0"))
+      throw new UnencodableValueError("FlexBuffer", `map key ${JSON.stringify(k)} contains NUL`);
     const addr = this.len;
     this.bytes(utf8Encode(k));
     this.push(0);
@@ -248,7 +254,8 @@ class Writer {
   }
 
   value(v: JsonValue, depth: number): Val {
-    if (depth > 512) throw new UnencodableValueError("FlexBuffer", "nesting deeper than 512 levels");
+    if (depth > 512)
+      throw new UnencodableValueError("FlexBuffer", "nesting deeper than 512 levels");
     if (v === null) return { t: T_NULL };
     switch (typeof v) {
       case "boolean":
@@ -308,7 +315,8 @@ class Writer {
 }
 
 function numberVal(x: number): Val {
-  if (!Number.isFinite(x)) throw new UnencodableValueError("FlexBuffer", `${x} is not a finite number`);
+  if (!Number.isFinite(x))
+    throw new UnencodableValueError("FlexBuffer", `${x} is not a finite number`);
   if (Number.isInteger(x) && !Object.is(x, -0)) {
     if (x >= 0 && x < 2 ** 64) return { t: T_UINT, v: BigInt(x) };
     if (x < 0 && x >= -(2 ** 63)) return { t: T_INT, v: BigInt(x) };
@@ -323,7 +331,10 @@ function numberVal(x: number): Val {
  * exact), string → String, array → typed or untyped vector, object → Map. Throws
  * `UnencodableValueError` for non-finite numbers, out-of-range bigints and keys containing NUL.
  */
-export function encodeFlexbuffer(value: JsonValue, options: FlexbufferEncodeOptions = {}): Uint8Array {
+export function encodeFlexbuffer(
+  value: JsonValue,
+  options: FlexbufferEncodeOptions = {},
+): Uint8Array {
   const w = new Writer(options.keyOrder ?? "sorted");
   return w.finish(w.value(value, 0));
 }

@@ -102,7 +102,8 @@ class Reader {
         return v.getUint32(pos, true);
       case 8: {
         const big = v.getBigUint64(pos, true);
-        if (big > BigInt(this.bytes.length)) this.fail(`size/offset ${big} at ${pos} exceeds the buffer`);
+        if (big > BigInt(this.bytes.length))
+          this.fail(`size/offset ${big} at ${pos} exceeds the buffer`);
         return Number(big);
       }
       default:
@@ -146,13 +147,15 @@ class Reader {
   deref(slot: number, width: number): number {
     const off = this.readSize(slot, width);
     const target = slot - off;
-    if (target < 0 || target >= this.bytes.length) this.fail(`offset ${off} at ${slot} points outside the buffer`);
+    if (target < 0 || target >= this.bytes.length)
+      this.fail(`offset ${off} at ${slot} points outside the buffer`);
     return target;
   }
 
   spend(n: number): void {
     this.budget -= n;
-    if (this.budget < 0) this.fail("more values than the buffer can hold (shared or cyclic offsets)");
+    if (this.budget < 0)
+      this.fail("more values than the buffer can hold (shared or cyclic offsets)");
   }
 
   key(pos: number): string {
@@ -188,7 +191,13 @@ class Reader {
    * Decodes the value of type `type` (child width `childWidth`) whose slot, `slotWidth` bytes
    * wide, starts at `slot`.
    */
-  value(slot: number, slotWidth: number, type: number, childWidth: number, depth: number): JsonValue {
+  value(
+    slot: number,
+    slotWidth: number,
+    type: number,
+    childWidth: number,
+    depth: number,
+  ): JsonValue {
     this.spend(1);
     if (depth > this.maxDepth) this.fail(`nesting deeper than ${this.maxDepth}`);
     switch (type) {
@@ -228,7 +237,13 @@ class Reader {
       case FlexType.Vector:
         return this.untypedVector(pos, childWidth, depth);
       case FlexType.VectorBool:
-        return this.typedVector(pos, childWidth, FlexType.Bool, this.vectorLength(pos, childWidth), depth);
+        return this.typedVector(
+          pos,
+          childWidth,
+          FlexType.Bool,
+          this.vectorLength(pos, childWidth),
+          depth,
+        );
     }
     if (type >= FlexType.VectorInt && type <= FlexType.VectorStringDeprecated) {
       const elem = type - FlexType.VectorInt + FlexType.Int;
@@ -247,11 +262,18 @@ class Reader {
     if (pos - width < 0) this.fail(`vector at ${pos} has no room for its length`);
     const len = this.readSize(pos - width, width);
     // Each element needs `width` bytes: check before allocating anything.
-    if (len > (this.bytes.length - pos) / width) this.fail(`vector length ${len} at ${pos} exceeds the buffer`);
+    if (len > (this.bytes.length - pos) / width)
+      this.fail(`vector length ${len} at ${pos} exceeds the buffer`);
     return len;
   }
 
-  typedVector(pos: number, width: number, elemType: number, len: number, depth: number): JsonValue[] {
+  typedVector(
+    pos: number,
+    width: number,
+    elemType: number,
+    len: number,
+    depth: number,
+  ): JsonValue[] {
     this.check(pos, len * width);
     this.spend(len);
     const out: JsonValue[] = new Array(len);
@@ -265,7 +287,8 @@ class Reader {
 
   elementType(pos: number, width: number, len: number, i: number): [number, number] {
     const packed = this.bytes[pos + len * width + i];
-    if (packed === undefined) this.fail(`type byte of element ${i} of the vector at ${pos} is missing`);
+    if (packed === undefined)
+      this.fail(`type byte of element ${i} of the vector at ${pos} is missing`);
     return [packed >> 2, 1 << (packed & 3)];
   }
 
@@ -309,8 +332,15 @@ class Reader {
  * indirect) → number, or bigint beyond ±2^53, Float → number, Key/String → string, Map → object,
  * any vector → array, Blob → array of byte values. Throws `CorruptObjectError` on malformed input.
  */
-export function decodeFlexbuffer(bytes: Uint8Array, options: FlexbufferDecodeOptions = {}): JsonValue {
-  const r = new Reader(bytes, options.what ?? "FlexBuffer value", options.maxDepth ?? DEFAULT_MAX_DEPTH);
+export function decodeFlexbuffer(
+  bytes: Uint8Array,
+  options: FlexbufferDecodeOptions = {},
+): JsonValue {
+  const r = new Reader(
+    bytes,
+    options.what ?? "FlexBuffer value",
+    options.maxDepth ?? DEFAULT_MAX_DEPTH,
+  );
   if (bytes.length < 3) r.fail(`${bytes.length} bytes is too short`);
   const rootWidth = bytes[bytes.length - 1]!;
   if (rootWidth !== 1 && rootWidth !== 2 && rootWidth !== 4 && rootWidth !== 8) {
