@@ -285,3 +285,101 @@ export class VirtualChunkFetchError extends IcechunkError {
     super(`cannot fetch virtual chunk '${location}': ${detail}`, options);
   }
 }
+
+/** zarr.json bytes that Icechunk cannot accept (invalid JSON, unknown node_type, bad shape or grid). */
+export class InvalidZarrMetadataError extends IcechunkError {
+  readonly kind = "bad-metadata";
+  constructor(
+    readonly key: string,
+    detail: string,
+  ) {
+    super(`invalid Zarr metadata for '${key}': ${detail}`);
+  }
+}
+
+/** A node already exists where a node of another type was to be created. */
+export class NodeAlreadyExistsError extends IcechunkError {
+  readonly kind = "node-already-exists";
+  constructor(
+    readonly path: string,
+    detail: string,
+  ) {
+    super(`a node already exists at '${path}': ${detail}; delete it first`);
+  }
+}
+
+/** Chunk coordinates outside the array's chunk grid (or of the wrong rank). */
+export class InvalidChunkIndexError extends IcechunkError {
+  readonly kind = "invalid-chunk-index";
+  constructor(
+    readonly path: string,
+    readonly coords: readonly number[],
+    detail: string,
+  ) {
+    super(`chunk [${coords.join(", ")}] of '${path}' is invalid: ${detail}`);
+  }
+}
+
+/** Chunks of length zero cannot be stored; delete the chunk instead. */
+export class ZeroLengthChunkError extends IcechunkError {
+  readonly kind = "zero-length-chunk";
+  constructor(readonly key: string) {
+    super(`chunk '${key}' has zero length; Icechunk stores no empty chunks — delete the key to make the chunk absent`);
+  }
+}
+
+/** A session operation that the session's state does not allow (commit with no changes, commit on a fork, …). */
+export class SessionStateError extends IcechunkError {
+  readonly kind = "session-state";
+  constructor(detail: string) {
+    super(detail);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// writes
+
+/** Another writer moved the branch first. Rebase the session (`session.rebase(solver)`) and commit again. */
+export class ConflictError extends IcechunkError {
+  readonly kind = "commit-conflict";
+  constructor(
+    readonly branch: string,
+    readonly expectedParent: string,
+    readonly actualParent: string | undefined,
+  ) {
+    super(
+      `branch '${branch}' moved: this session is based on ${expectedParent} but the branch now points at ${actualParent ?? "nothing (deleted)"}. ` +
+        "Rebase the session onto the new tip (session.rebase(solver) or commit(message, { rebase: solver })) and commit again",
+    );
+  }
+}
+
+/** A branch or tag with this name already exists. */
+export class RefAlreadyExistsError extends IcechunkError {
+  readonly kind = "ref-already-exists";
+  constructor(
+    readonly refType: "branch" | "tag",
+    readonly refName: string,
+    detail = "",
+  ) {
+    super(`${refType} '${refName}' already exists${detail ? ` ${detail}` : ""}; choose another name`);
+  }
+}
+
+/** The `repo` object kept changing under us for every retry. */
+export class RepoUpdateAttemptsLimitError extends IcechunkError {
+  readonly kind = "repo-update-attempts-limit";
+  constructor(readonly attempts: number) {
+    super(
+      `gave up updating the repository after ${attempts} attempts: other writers kept changing it. Retry later, or raise repoUpdateRetries`,
+    );
+  }
+}
+
+/** The repository is marked read-only (RepoStatus) or its storage cannot write. */
+export class ReadOnlyRepositoryError extends IcechunkError {
+  readonly kind = "read-only-repository";
+  constructor(detail: string) {
+    super(`the repository is read-only: ${detail}`);
+  }
+}

@@ -2,6 +2,38 @@
  * @module @icechunk-ts/core
  * Pure-TypeScript Icechunk: open, read and write Icechunk repositories (spec 1, 2 and 2.1) in
  * Node and browsers, byte-compatible with the official Rust implementation.
+ *
+ * @example
+ * import { Repository, inMemoryStorage } from "@icechunk-ts/core";
+ * const repo = await Repository.create(inMemoryStorage());
+ * const session = await repo.writableSession("main");
+ * await session.store.set("zarr.json", new TextEncoder().encode('{"zarr_format":3,"node_type":"group"}'));
+ * const snapshotId = await session.commit("first commit");
  */
 export * from "./errors.js";
-export type * from "./storage/types.js";
+export * from "./storage/index.js";
+export type { JsonObject, JsonValue } from "./format/json-value.js";
+export type { ChunkId, ManifestId, NodeId, SnapshotId } from "./format/ids.js";
+export type { ChunkChecksum, ChunkPayload } from "./format/manifest.js";
+export type { DimensionShape, ManifestFileInfo, ManifestRef } from "./format/snapshot.js";
+export { INITIAL_SNAPSHOT_ID } from "./format/constants.js";
+export {
+  type CreateOptions,
+  type OpenOptions,
+  Repository,
+} from "./repo/repository.js";
+export type {
+  ObjectStoreConfig,
+  RepositoryConfig,
+  S3Options,
+  VirtualChunkContainer,
+} from "./repo/config.js";
+export type { CallOptions, SnapshotInfo, VersionSpec } from "./repo/types.js";
+export { type CommitOptions, Session, type SessionMode } from "./session/session.js";
+export { SessionStore, type StoreCallOptions, type StoreGetOptions, type VirtualRefSpec } from "./session/store.js";
+export type { ArrayNode, GroupNode, Node } from "./session/read.js";
+export {
+  httpVirtualChunkFetcher,
+  type VirtualChunkAuthorization,
+  type VirtualChunkFetcher,
+} from "./virtual/resolver.js";

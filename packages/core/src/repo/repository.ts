@@ -5,12 +5,16 @@
  * tags, ancestry) and session requests. Names follow `@earthmover/icechunk` with options objects.
  */
 import { AssetManager } from "../assets/asset-manager.js";
-import { CorruptObjectError, InvalidInputError, RepositoryNotFoundError, SnapshotNotFoundError, throwIfAborted } from "../errors.js";
+import { CorruptObjectError, InvalidInputError, ReadOnlyRepositoryError, RepositoryNotFoundError, SnapshotNotFoundError, throwIfAborted } from "../errors.js";
 import { CONFIG_PATH } from "../format/constants.js";
 import { decodeFlexbuffer } from "../format/flexbuffers.js";
 import { parseSnapshotId, type SnapshotId } from "../format/ids.js";
 import { parseYamlConfig } from "../format/yaml.js";
+import type { RepoInfoData } from "../format/repo-info.js";
 import type { Storage } from "../storage/types.js";
+import { createRepository } from "./create.js";
+import { updateRepoInfo, type RepoInfoChange } from "./repo-info-update.js";
+import { createTagV1, deleteBranchV1, deleteTagV1, updateBranchV1, v2 } from "./refs-write.js";
 import { Session, type RepoContext } from "../session/session.js";
 import { httpVirtualChunkFetcher, VirtualChunkResolver, type VirtualChunkAuthorization, type VirtualChunkFetcher } from "../virtual/resolver.js";
 import {
@@ -33,6 +37,13 @@ export interface OpenOptions extends CallOptions {
   authorizeVirtualChunkAccess?: VirtualChunkAuthorization;
   /** Fetchers for virtual chunk URL schemes; `http` and `https` are built in. */
   virtualChunkFetchers?: Record<string, VirtualChunkFetcher>;
+}
+
+export interface CreateOptions extends OpenOptions {
+  /** 2 (default) or 1. */
+  specVersion?: 1 | 2;
+  /** Refuse to create unless the location is empty (default true). */
+  checkCleanRoot?: boolean;
 }
 
 export class Repository {
@@ -122,13 +133,95 @@ export class Repository {
     return out;
   }
 
-  /** A read-only session at a branch tip, a tag or a snapshot. */
-  async readonlySession(version: VersionSpec, options: CallOptions = {}): Promise<Session> {
-    const id = await this.resolveVersion(version, options);
+  /**
+   * Creates a repository (spec 2 unless `specVersion: 1`).
+   * @throws {RepositoryAlreadyExistsError} when the location is not empty
+   */
+  static async create(storage: Storage, options: CreateOptions = {}): Promise<Repository> {
+    if (!storage.canWrite) throw new ReadOnlyRepositoryError(`cannot create a repository on read-only storage ${storage.description}`);
+    const specVersion = options.specVersion ?? 2;
+    if (specVersion !== 1 && specVersion !== 2) throw new InvalidInputError(`specVersion must be 1 or 2, got ${specVersion}`);
+    const config = options.config ?? {};
+    const assets = newAssets(storage, config);
+    await createRepository(assets, specVersion, config, options);
+    return new Repository(storage, specVersion, config, repoContext(assets, specVersion, config, options), options);
+  }
+
+  /** Opens the repository at `storage`, creating it when there is none. */
+  static async openOrCreate(storage: Storage, options: CreateOptions = {}): Promise<Repository> {
+    if (await Repository.exists(storage, options)) return Repository.open(storage, options);
+    return Repository.create(storage, options);
+  }
+
+  /** A writable session on a branch; commit it with `session.commit(message)`. */
+  async writableSession(branch: string, options: CallOptions = {}): Promise<Session> {
+    if (!this.storage.canWrite) throw new ReadOnlyRepositoryError(`storage ${this.storage.description} is read-only`);
+    const id = await this.lookupBranch(branch, options);
+    if (this.specVersion === 2) {
+      const info = await this.ctx.assets.fetchRepoInfo(options);
+      if (info && info.info.status.availability !== "online")
+        throw new ReadOnlyRepositoryError(info.info.status.reason ?? "its status is read-only");
+    }
+    const snapshot = await this.#snapshot(id, options);
+    return new Session(this.ctx, snapshot, { mode: "writable", branch });
+  }
+
+  async #snapshot(id: SnapshotId, options: CallOptions) {
     const snapshot = await this.ctx.assets.fetchSnapshot(id, options);
     if (!snapshot) throw new SnapshotNotFoundError(id);
     if (snapshot.id !== id)
       throw new CorruptObjectError("snapshot", `file holds snapshot ${snapshot.id}`, { path: `snapshots/${id}` });
+    return snapshot;
+  }
+
+  async #update(change: (info: RepoInfoData) => RepoInfoChange, options: CallOptions): Promise<void> {
+    await updateRepoInfo(this.ctx.assets, this.config, change, options);
+  }
+
+  /** Creates a branch pointing at a snapshot. @throws {RefAlreadyExistsError} */
+  async createBranch(name: string, snapshotId: string, options: CallOptions = {}): Promise<void> {
+    const id = parseSnapshotId(snapshotId);
+    if (this.specVersion === 2) return this.#update(v2.createBranch(name, id), options);
+    await this.#snapshot(id, options);
+    await updateBranchV1(this.ctx.assets, name, undefined, id, options.signal);
+  }
+
+  /**
+   * Points a branch at another snapshot. With `fromSnapshotId` it is a compare-and-swap: it fails
+   * with ConflictError unless the branch is still there.
+   */
+  async resetBranch(name: string, toSnapshotId: string, options: CallOptions & { fromSnapshotId?: string } = {}): Promise<void> {
+    const to = parseSnapshotId(toSnapshotId);
+    const from = options.fromSnapshotId === undefined ? undefined : parseSnapshotId(options.fromSnapshotId);
+    if (this.specVersion === 2) return this.#update(v2.resetBranch(name, to, from), options);
+    await this.#snapshot(to, options);
+    const current = await this.lookupBranch(name, options);
+    await updateBranchV1(this.ctx.assets, name, from ?? current, to, options.signal);
+  }
+
+  /** Deletes a branch (never `main`). */
+  async deleteBranch(name: string, options: CallOptions = {}): Promise<void> {
+    if (name === "main") throw new InvalidInputError("the 'main' branch cannot be deleted");
+    if (this.specVersion === 2) return this.#update(v2.deleteBranch(name), options);
+    await deleteBranchV1(this.ctx.assets, name, options.signal);
+  }
+
+  /** Creates an immutable tag. A deleted tag's name can never be reused. */
+  async createTag(name: string, snapshotId: string, options: CallOptions = {}): Promise<void> {
+    const id = parseSnapshotId(snapshotId);
+    if (this.specVersion === 2) return this.#update(v2.createTag(name, id), options);
+    await this.#snapshot(id, options);
+    await createTagV1(this.ctx.assets, name, id, options.signal);
+  }
+
+  async deleteTag(name: string, options: CallOptions = {}): Promise<void> {
+    if (this.specVersion === 2) return this.#update(v2.deleteTag(name), options);
+    await deleteTagV1(this.ctx.assets, name, options.signal);
+  }
+
+  /** A read-only session at a branch tip, a tag or a snapshot. */
+  async readonlySession(version: VersionSpec, options: CallOptions = {}): Promise<Session> {
+    const snapshot = await this.#snapshot(await this.resolveVersion(version, options), options);
     return new Session(this.ctx, snapshot, { mode: "readonly" });
   }
 }

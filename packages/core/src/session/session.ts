@@ -1,19 +1,26 @@
 /**
  * @module session/session
  * A Session reads (and, when writable, edits) one version of the repository. Read-only sessions sit
- * on a snapshot; writable sessions also carry a change set and the branch they commit to. The Zarr
- * key-value view is `session.store`. Writes, commits and rebases live in their own modules.
+ * on a snapshot; writable sessions also carry a change set and the branch they commit to; fork
+ * sessions can write and flush but not commit. The Zarr key-value view is `session.store`. The
+ * work itself lives in read.ts, write.ts, flush.ts and commit.ts; this file checks modes.
  */
 import type { AssetManager } from "../assets/asset-manager.js";
+import { ReadOnlySessionError, SessionStateError } from "../errors.js";
+import type { JsonObject } from "../format/json-value.js";
 import type { SnapshotId } from "../format/ids.js";
+import type { ChunkPayload } from "../format/manifest.js";
 import type { SnapshotView } from "../format/snapshot.js";
 import type { RepositoryConfig } from "../repo/config.js";
+import { DEFAULT_INLINE_CHUNK_THRESHOLD_BYTES } from "../repo/config.js";
 import type { VersionControl } from "../repo/types.js";
 import type { VirtualChunkResolver } from "../virtual/resolver.js";
 import { ChangeSet } from "./change-set.js";
+import { publish, type PublishMode } from "./commit.js";
 import { prefixToPath } from "./keys.js";
 import { getNode, listNodes, type Node, type ReadContext } from "./read.js";
 import { SessionStore, type StoreHost } from "./store.js";
+import * as write from "./write.js";
 
 /** What every session of one repository shares. */
 export interface RepoContext {
@@ -26,22 +33,32 @@ export interface RepoContext {
 
 export type SessionMode = "readonly" | "writable";
 
+export interface CommitOptions {
+  /** Commit metadata (JSON values), stored in the snapshot. */
+  metadata?: JsonObject;
+  /** Commit even when nothing changed. */
+  allowEmpty?: boolean;
+  signal?: AbortSignal;
+}
+
 export class Session implements StoreHost {
   #snapshot: SnapshotView;
   #changes = new ChangeSet();
   #branch: string | undefined;
   #mode: SessionMode;
+  #fork: boolean;
   /** The session's Zarr key-value store. */
   readonly store: SessionStore;
 
   constructor(
     readonly repo: RepoContext,
     snapshot: SnapshotView,
-    options: { branch?: string; mode: SessionMode },
+    options: { branch?: string; mode: SessionMode; fork?: boolean },
   ) {
     this.#snapshot = snapshot;
     this.#branch = options.branch;
     this.#mode = options.mode;
+    this.#fork = options.fork ?? false;
     this.store = new SessionStore(this);
   }
 
@@ -58,12 +75,28 @@ export class Session implements StoreHost {
   get readOnly(): boolean {
     return this.#mode === "readonly";
   }
+  get isFork(): boolean {
+    return this.#fork;
+  }
   get hasUncommittedChanges(): boolean {
     return !this.#changes.isEmpty();
+  }
+  /** The uncommitted change set (read-only use; for status, rebase and merge). */
+  get changes(): ChangeSet {
+    return this.#changes;
   }
 
   readContext(): ReadContext {
     return { snapshot: this.#snapshot, changes: this.#changes, assets: this.repo.assets, virtual: this.repo.virtual };
+  }
+
+  writeContext(operation: string): write.WriteContext {
+    if (this.#mode === "readonly") throw new ReadOnlySessionError(operation);
+    return {
+      ...this.readContext(),
+      specVersion: this.repo.specVersion,
+      inlineThreshold: this.repo.config.inlineChunkThresholdBytes ?? DEFAULT_INLINE_CHUNK_THRESHOLD_BYTES,
+    };
   }
 
   /** The group or array at a path (`/`, `/a/b`), or undefined. */
@@ -74,5 +107,59 @@ export class Session implements StoreHost {
   /** Every node under a path, sorted. */
   listNodes(path = "/"): Node[] {
     return listNodes(this.readContext(), prefixToPath(path));
+  }
+
+  /** Sets a chunk reference directly (virtual refs). */
+  setChunkRef(path: string, coords: number[], payload: ChunkPayload): void {
+    write.setChunkRef(this.writeContext("set a chunk ref"), prefixToPath(path), coords, payload);
+  }
+
+  /** Drops every uncommitted change. */
+  discardChanges(): void {
+    if (this.#mode === "readonly") throw new ReadOnlySessionError("discard changes");
+    this.#changes = new ChangeSet();
+  }
+
+  #requireBranch(operation: string): string {
+    this.writeContext(operation);
+    if (this.#fork || this.#branch === undefined)
+      throw new SessionStateError(`a fork session cannot ${operation}; merge it into a branch session and ${operation} there`);
+    return this.#branch;
+  }
+
+  async #publish(mode: PublishMode, message: string, options: CommitOptions): Promise<SnapshotId> {
+    const view = await publish(this.repo, this.readContext(), mode, { message, ...options });
+    this.#snapshot = view;
+    this.#changes = new ChangeSet();
+    this.#mode = "readonly";
+    return view.id;
+  }
+
+  /**
+   * Commits the changes to the session's branch and returns the new snapshot id. The session becomes
+   * read-only at the new snapshot.
+   * @throws {ConflictError} when another writer moved the branch (rebase, then commit again)
+   */
+  commit(message: string, options: CommitOptions = {}): Promise<SnapshotId> {
+    const branch = this.#requireBranch("commit");
+    return this.#publish({ kind: "commit", branch }, message, options);
+  }
+
+  /** Replaces the branch tip with a snapshot holding its changes plus this session's (spec 2). */
+  amend(message: string, options: CommitOptions = {}): Promise<SnapshotId> {
+    const branch = this.#requireBranch("amend");
+    return this.#publish({ kind: "amend", branch }, message, options);
+  }
+
+  /** Writes an anonymous snapshot (no branch moves) and returns its id. */
+  flush(message: string, options: Omit<CommitOptions, "allowEmpty"> = {}): Promise<SnapshotId> {
+    this.writeContext("flush");
+    return this.#publish({ kind: "detached" }, message, { ...options, allowEmpty: true });
+  }
+
+  /** Internal: re-bases the session on another snapshot keeping a change set (rebase, fork). */
+  resetBase(snapshot: SnapshotView, changes: ChangeSet): void {
+    this.#snapshot = snapshot;
+    this.#changes = changes;
   }
 }

@@ -5,7 +5,10 @@
  * leading slash (`zarr.json`, `group/array/zarr.json`, `group/array/c/0/1`); a leading slash is
  * accepted, so zarrita's absolute keys work too. Missing keys resolve `undefined`.
  */
+import { InvalidKeyError } from "../errors.js";
+import type { ChunkPayload } from "../format/manifest.js";
 import type { ByteRange } from "../storage/types.js";
+import { deleteChunk, deleteNode, setChunk, setChunkRef, setMetadata, type WriteContext } from "./write.js";
 import { chunkKey, isUnder, metadataKey, parseKey, prefixToPath } from "./keys.js";
 import {
   type ArrayNode,
@@ -30,6 +33,19 @@ export interface StoreGetOptions extends StoreCallOptions {
 /** Where a store gets its current read context and write operations (the session). */
 export interface StoreHost {
   readContext(): ReadContext;
+  /** @throws {ReadOnlySessionError} for read-only sessions */
+  writeContext(operation: string): WriteContext;
+}
+
+/** A virtual chunk reference for `setVirtualRef(s)`. */
+export interface VirtualRefSpec {
+  location: string;
+  offset: number;
+  length: number;
+  /** The object's ETag, checked on every read. */
+  etag?: string;
+  /** The object's last-modified time (seconds precision), checked on every read. */
+  lastModified?: Date;
 }
 
 export class SessionStore {
@@ -146,5 +162,97 @@ export class SessionStore {
     const node = getNode(ctx, prefixToPath(arrayPath));
     if (!node || node.kind !== "array") return [];
     return chunkCoordinates(ctx, node as ArrayNode, options.signal);
+  }
+
+  // ------------------------------------------------------------------------------------ writes
+
+  /** Writes `zarr.json` (creates or updates a group or array) or a chunk. */
+  async set(key: string, value: Uint8Array, options: StoreCallOptions = {}): Promise<void> {
+    const parsed = parseKey(key);
+    const ctx = this.host.writeContext("write");
+    if (parsed.kind === "zarr-v2")
+      throw new InvalidKeyError(key, "Zarr v2 metadata cannot be stored in Icechunk; write Zarr v3 (zarr.json)");
+    if (parsed.kind === "metadata") return setMetadata(ctx, key, parsed.path, value);
+    await setChunk(ctx, parsed.path, parsed.coords, value, options.signal);
+  }
+
+  /** Writes only when the key does not exist yet. */
+  async setIfNotExists(key: string, value: Uint8Array, options: StoreCallOptions = {}): Promise<void> {
+    this.host.writeContext("write");
+    if (!(await this.exists(key, options))) await this.set(key, value, options);
+  }
+
+  /** Deletes a node (metadata key; a group recursively) or a chunk. Missing keys are a no-op. */
+  async delete(key: string, _options: StoreCallOptions = {}): Promise<void> {
+    const parsed = parseKey(key);
+    const ctx = this.host.writeContext("delete");
+    if (parsed.kind === "zarr-v2") return;
+    if (parsed.kind === "metadata") deleteNode(ctx, parsed.path);
+    else deleteChunk(ctx, parsed.path, parsed.coords);
+  }
+
+  /** Deletes everything under a prefix: a node, or the chunks under a prefix of an array's chunk space. */
+  async deleteDir(prefix: string, options: StoreCallOptions = {}): Promise<void> {
+    const ctx = this.host.writeContext("delete");
+    const path = prefixToPath(prefix);
+    if (getNode(ctx, path)) return deleteNode(ctx, path);
+    for (const k of await this.#chunkKeysUnderPrefix(ctx, prefix, options.signal)) {
+      const parsed = parseKey(k);
+      if (parsed.kind === "chunk") deleteChunk(ctx, parsed.path, parsed.coords);
+    }
+  }
+
+  /** Deletes every node. */
+  async clear(options: StoreCallOptions = {}): Promise<void> {
+    await this.deleteDir("", options);
+  }
+
+  /** Points a chunk key at a byte range of an external object. */
+  async setVirtualRef(key: string, ref: VirtualRefSpec, options: { validateContainer?: boolean } = {}): Promise<void> {
+    const parsed = parseKey(key);
+    const ctx = this.host.writeContext("set a virtual ref");
+    if (parsed.kind !== "chunk") throw new InvalidKeyError(key, "virtual refs can only be set on chunk keys");
+    setChunkRef(ctx, parsed.path, parsed.coords, this.#virtualPayload(ctx, ref, options.validateContainer ?? true));
+  }
+
+  /**
+   * Sets many virtual refs of one array. Refs whose location matches no container are skipped and
+   * their coordinates returned (upstream `set_virtual_refs`); undefined when all were set.
+   */
+  async setVirtualRefs(
+    arrayPath: string,
+    refs: ReadonlyArray<VirtualRefSpec & { index: number[] }>,
+    options: { validateContainers?: boolean } = {},
+  ): Promise<number[][] | undefined> {
+    const ctx = this.host.writeContext("set virtual refs");
+    const path = prefixToPath(arrayPath);
+    const failed: number[][] = [];
+    for (const ref of refs) {
+      let payload: ChunkPayload;
+      try {
+        payload = this.#virtualPayload(ctx, ref, options.validateContainers ?? true);
+      } catch {
+        failed.push(ref.index);
+        continue;
+      }
+      setChunkRef(ctx, path, ref.index, payload);
+    }
+    return failed.length > 0 ? failed : undefined;
+  }
+
+  #virtualPayload(ctx: WriteContext, ref: VirtualRefSpec, validate: boolean): ChunkPayload {
+    if (validate) ctx.virtual.matchingContainerOrThrow(ctx.virtual.resolveLocation(ref.location));
+    const checksum = ref.etag
+      ? { etag: ref.etag }
+      : ref.lastModified
+        ? { lastModified: Math.floor(ref.lastModified.getTime() / 1000) }
+        : undefined;
+    return {
+      kind: "virtual",
+      location: ref.location,
+      offset: ref.offset,
+      length: ref.length,
+      ...(checksum ? { checksum } : {}),
+    };
   }
 }

@@ -53,6 +53,13 @@ export class VirtualChunkResolver {
     return this.#containers.find((c) => url.startsWith(c.urlPrefix));
   }
 
+  /** @throws {VirtualChunkContainerNotFoundError} when no container matches */
+  matchingContainerOrThrow(url: string): VirtualChunkContainer {
+    const c = this.matchingContainer(url);
+    if (!c) throw new VirtualChunkContainerNotFoundError(url);
+    return c;
+  }
+
   async fetch(
     location: string,
     offset: number,

@@ -1,0 +1,207 @@
+/**
+ * @module session/flush
+ * Turns a session's change set into new immutable files (upstream `do_flush`): manifests (sorted,
+ * split by the splitting config, unchanged manifests reused verbatim), the snapshot and its
+ * transaction log. Nothing becomes visible here; publishing (moving a branch) is commit's job.
+ */
+import { CorruptObjectError, InvalidInputError } from "../errors.js";
+import type { JsonObject } from "../format/json-value.js";
+import { newManifestId, newSnapshotId, type NodeId, type SnapshotId } from "../format/ids.js";
+import type { ChunkPayload } from "../format/manifest.js";
+import type { ManifestFileInfo, ManifestRef, NodeSnapshot, SnapshotData } from "../format/snapshot.js";
+import type { TransactionLogData } from "../format/transaction-log.js";
+import { mapConcurrent } from "../util/concurrency.js";
+import { compareBytes } from "../util/bytes.js";
+import { idToBytes } from "../format/ids.js";
+import { parseCoordKey } from "./change-set.js";
+import { type ArrayNode, isValidCoord, listNodes, manifestSize, type ReadContext } from "./read.js";
+import { extentsInside, extentsOverlap, inRegion, type Region, splitRegions, splitSizes } from "./splitting.js";
+import type { JsonValue } from "../format/json-value.js";
+
+export interface FlushContext extends ReadContext {
+  readonly specVersion: 1 | 2;
+  /** `manifest.splitting` of the repo config (serde form). */
+  readonly splitting: JsonValue | undefined;
+}
+
+export interface FlushResult {
+  readonly snapshot: SnapshotData;
+  readonly transactionLog: TransactionLogData;
+}
+
+let lastMicros = 0;
+/** Microseconds since the epoch, strictly increasing within this process. */
+export function nowMicros(): number {
+  const t = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+  lastMicros = Math.max(t, lastMicros + 1);
+  return lastMicros;
+}
+
+type Ref = [coords: number[], payload: ChunkPayload];
+
+function boundingBox(refs: readonly Ref[]): Array<[number, number]> {
+  const rank = refs[0]![0].length;
+  const box: Array<[number, number]> = Array.from({ length: rank }, () => [Number.MAX_SAFE_INTEGER, 0]);
+  for (const [c] of refs)
+    for (let i = 0; i < rank; i++) {
+      const b = box[i]!;
+      if (c[i]! < b[0]) b[0] = c[i]!;
+      if (c[i]! + 1 > b[1]) b[1] = c[i]! + 1;
+    }
+  return box;
+}
+
+class ManifestWriter {
+  readonly files = new Map<string, ManifestFileInfo>();
+  constructor(
+    readonly ctx: FlushContext,
+    readonly signal: AbortSignal | undefined,
+  ) {
+    for (const f of ctx.snapshot.manifestFiles) this.files.set(f.id, f);
+  }
+
+  reuse(ref: ManifestRef): ManifestRef {
+    if (!this.files.has(ref.objectId))
+      throw new CorruptObjectError("snapshot", `manifest ${ref.objectId} is referenced but not listed`);
+    return ref;
+  }
+
+  async write(nodeId: NodeId, refs: Ref[]): Promise<ManifestRef> {
+    const id = newManifestId();
+    const sizeBytes = await this.ctx.assets.writeManifest({ id, arrays: [{ nodeId, refs }] }, this.ctx.specVersion, {
+      signal: this.signal,
+    });
+    this.files.set(id, { id, sizeBytes, numChunkRefs: refs.length });
+    return { objectId: id, extents: boundingBox(refs) };
+  }
+}
+
+async function oldRefs(ctx: FlushContext, node: ArrayNode, ref: ManifestRef, signal?: AbortSignal): Promise<Ref[]> {
+  const m = await ctx.assets.fetchManifest(ref.objectId, manifestSize(ctx.snapshot, ref.objectId), { signal });
+  return [...m.refs(node.id)];
+}
+
+/** Manifest refs of one array after this session's changes. */
+async function flushArray(ctx: FlushContext, node: ArrayNode, writer: ManifestWriter, signal?: AbortSignal): Promise<ManifestRef[]> {
+  const changes = ctx.changes.chunkChanges(node.id);
+  const isNew = ctx.changes.newArrays.has(node.path);
+  const updated = ctx.changes.updatedArrays.has(node.id);
+  if (!isNew && !updated && (!changes || changes.size === 0)) return node.manifests.map((r) => writer.reuse(r));
+  const regions = splitRegions(node.shape, splitSizes(ctx.splitting, node.path, node.shape, node.dimensionNames));
+  const changed: Ref[] = [];
+  const changedKeys = new Set<string>();
+  if (changes)
+    for (const [k, p] of changes) {
+      const coords = parseCoordKey(k);
+      if (!isValidCoord(node.shape, coords)) continue;
+      changedKeys.add(k);
+      if (p) changed.push([coords, p]);
+    }
+  const out: ManifestRef[] = [];
+  for (const region of regions) {
+    const regionChanged = [...changedKeys].some((k) => inRegion(region, parseCoordKey(k)));
+    const overlapping = node.manifests.filter((r) => extentsOverlap(r.extents, region));
+    if (!regionChanged) {
+      for (const r of overlapping) {
+        if (extentsInside(r.extents, region) && extentsInside(r.extents, gridRegion(node))) out.push(writer.reuse(r));
+        else {
+          const kept = (await oldRefs(ctx, node, r, signal)).filter(([c]) => inRegion(region, c) && isValidCoord(node.shape, c));
+          if (kept.length > 0) out.push(await writer.write(node.id, kept));
+        }
+      }
+      continue;
+    }
+    const refs: Ref[] = changed.filter(([c]) => inRegion(region, c));
+    for (const r of overlapping)
+      for (const entry of await oldRefs(ctx, node, r, signal)) {
+        const c = entry[0];
+        if (inRegion(region, c) && isValidCoord(node.shape, c) && !changedKeys.has(c.join(","))) refs.push(entry);
+      }
+    if (refs.length > 0) out.push(await writer.write(node.id, refs));
+  }
+  return out;
+}
+
+function gridRegion(node: ArrayNode): Region {
+  return node.shape.map((d) => [0, Math.max(d.numChunks, 1)] as [number, number]);
+}
+
+/** Builds the transaction log of a change set (upstream `transaction_log_from_change_set`). */
+export function transactionLogFor(ctx: ReadContext, id: SnapshotId): TransactionLogData {
+  const c = ctx.changes;
+  const byBytes = (a: NodeId, b: NodeId) => compareBytes(idToBytes(a, 8), idToBytes(b, 8));
+  const sortCoords = (a: number[], b: number[]) => {
+    for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+    return a.length - b.length;
+  };
+  const deletedArrays = new Set(c.deletedArrays.values());
+  const updatedChunks = [...c.setChunks]
+    .filter(([nodeId, m]) => m.size > 0 && !deletedArrays.has(nodeId))
+    .map(([nodeId, m]) => ({ nodeId, chunks: [...m.keys()].map(parseCoordKey).sort(sortCoords) }))
+    .sort((a, b) => byBytes(a.nodeId, b.nodeId));
+  return {
+    id,
+    newGroups: [...c.newGroups.values()].map((n) => n.id).sort(byBytes),
+    newArrays: [...c.newArrays.values()].map((n) => n.id).sort(byBytes),
+    deletedGroups: [...c.deletedGroups.values()].sort(byBytes),
+    deletedArrays: [...deletedArrays].sort(byBytes),
+    updatedGroups: [...c.updatedGroups.keys()].sort(byBytes),
+    updatedArrays: [...c.updatedArrays.keys()].sort(byBytes),
+    updatedChunks,
+    movedNodes: [],
+  };
+}
+
+export interface FlushOptions {
+  message: string;
+  metadata: JsonObject;
+  signal?: AbortSignal;
+  /** The snapshot's parent (spec 1 stores it in the file). */
+  parentId: SnapshotId | undefined;
+  /** Write the parent's flushed_at check against this value. */
+  parentFlushedAt: number;
+}
+
+/** Writes manifests for every changed array and builds the new snapshot and transaction log (not yet written). */
+export async function flushChanges(ctx: FlushContext, options: FlushOptions): Promise<FlushResult> {
+  const writer = new ManifestWriter(ctx, options.signal);
+  const nodes = listNodes(ctx, "/");
+  const arrays = nodes.filter((n): n is ArrayNode => n.kind === "array");
+  const manifests = await mapConcurrent(arrays, 8, (n) => flushArray(ctx, n, writer, options.signal));
+  const manifestsById = new Map(arrays.map((a, i) => [a.id, manifests[i]!]));
+  const snapshotNodes: NodeSnapshot[] = nodes.map((n) =>
+    n.kind === "group"
+      ? { id: n.id, path: n.path, userData: n.userData, nodeData: { type: "group" } }
+      : {
+          id: n.id,
+          path: n.path,
+          userData: n.userData,
+          nodeData: {
+            type: "array",
+            shape: [...n.shape],
+            ...(n.dimensionNames ? { dimensionNames: [...n.dimensionNames] } : {}),
+            manifests: manifestsById.get(n.id)!,
+          },
+        },
+  );
+  const used = new Set(manifests.flat().map((r) => r.objectId as string));
+  const manifestFiles = [...writer.files.values()]
+    .filter((f) => used.has(f.id))
+    .sort((a, b) => compareBytes(idToBytes(a.id, 12), idToBytes(b.id, 12)));
+  const flushedAt = nowMicros();
+  if (flushedAt <= options.parentFlushedAt)
+    throw new InvalidInputError(
+      `the clock is behind the parent snapshot (${flushedAt} ≤ ${options.parentFlushedAt} µs); fix the system clock and retry`,
+    );
+  const id = newSnapshotId();
+  const snapshot: SnapshotData = {
+    id,
+    ...(options.parentId && ctx.specVersion === 1 ? { parentId: options.parentId } : {}),
+    flushedAt,
+    message: options.message,
+    metadata: options.metadata,
+    manifestFiles,
+    nodes: snapshotNodes,
+  };
+  return { snapshot, transactionLog: transactionLogFor(ctx, id) };
+}
