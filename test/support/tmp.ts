@@ -4,10 +4,13 @@
  */
 import { cp, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 
 /** Root of the read-only reference repositories written by the Rust implementation. */
-export const REFERENCE_REPOS_DIR = "/work/shared/fixtures/reference-repos";
+export const REFERENCE_REPOS_DIR =
+  process.env.ICECHUNK_REFERENCE_REPOS ??
+  resolve(dirname(fileURLToPath(import.meta.url)), "../../../shared/fixtures/reference-repos");
 
 /** A fresh temp directory and a function removing it. */
 export async function makeTempDir(

@@ -204,7 +204,13 @@ export function configFromSerde(value: JsonValue | undefined): RepositoryConfig 
       const urlPrefix = str(raw.url_prefix) ?? prefix;
       if (!store) continue;
       const name = str(raw.name);
-      c.virtualChunkContainers[urlPrefix] = { urlPrefix, store, ...(name ? { name } : {}) };
+      const container: VirtualChunkContainer = { urlPrefix, store, ...(name ? { name } : {}) };
+      try {
+        validateContainer(container);
+      } catch {
+        continue; // upstream drops invalid persisted containers (e.g. 1.x prefixes without a trailing '/')
+      }
+      c.virtualChunkContainers[urlPrefix] = container;
     }
   }
   if (isObject(value.repo_update_retries) && isObject(value.repo_update_retries.default)) {
