@@ -1,10 +1,14 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { CompressionError } from "../../src/errors.js";
 import { parseZstdDictionary, zstdCompress, zstdDecompress } from "../../src/format/zstd/index.js";
 import { haveZstd, randomBytes, sampleJson, tempDir, writeTemp, zstdCli } from "./zstd-helpers.js";
 
 /** Decoding must either succeed or throw CompressionError, never anything else. */
-function decodeOrCompressionError(bytes: Uint8Array, opts?: Parameters<typeof zstdDecompress>[1]): void {
+function decodeOrCompressionError(
+  bytes: Uint8Array,
+  opts?: Parameters<typeof zstdDecompress>[1],
+): void {
   try {
     zstdDecompress(bytes, { maxOutputSize: 1 << 24, ...opts });
   } catch (err) {
@@ -83,7 +87,18 @@ describe("zstdDecompress rejects bad input with CompressionError", () => {
       expectCE(() => zstdDecompress(streamed, { maxOutputSize: 1000 }));
     }
     // RLE block declaring 128 KiB in a frame that says 10 bytes
-    const rle = Uint8Array.of(0x28, 0xb5, 0x2f, 0xfd, 0x20, 10, 0x03 | (0xff << 3), 0xff, 0x1f, 0x41);
+    const rle = Uint8Array.of(
+      0x28,
+      0xb5,
+      0x2f,
+      0xfd,
+      0x20,
+      10,
+      0x03 | (0xff << 3),
+      0xff,
+      0x1f,
+      0x41,
+    );
     expectCE(() => zstdDecompress(rle));
   });
 
@@ -96,7 +111,6 @@ describe("zstdDecompress rejects bad input with CompressionError", () => {
     zstdCli(["--train", "--maxdict=2048", "--dictID=12345", "-o", `${dir}/d2`, ...samples]);
     const frame = zstdCli(["-c", "-D", `${dir}/d1`, samples[3]!]);
     expectCE(() => zstdDecompress(frame));
-    const { readFileSync } = require("node:fs") as typeof import("node:fs");
     const d2 = parseZstdDictionary(readFileSync(`${dir}/d2`));
     expect(d2.id).toBe(12345);
     expectCE(() => zstdDecompress(frame, { dictionary: d2 }));

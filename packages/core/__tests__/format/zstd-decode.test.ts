@@ -22,7 +22,10 @@ describe.skipIf(!haveZstd)("zstdDecompress vs the zstd CLI", () => {
     ["json", sampleJson(3000)],
     ["random", randomBytes(200_000)],
     ["binary", binaryWithMatches(300_000)],
-    ["text", new TextEncoder().encode("the quick brown fox jumps over the lazy dog. ".repeat(3000))],
+    [
+      "text",
+      new TextEncoder().encode("the quick brown fox jumps over the lazy dog. ".repeat(3000)),
+    ],
     ["zeros", new Uint8Array(400_000)],
     ["small", Uint8Array.of(1, 2, 3)],
   ];
@@ -75,7 +78,11 @@ describe.skipIf(!haveZstd)("zstdDecompress vs the zstd CLI", () => {
     const samples: string[] = [];
     for (let i = 0; i < 400; i++) {
       samples.push(
-        writeTemp(dir, `s${i}`, `s3://bucket/path/to/dataset-${i % 7}/file-${i}.nc?version=${i * 37}`),
+        writeTemp(
+          dir,
+          `s${i}`,
+          `s3://bucket/path/to/dataset-${i % 7}/file-${i}.nc?version=${i * 37}`,
+        ),
       );
     }
     const dictPath = join(dir, "dict");
@@ -96,7 +103,9 @@ describe.skipIf(!haveZstd)("zstdDecompress vs the zstd CLI", () => {
       Array.from({ length: 50 }, (_, i) => `s3://bucket/path/to/file-${i}.nc`).join("\n"),
     );
     const rawPath = writeTemp(dir, "rawdict", raw);
-    const sample = new TextEncoder().encode("s3://bucket/path/to/file-17.nc s3://bucket/path/to/file-42.nc");
+    const sample = new TextEncoder().encode(
+      "s3://bucket/path/to/file-17.nc s3://bucket/path/to/file-42.nc",
+    );
     const samplePath = writeTemp(dir, "sample", sample);
     const frame = zstdCli(["-c", "-3", "-D", rawPath, samplePath]);
     const rawDict = parseZstdDictionary(raw);

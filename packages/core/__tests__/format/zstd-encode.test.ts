@@ -66,15 +66,29 @@ describe("zstdCompress", () => {
 
   it("property: arbitrary bytes round-trip", () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 3000 }), fc.integer({ min: 1, max: 19 }), (data, level) => {
-        eq(zstdDecompress(zstdCompress(data, { level })), data);
-      }),
+      fc.property(
+        fc.uint8Array({ maxLength: 3000 }),
+        fc.integer({ min: 1, max: 19 }),
+        (data, level) => {
+          eq(zstdDecompress(zstdCompress(data, { level })), data);
+        },
+      ),
       { numRuns: 200 },
     );
   });
 
   it("property: repetitive token streams round-trip", () => {
-    const token = fc.constantFrom("{", "}", '"path":', '"s3://b/k', "1234", ",", "[", "]", "\u00e9\u00ff");
+    const token = fc.constantFrom(
+      "{",
+      "}",
+      '"path":',
+      '"s3://b/k',
+      "1234",
+      ",",
+      "[",
+      "]",
+      "\u00e9\u00ff",
+    );
     fc.assert(
       fc.property(fc.array(token, { maxLength: 3000 }), (parts) => {
         const data = new TextEncoder().encode(parts.join(""));

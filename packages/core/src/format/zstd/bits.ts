@@ -17,7 +17,8 @@ export class BackwardBitReader {
   bitPos: number;
 
   constructor(src: Uint8Array, start: number, end: number) {
-    if (end <= start || end > src.length) throw new CompressionError("empty or truncated bitstream");
+    if (end <= start || end > src.length)
+      throw new CompressionError("empty or truncated bitstream");
     const last = src[end - 1]!;
     if (last === 0) throw new CompressionError("bitstream lacks its end-of-stream marker");
     this.src = src;

@@ -35,9 +35,11 @@ function predefinedEncoders(): { ll: FseEncoder; ml: FseEncoder; of: FseEncoder 
 
 const LL_CODE_SMALL = new Uint8Array(64);
 const ML_CODE_SMALL = new Uint8Array(128);
-for (let c = 0; c < 36; c++) for (let v = LL_BASE[c]!; v < 64 && v < LL_BASE[c]! + 2 ** LL_BITS[c]!; v++) LL_CODE_SMALL[v] = c;
+for (let c = 0; c < 36; c++)
+  for (let v = LL_BASE[c]!; v < 64 && v < LL_BASE[c]! + 2 ** LL_BITS[c]!; v++) LL_CODE_SMALL[v] = c;
 for (let c = 0; c < 53; c++) {
-  for (let v = ML_BASE[c]! - 3; v < 128 && v < ML_BASE[c]! - 3 + 2 ** ML_BITS[c]!; v++) ML_CODE_SMALL[v] = c;
+  for (let v = ML_BASE[c]! - 3; v < 128 && v < ML_BASE[c]! - 3 + 2 ** ML_BITS[c]!; v++)
+    ML_CODE_SMALL[v] = c;
 }
 
 function llCode(ll: number): number {

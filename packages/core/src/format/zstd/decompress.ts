@@ -135,7 +135,9 @@ function decodeFrame(
       );
     }
     if (dict.id !== 0 && dict.id !== dictId) {
-      throw new CompressionError(`frame needs dictionary ${dictId} but dictionary ${dict.id} was given`);
+      throw new CompressionError(
+        `frame needs dictionary ${dictId} but dictionary ${dict.id} was given`,
+      );
     }
   }
   if (fcs >= 0) {
@@ -161,7 +163,8 @@ function decodeFrame(
     const last = bh & 1;
     const type = (bh >> 1) & 3;
     const size = bh >>> 3;
-    if (size > blockMax) throw new CompressionError(`block of ${size} bytes exceeds the block size limit`);
+    if (size > blockMax)
+      throw new CompressionError(`block of ${size} bytes exceeds the block size limit`);
     if (type === 0) {
       if (pos + size > len) throw new CompressionError("truncated raw block");
       out.reserve(size);
@@ -195,7 +198,8 @@ function decodeFrame(
     if (pos + 4 > len) throw new CompressionError("truncated frame checksum");
     const expected = u32(src, pos);
     const actual = xxh64Low32(out.buf, frameStart, out.len);
-    if (expected !== actual) throw new CompressionError("frame checksum mismatch (data is corrupt)");
+    if (expected !== actual)
+      throw new CompressionError("frame checksum mismatch (data is corrupt)");
     pos += 4;
   }
   return pos;

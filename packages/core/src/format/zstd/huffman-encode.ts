@@ -88,7 +88,13 @@ function canonicalCodes(lens: Uint8Array, maxBits: number): Uint16Array {
   return codes;
 }
 
-function encodeStream(lit: Uint8Array, start: number, end: number, codes: Uint16Array, lens: Uint8Array): Uint8Array {
+function encodeStream(
+  lit: Uint8Array,
+  start: number,
+  end: number,
+  codes: Uint16Array,
+  lens: Uint8Array,
+): Uint8Array {
   const w = new BitWriter(((end - start) * MAX_CODE) / 8 + 16);
   for (let i = end - 1; i >= start; i--) {
     const s = lit[i]!;

@@ -159,7 +159,14 @@ export class MatchFinder {
     store.nLit += tail;
   }
 
-  private emit(store: SeqStore, anchor: number, ip: number, len: number, off: number, rep: number[]): void {
+  private emit(
+    store: SeqStore,
+    anchor: number,
+    ip: number,
+    len: number,
+    off: number,
+    rep: number[],
+  ): void {
     const ll = ip - anchor;
     store.lit.set(this.src.subarray(anchor, ip), store.nLit);
     store.nLit += ll;

@@ -29,9 +29,9 @@ export const LL_BITS = Uint8Array.from([
 ]);
 /** Match-length code baselines and extra bits. */
 export const ML_BASE = Uint32Array.from([
-  3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29,
-  30, 31, 32, 33, 34, 35, 37, 39, 41, 43, 47, 51, 59, 67, 83, 99, 131, 259, 515, 1027, 2051, 4099,
-  8195, 16387, 32771, 65539,
+  3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28,
+  29, 30, 31, 32, 33, 34, 35, 37, 39, 41, 43, 47, 51, 59, 67, 83, 99, 131, 259, 515, 1027, 2051,
+  4099, 8195, 16387, 32771, 65539,
 ]);
 export const ML_BITS = Uint8Array.from([
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
@@ -62,7 +62,8 @@ function selectTable(
       return [buildFseTable(nc.counts, nc.maxSymbol, nc.log), pos + nc.size];
     }
     default:
-      if (prev === null) throw new CompressionError("repeat sequence table without a previous table");
+      if (prev === null)
+        throw new CompressionError("repeat sequence table without a previous table");
       return [prev, pos];
   }
 }
@@ -168,7 +169,8 @@ export function decodeSequences(
       ofS = ofT.base[ofS]! + br.read(ofT.nbBits[ofS]!);
     }
     // execute
-    if (litPos + ll > litEnd) throw new CompressionError("sequence uses more literals than decoded");
+    if (litPos + ll > litEnd)
+      throw new CompressionError("sequence uses more literals than decoded");
     if (op + ll + ml > limit) throw new CompressionError("block content exceeds its size limit");
     if (ll < 16) {
       for (let k = 0; k < ll; k++) buf[op + k] = litBuf[litPos + k]!;
