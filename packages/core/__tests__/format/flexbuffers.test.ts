@@ -284,7 +284,8 @@ describe("decodeFlexbuffer on hand-built buffers", () => {
   });
 
   it("reads 2-, 4- and 8-byte wide containers holding offsets", () => {
-    for (const v of [{ k: [2 ** 20, "s".repeat(300)] }, { k: 2n ** 62n, m: { n: [null, true] } }]) {
+    const values: JsonValue[] = [{ k: [2 ** 20, "s".repeat(300)] }, { k: 2n ** 62n, m: { n: [null, true] } }];
+    for (const v of values) {
       expect(decodeFlexbuffer(encodeFlexbuffer(v))).toEqual(v);
     }
     const wide = encodeFlexbuffer({ a: "x".repeat(70000), b: [1.25, -3] });
