@@ -193,3 +193,32 @@ describe("native oracle (glibc shim)", () => {
     );
   }
 });
+
+describe("oracle reads through our read-only HTTP and redirect storages", () => {
+  it("opens test-repo-v2 served over HTTP, directly and via a redirect", async () => {
+    const { startHttpServer } = await import("./support/http-server.js");
+    const { httpStorage } = await import("../packages/core/src/storage/http.js");
+    const { redirectStorage } = await import("../packages/core/src/storage/redirect.js");
+    const fx = await copyFixture("test-repo-v2");
+    const server = await startHttpServer({ root: join(fx.dir, "..") });
+    try {
+      const ic = await loadOracle();
+      const viaFs = await ic.Repository.open(await oracleStorage(localFilesystemStorage(fx.dir)));
+      const expected = (await viaFs.ancestry({ branch: "main" })).map((s) => s.id);
+      for (const storage of [
+        httpStorage(`${server.url}/test-repo-v2`),
+        redirectStorage(`${server.url}/redirect/test-repo-v2`),
+      ]) {
+        const repo = await ic.Repository.open(await oracleStorage(storage));
+        expect((await repo.ancestry({ branch: "main" })).map((s) => s.id)).toEqual(expected);
+        const session = await repo.readonlySession({ branch: "main" });
+        expect(await session.store.exists("zarr.json")).toBe(
+          await (await viaFs.readonlySession({ branch: "main" })).store.exists("zarr.json"),
+        );
+      }
+    } finally {
+      await server.close();
+      await fx.cleanup();
+    }
+  });
+});

@@ -18,7 +18,11 @@ export interface CompareOptions {
   maxSnapshots?: number;
 }
 
-export async function compareRepositories(ours: OurRepository, theirs: TheirRepository, options: CompareOptions = {}) {
+export async function compareRepositories(
+  ours: OurRepository,
+  theirs: TheirRepository,
+  options: CompareOptions = {},
+) {
   const branches = (await theirs.listBranches()).sort();
   const tags = (await theirs.listTags()).sort();
   expect(await ours.listBranches()).toEqual(branches);
@@ -26,8 +30,10 @@ export async function compareRepositories(ours: OurRepository, theirs: TheirRepo
   const snapshots = new Set<string>();
   const refs = [...branches.map((b) => ({ branch: b })), ...tags.map((t) => ({ tag: t }))];
   for (const ref of refs) {
-    const theirTip = "branch" in ref ? await theirs.lookupBranch(ref.branch) : await theirs.lookupTag(ref.tag);
-    const ourTip = "branch" in ref ? await ours.lookupBranch(ref.branch) : await ours.lookupTag(ref.tag);
+    const theirTip =
+      "branch" in ref ? await theirs.lookupBranch(ref.branch) : await theirs.lookupTag(ref.tag);
+    const ourTip =
+      "branch" in ref ? await ours.lookupBranch(ref.branch) : await ours.lookupTag(ref.tag);
     expect(ourTip).toBe(theirTip);
     const theirAncestry = await theirs.ancestry(ref);
     const ourAncestry = await ours.ancestry(ref);
@@ -50,7 +56,12 @@ export async function compareRepositories(ours: OurRepository, theirs: TheirRepo
   return { branches, tags, snapshots: [...snapshots] };
 }
 
-export async function compareSnapshot(ours: OurRepository, theirs: TheirRepository, snapshotId: string, options: CompareOptions = {}) {
+export async function compareSnapshot(
+  ours: OurRepository,
+  theirs: TheirRepository,
+  snapshotId: string,
+  options: CompareOptions = {},
+) {
   const o = await ours.readonlySession({ snapshotId });
   const t = await theirs.readonlySession({ snapshotId });
   const theirKeys = (await t.store.list()).sort();

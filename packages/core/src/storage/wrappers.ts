@@ -92,6 +92,7 @@ export function withCounting(storage: Storage): CountingStorage {
       return storage.list(prefix, options);
     },
     delete(keys, options) {
+      // One count per key (a batch delete names many objects).
       for (const k of keys) bump("delete", k);
       return storage.delete(keys, options);
     },
