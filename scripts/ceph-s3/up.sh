@@ -78,7 +78,14 @@ ceph() { timeout 30 python3 "$R/usr/bin/ceph" -c "$CEPH_CONF" "$@"; }
 OSD_UUID=$(cat /proc/sys/kernel/random/uuid)
 ceph osd new "$OSD_UUID" 0 >/dev/null
 "$R/usr/bin/ceph-osd" -i 0 --mkfs --osd-uuid "$OSD_UUID" -c "$CEPH_CONF" 2>/dev/null
-"$R/usr/bin/ceph-osd" -i 0 -c "$CEPH_CONF"
+# A freshly started monitor sometimes rejects the OSD's first command ("wrong fsid") and the OSD
+# exits during init; starting it again a moment later works.
+started=0
+for _ in 1 2 3 4 5 6; do
+  if "$R/usr/bin/ceph-osd" -i 0 -c "$CEPH_CONF" 2>>"$D/log/osd-start.err"; then started=1; break; fi
+  sleep 1
+done
+[ $started = 1 ] || { echo "osd.0 failed to start; see $D/log/osd.0.log" >&2; exit 1; }
 up=0
 for _ in $(seq 1 120); do
   if ceph osd stat 2>/dev/null | grep -q "1 up"; then up=1; break; fi
