@@ -1,0 +1,7 @@
+/**
+ * @module @icechunk-ts/core/fs
+ * Node-only entry point: local filesystem storage and `file://` virtual chunks. Kept out of the
+ * main entry so browser bundles never see `node:fs`.
+ */
+export { type LocalFilesystemStorageOptions, localFilesystemStorage } from "./storage/fs.js";
+export { fileVirtualChunkFetcher } from "./virtual/file.js";
