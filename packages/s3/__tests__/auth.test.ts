@@ -88,6 +88,9 @@ describe.skipIf(!s3 || !pub)("s3Storage credentials and server rules (Ceph RGW)"
     expect(text((await reader.get("chunks/c2", { range: { offset: 7, length: 3 } }))?.data)).toBe(
       "too",
     );
+    // Without its own public-read ACL, an object in a public-read bucket stays private on RGW.
+    const privateObject = await reader.get("chunks/c1").catch((e) => e);
+    expect(privateObject.status).toBe(403);
     const denied = await reader.put("chunks/c3", bytes("x")).catch((e) => e);
     expect(isIcechunkError(denied, "storage")).toBe(true);
     expect(denied.status).toBe(403);

@@ -189,3 +189,14 @@ describe.skipIf(!s3)("s3Storage fault handling (Ceph RGW)", () => {
     expect(agent).toContain("icechunk-ts/0.1.0");
   });
 });
+
+describe.skipIf(!s3)("s3Storage request headers", () => {
+  it("adds x-amz-request-payer when requesterPays is set", async () => {
+    const storage = s3Storage(s3!.options({ prefix: "payer", requesterPays: true }));
+    const seen = injectFaults(storage.client, () => ({ kind: "pass" }));
+    await storage.put("k", bytes("v"));
+    expect(text((await storage.get("k"))?.data)).toBe("v");
+    expect(seen.length).toBeGreaterThanOrEqual(2);
+    for (const request of seen) expect(header(request, "x-amz-request-payer")).toBe("requester");
+  });
+});
