@@ -37,7 +37,7 @@ function normalized(v: JsonValue): JsonValue {
     typeof v === "number" &&
     Number.isInteger(v) &&
     Math.abs(v) > MAX_EXACT_INTEGER &&
-    Math.abs(v) < 2 ** 63
+    (v >= 0 ? v < 2 ** 64 : v >= -(2 ** 63))
   ) {
     return BigInt(v);
   }
@@ -284,7 +284,10 @@ describe("decodeFlexbuffer on hand-built buffers", () => {
   });
 
   it("reads 2-, 4- and 8-byte wide containers holding offsets", () => {
-    const values: JsonValue[] = [{ k: [2 ** 20, "s".repeat(300)] }, { k: 2n ** 62n, m: { n: [null, true] } }];
+    const values: JsonValue[] = [
+      { k: [2 ** 20, "s".repeat(300)] },
+      { k: 2n ** 62n, m: { n: [null, true] } },
+    ];
     for (const v of values) {
       expect(decodeFlexbuffer(encodeFlexbuffer(v))).toEqual(v);
     }

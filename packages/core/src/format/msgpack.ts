@@ -191,7 +191,8 @@ class Encoder {
   }
 
   byte(b: number): void {
-    this.buf[this.reserve(1)] = b;
+    const at = this.reserve(1);
+    this.buf[at] = b;
   }
 
   head(tag: number, n: number, size: 1 | 2 | 4 | 8): void {
@@ -210,7 +211,10 @@ class Encoder {
     else if (x <= 0xffffffffn) this.head(0xce, Number(x), 4);
     else {
       this.byte(0xcf);
-      this.view.setBigUint64(this.reserve(8), x);
+      {
+        const at = this.reserve(8);
+        this.view.setBigUint64(at, x);
+      }
     }
   }
 
@@ -219,19 +223,27 @@ class Encoder {
       this.byte(Number(x) & 0xff);
       return;
     }
-    let at: number;
     if (x >= -0x80n) {
       this.byte(0xd0);
-      this.view.setInt8(this.reserve(1), Number(x));
+      {
+        const at = this.reserve(1);
+        this.view.setInt8(at, Number(x));
+      }
     } else if (x >= -0x8000n) {
       this.byte(0xd1);
-      this.view.setInt16(this.reserve(2), Number(x));
+      {
+        const at = this.reserve(2);
+        this.view.setInt16(at, Number(x));
+      }
     } else if (x >= -0x80000000n) {
       this.byte(0xd2);
-      this.view.setInt32(this.reserve(4), Number(x));
+      {
+        const at = this.reserve(4);
+        this.view.setInt32(at, Number(x));
+      }
     } else {
       this.byte(0xd3);
-      at = this.reserve(8);
+      const at = this.reserve(8);
       this.view.setBigInt64(at, x);
     }
   }
@@ -290,7 +302,8 @@ class Encoder {
       case "string": {
         const b = utf8Encode(v);
         this.length(b.length, 0xa0, 31, 0xd9, 0xda, 0xdb);
-        this.buf.set(b, this.reserve(b.length));
+        const at = this.reserve(b.length);
+        this.buf.set(b, at);
         return;
       }
       case "object":
