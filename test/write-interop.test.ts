@@ -188,7 +188,7 @@ describe("mixed histories", () => {
       expect(oracle).toBeDefined();
       const { dir, cleanup } = await makeTempDir();
       cleanups.push(cleanup);
-      const ours = await Repository.create(localFilesystemStorage(dir), { specVersion });
+      await Repository.create(localFilesystemStorage(dir), { specVersion });
       const theirs = await oracle!.Repository.open(await oracle!.Storage.newLocalFilesystem(dir));
       const expected = new Int32Array(64);
       for (let round = 0; round < 4; round++) {

@@ -22,7 +22,10 @@ export function mergeTransactionLogs(first: TransactionLogData, second: Transact
   for (const log of [first, second])
     for (const { nodeId, chunks: cs } of log.updatedChunks) {
       let m = chunks.get(nodeId);
-      if (!m) chunks.set(nodeId, (m = new Map()));
+      if (!m) {
+        m = new Map();
+        chunks.set(nodeId, m);
+      }
       for (const c of cs) m.set(c.join(","), c);
     }
   const moves = new Map<NodeId, TransactionLogData["movedNodes"][number]>();

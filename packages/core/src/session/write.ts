@@ -123,6 +123,6 @@ function deleteOne(ctx: WriteContext, node: Node): void {
 export function deleteNode(ctx: WriteContext, path: string): void {
   const node = getNode(ctx, path);
   if (!node) return;
-  if (node.kind === "array") return deleteOne(ctx, node);
-  for (const n of listNodes(ctx, path)) deleteOne(ctx, n);
+  if (node.kind === "array") deleteOne(ctx, node);
+  else for (const n of listNodes(ctx, path)) deleteOne(ctx, n);
 }
