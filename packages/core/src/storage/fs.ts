@@ -144,10 +144,12 @@ export function localFilesystemStorage(
     }
   };
 
-  const readObject = async (
+  /** Reads an object; with `unlessEtag`, answers "not-modified" (without reading) when it matches. */
+  const readObjectUnless = async (
     target: string,
-    options?: GetOptions,
-  ): Promise<GetResult | undefined> => {
+    options: GetOptions | undefined,
+    unlessEtag: string | undefined,
+  ): Promise<GetResult | "not-modified" | undefined> => {
     let fh: import("node:fs/promises").FileHandle;
     try {
       fh = await open(target, "r");
@@ -158,6 +160,7 @@ export function localFilesystemStorage(
     try {
       const st = await fh.stat({ bigint: true });
       if (!st.isFile()) return undefined;
+      if (unlessEtag !== undefined && etagOf(st) === unlessEtag) return "not-modified";
       const { start, end } = resolveRange(options?.range, Number(st.size));
       throwIfAborted(options?.signal);
       const data = await readSpan(fh, start, end);
@@ -169,6 +172,9 @@ export function localFilesystemStorage(
       await fh.close();
     }
   };
+
+  const readObject = (target: string, options?: GetOptions) =>
+    readObjectUnless(target, options, undefined) as Promise<GetResult | undefined>;
 
   const putObject = async (
     key: string,
@@ -264,11 +270,7 @@ export function localFilesystemStorage(
       throwIfAborted(options?.signal);
       const target = await pathOf(key);
       try {
-        const result = await readObject(target, options);
-        if (result === undefined) return undefined;
-        if (version.etag !== undefined && result.version.etag === version.etag)
-          return "not-modified";
-        return result;
+        return await readObjectUnless(target, options, version.etag);
       } catch (err) {
         throw wrap("get", key, err);
       }
