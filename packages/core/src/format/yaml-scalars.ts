@@ -239,6 +239,8 @@ export function formatScalar(v: JsonValue): string {
     if (v === -Infinity) return "-.inf";
     if (Object.is(v, -0)) return "-0.0";
     if (Number.isInteger(v) && Math.abs(v) <= MAX_EXACT_INTEGER) return String(v);
+    // Larger integral numbers are written in float form so they read back as numbers, not bigints.
+    if (Number.isInteger(v)) return v.toExponential().replace("e+", "e");
     return String(v).replace("e+", "e");
   }
   if (typeof v === "string") return formatString(v);
