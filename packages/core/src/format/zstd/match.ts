@@ -11,15 +11,17 @@ export interface MatchParams {
   depth: number;
   /** Number of lazy look-ahead steps (0 = greedy). */
   lazy: number;
+  /** Stop searching once a match this long is found. */
+  enough: number;
 }
 
 /** Maps a zstd-style level to search parameters (higher = slower, smaller). */
 export function paramsForLevel(level: number): MatchParams {
-  if (level <= 1) return { depth: 4, lazy: 0 };
-  if (level <= 3) return { depth: 16, lazy: 1 };
-  if (level <= 6) return { depth: 32, lazy: 1 };
-  if (level <= 12) return { depth: 96, lazy: 2 };
-  return { depth: 256, lazy: 2 };
+  if (level <= 1) return { depth: 4, lazy: 0, enough: 16 };
+  if (level <= 3) return { depth: 16, lazy: 1, enough: 32 };
+  if (level <= 6) return { depth: 32, lazy: 1, enough: 64 };
+  if (level <= 12) return { depth: 96, lazy: 2, enough: 128 };
+  return { depth: 256, lazy: 2, enough: 512 };
 }
 
 /** Sequences and literals of one block. */
@@ -103,7 +105,8 @@ export class MatchFinder {
     let cand = this.head[this.hash(ip)]!;
     let depth = this.params.depth;
     const maxLen = end - ip;
-    while (cand >= 0 && cand >= limit && depth-- > 0 && bestLen < maxLen) {
+    const enough = Math.min(maxLen, this.params.enough);
+    while (cand >= 0 && cand >= limit && depth-- > 0 && bestLen < enough) {
       if (s[cand + bestLen] === s[ip + bestLen]) {
         let l = 0;
         while (l < maxLen && s[ip + l] === s[cand + l]) l++;
@@ -137,7 +140,7 @@ export class MatchFinder {
         ip += 1 + ((ip - anchor) >> 10);
         continue;
       }
-      for (let step = 0; step < this.params.lazy && ip + 1 <= iLimit && len < 64; step++) {
+      for (let step = 0; step < this.params.lazy && ip + 1 <= iLimit && len < this.params.enough; step++) {
         this.insertUpTo(ip + 1);
         this.search(ip + 1, be, rep[0]!, alt);
         if (alt[0] > len) {
