@@ -222,3 +222,42 @@ describe("oracle reads through our read-only HTTP and redirect storages", () => 
     }
   });
 });
+
+describe("oracleBackend callback mapping", () => {
+  it("maps previous versions to overwrite / create-only / if-match and misses to ObjectNotFound", async () => {
+    const { oracleBackend } = await import("./support/oracle.js");
+    const storage = inMemoryStorage();
+    const b = oracleBackend(storage);
+    const put = (previousVersion?: { etag?: string }) =>
+      b.putObject(null, { path: "repo", data: Buffer.from("x"), metadata: [], previousVersion });
+    const created = await put({});
+    expect(created.kind).toBe("updated");
+    expect((await put({})).kind).toBe("not_on_latest_version");
+    const etag = (created as { newVersion: { etag: string } }).newVersion.etag;
+    const updated = await put({ etag });
+    expect(updated.kind).toBe("updated");
+    expect((await put({ etag })).kind).toBe("not_on_latest_version");
+    expect((await put(undefined)).kind).toBe("updated");
+    const range = await b.getObjectRange(null, { path: "repo", rangeStart: 0, rangeEnd: 1 });
+    expect(Buffer.from(range.data).toString()).toBe("x");
+    await expect(b.getObjectRange(null, { path: "nope" })).rejects.toThrow(/ObjectNotFound/);
+    await expect(b.getObjectLastModified(null, "nope")).rejects.toThrow(/ObjectNotFound/);
+    await expect(b.getObjectConditional(null, { path: "nope" })).rejects.toThrow(/ObjectNotFound/);
+    await expect(b.copyObject(null, { from: "nope", to: "x", version: {} })).rejects.toThrow(
+      /ObjectNotFound/,
+    );
+    const current = await storage.get("repo");
+    expect(
+      (await b.getObjectConditional(null, { path: "repo", previousVersion: current!.version }))
+        .kind,
+    ).toBe("on_latest_version");
+    await storage.put("chunks/a", Buffer.from("aa"));
+    expect(await b.deleteBatch(null, { prefix: "chunks/", batch: [{ id: "a", size: 2 }] })).toEqual(
+      {
+        deletedObjects: 1,
+        deletedBytes: 2,
+      },
+    );
+    expect(await b.listObjects(null, "chunks")).toEqual([]);
+  });
+});
