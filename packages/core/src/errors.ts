@@ -383,3 +383,62 @@ export class ReadOnlyRepositoryError extends IcechunkError {
     super(`the repository is read-only: ${detail}`);
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// rebase, diff, merge
+
+/**
+ * A rebase met conflicts its solver could not resolve. The session stays based on the last commit
+ * it could rebase over (its `snapshotId`), with its changes intact.
+ */
+export class RebaseFailedError extends IcechunkError {
+  readonly kind = "rebase-failed";
+  constructor(
+    /** The commit whose changes conflict with the session's. */
+    readonly snapshotId: string,
+    readonly conflicts: readonly import("./session/conflicts/types.js").Conflict[],
+  ) {
+    super(
+      `cannot rebase over snapshot ${snapshotId}: ${conflicts.length} conflict(s) (${[...new Set(conflicts.map((c) => c.kind))].join(", ")}). ` +
+        "Use a solver that resolves them (BasicConflictSolver), change or discard the conflicting edits, or start a new session from the branch tip",
+    );
+  }
+}
+
+/** A transaction log that rebase or diff needs is missing (expired, or the repository is damaged). */
+export class MissingTransactionLogError extends IcechunkError {
+  readonly kind = "missing-transaction-log";
+  constructor(
+    readonly snapshotId: string,
+    readonly pruned: boolean,
+  ) {
+    super(
+      `the transaction log of ${pruned ? "expired ancestor " : "snapshot "}${snapshotId} is missing (transactions/${snapshotId}); ` +
+        "changes over that snapshot cannot be computed — start a new session from the branch tip instead of rebasing, or diff other versions",
+    );
+  }
+}
+
+/** `diff(from, to)` needs `from` to be a strict ancestor of `to`. */
+export class BadSnapshotChainForDiffError extends IcechunkError {
+  readonly kind = "bad-snapshot-chain-for-diff";
+  constructor(
+    readonly from: string,
+    readonly to: string,
+  ) {
+    super(
+      `snapshot ${from} is not a strict ancestor of ${to}; diff needs 'from' to be an older version on the history of 'to' (swap them, or pick versions on one branch)`,
+    );
+  }
+}
+
+/** Two change sets cannot be merged (both edited the same thing differently, or one deleted what the other changed). */
+export class SessionMergeError extends IcechunkError {
+  readonly kind = "session-merge";
+  constructor(
+    readonly path: string,
+    readonly detail: string,
+  ) {
+    super(`cannot merge sessions at '${path}': ${detail}; let only one of the sessions change that node`);
+  }
+}

@@ -32,6 +32,16 @@ export type { CallOptions, SnapshotInfo, VersionSpec } from "./repo/types.js";
 export { type CommitOptions, Session, type SessionMode } from "./session/session.js";
 export { SessionStore, type StoreCallOptions, type StoreGetOptions, type VirtualRefSpec } from "./session/store.js";
 export type { ArrayNode, GroupNode, Node } from "./session/read.js";
+export type { Conflict, ConflictKind, ConflictResolution, ConflictSolver } from "./session/conflicts/types.js";
+export { ConflictDetector, detectConflicts } from "./session/conflicts/detect.js";
+export {
+  BasicConflictSolver,
+  type BasicConflictSolverOptions,
+  type VersionSelection,
+} from "./session/conflicts/solvers.js";
+export type { Diff, MovedNode } from "./session/diff.js";
+export type { ChangeSetJSON, SessionJSON } from "./session/fork.js";
+export type { RebaseOptions } from "./session/rebase.js";
 export {
   httpVirtualChunkFetcher,
   type VirtualChunkAuthorization,

@@ -16,6 +16,8 @@ import { createRepository } from "./create.js";
 import { updateRepoInfo, type RepoInfoChange } from "./repo-info-update.js";
 import { createTagV1, deleteBranchV1, deleteTagV1, updateBranchV1, v2 } from "./refs-write.js";
 import { Session, type RepoContext } from "../session/session.js";
+import { type Diff, diffSnapshots } from "../session/diff.js";
+import { parseSessionJSON, type SessionJSON } from "../session/fork.js";
 import { httpVirtualChunkFetcher, VirtualChunkResolver, type VirtualChunkAuthorization, type VirtualChunkFetcher } from "../virtual/resolver.js";
 import {
   DEFAULT_COMPRESSION_LEVEL,
@@ -217,6 +219,24 @@ export class Repository {
   async deleteTag(name: string, options: CallOptions = {}): Promise<void> {
     if (this.specVersion === 2) return this.#update(v2.deleteTag(name), options);
     await deleteTagV1(this.ctx.assets, name, options.signal);
+  }
+
+  /**
+   * What changed from one version to a later one, from transaction logs (same shape as the
+   * official binding's `DiffResult`).
+   * @throws {BadSnapshotChainForDiffError} unless `from` is a strict ancestor of `to`
+   */
+  async diff(options: CallOptions & { from: VersionSpec; to: VersionSpec }): Promise<Diff> {
+    const [from, to] = await Promise.all([this.resolveVersion(options.from, options), this.resolveVersion(options.to, options)]);
+    return diffSnapshots(this.ctx, from, to, options);
+  }
+
+  /** Rebuilds a session (typically a fork sent to a worker) from `session.toJSON()` output. */
+  async sessionFromJSON(json: SessionJSON | string, options: CallOptions = {}): Promise<Session> {
+    const parsed = parseSessionJSON(json);
+    if (parsed.mode === "writable" && !this.storage.canWrite)
+      throw new ReadOnlyRepositoryError(`storage ${this.storage.description} is read-only`);
+    return Session.restore(this.ctx, await this.#snapshot(parsed.snapshotId, options), parsed);
   }
 
   /** A read-only session at a branch tip, a tag or a snapshot. */

@@ -66,7 +66,8 @@ export interface SessionJSON {
 
 function toBase64(bytes: Uint8Array): string {
   let s = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  for (let i = 0; i < bytes.length; i += 0x8000)
+    s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(s);
 }
 function fromBase64(text: string): Uint8Array {
@@ -87,7 +88,11 @@ const arrayFromJSON = (d: ArrayDataJSON): ArrayData => ({
   userData: fromBase64(d.userData),
 });
 const payloadToJSON = (p: ChunkPayload): ChunkPayloadJSON =>
-  p.kind === "inline" ? { kind: "inline", data: toBase64(p.data) } : p.kind === "native" ? { ...p } : { ...p };
+  p.kind === "inline"
+    ? { kind: "inline", data: toBase64(p.data) }
+    : p.kind === "native"
+      ? { ...p }
+      : { ...p };
 const payloadFromJSON = (p: ChunkPayloadJSON): ChunkPayload =>
   p.kind === "inline"
     ? { kind: "inline", data: fromBase64(p.data) }
@@ -102,7 +107,10 @@ export function changeSetToJSON(c: ChangeSet): ChangeSetJSON {
     newArrays: [...c.newArrays].map(([path, n]) => [path, n.id, arrayToJSON(n.data)]),
     updatedGroups: [...c.updatedGroups].map(([id, d]) => [id, toBase64(d)]),
     updatedArrays: [...c.updatedArrays].map(([id, d]) => [id, arrayToJSON(d)]),
-    setChunks: [...c.setChunks].map(([id, m]) => [id, [...m].map(([k, p]) => [k, p === null ? null : payloadToJSON(p)])]),
+    setChunks: [...c.setChunks].map(([id, m]) => [
+      id,
+      [...m].map(([k, p]) => [k, p === null ? null : payloadToJSON(p)]),
+    ]),
     deletedGroups: [...c.deletedGroups],
     deletedArrays: [...c.deletedArrays],
   };
@@ -111,28 +119,44 @@ export function changeSetToJSON(c: ChangeSet): ChangeSetJSON {
 /** Rebuilds a change set from {@link changeSetToJSON} output. */
 export function changeSetFromJSON(j: ChangeSetJSON): ChangeSet {
   const c = new ChangeSet();
-  for (const [path, id, d] of j.newGroups) c.newGroups.set(path, { id: id as NodeId, data: fromBase64(d) });
-  for (const [path, id, d] of j.newArrays) c.newArrays.set(path, { id: id as NodeId, data: arrayFromJSON(d) });
+  for (const [path, id, d] of j.newGroups)
+    c.newGroups.set(path, { id: id as NodeId, data: fromBase64(d) });
+  for (const [path, id, d] of j.newArrays)
+    c.newArrays.set(path, { id: id as NodeId, data: arrayFromJSON(d) });
   for (const [id, d] of j.updatedGroups) c.updatedGroups.set(id as NodeId, fromBase64(d));
   for (const [id, d] of j.updatedArrays) c.updatedArrays.set(id as NodeId, arrayFromJSON(d));
   for (const [id, chunks] of j.setChunks)
-    c.setChunks.set(id as NodeId, new Map(chunks.map(([k, p]) => [k, p === null ? null : payloadFromJSON(p)])));
+    c.setChunks.set(
+      id as NodeId,
+      new Map(chunks.map(([k, p]) => [k, p === null ? null : payloadFromJSON(p)])),
+    );
   for (const [path, id] of j.deletedGroups) c.deletedGroups.set(path, id as NodeId);
   for (const [path, id] of j.deletedArrays) c.deletedArrays.set(path, id as NodeId);
   return c;
 }
 
-/** Validates the envelope of a serialized session and returns its parts. */
-export function parseSessionJSON(json: unknown): {
+/** A serialized session, decoded. */
+export interface ParsedSession {
   snapshotId: SnapshotId;
   branch: string | undefined;
   mode: "readonly" | "writable";
   fork: boolean;
   changes: ChangeSet;
-} {
+}
+
+/** Validates the envelope of a serialized session and returns its parts. */
+export function parseSessionJSON(json: unknown): ParsedSession {
   const j = (typeof json === "string" ? JSON.parse(json) : json) as Partial<SessionJSON> | null;
-  if (!j || j.format !== "icechunk-ts-session" || j.version !== 1 || !j.changes || typeof j.snapshotId !== "string")
-    throw new InvalidInputError("not a serialized icechunk-ts session; pass the value returned by session.toJSON()");
+  if (
+    !j ||
+    j.format !== "icechunk-ts-session" ||
+    j.version !== 1 ||
+    !j.changes ||
+    typeof j.snapshotId !== "string"
+  )
+    throw new InvalidInputError(
+      "not a serialized icechunk-ts session; pass the value returned by session.toJSON()",
+    );
   return {
     snapshotId: parseSnapshotId(j.snapshotId),
     branch: j.branch,
@@ -146,7 +170,8 @@ export function parseSessionJSON(json: unknown): {
 // merge
 
 const sameArrayData = (a: ArrayData, b: ArrayData) =>
-  bytesEqual(a.userData, b.userData) && JSON.stringify([a.shape, a.dimensionNames]) === JSON.stringify([b.shape, b.dimensionNames]);
+  bytesEqual(a.userData, b.userData) &&
+  JSON.stringify([a.shape, a.dimensionNames]) === JSON.stringify([b.shape, b.dimensionNames]);
 
 function modifies(c: ChangeSet, path: string, id: NodeId): string | undefined {
   if (c.newGroups.has(path) || c.newArrays.has(path)) return "created a node at the same path";
@@ -159,21 +184,29 @@ function check(target: ChangeSet, other: ChangeSet): void {
   for (const [path, n] of other.newGroups) {
     const t = target.newGroups.get(path);
     if (target.newArrays.has(path) || (t && (t.id !== n.id || !bytesEqual(t.data, n.data))))
-      throw new SessionMergeError(path, "both sessions created a node here, with different content");
+      throw new SessionMergeError(
+        path,
+        "both sessions created a node here, with different content",
+      );
   }
   for (const [path, n] of other.newArrays) {
     const t = target.newArrays.get(path);
     if (target.newGroups.has(path) || (t && (t.id !== n.id || !sameArrayData(t.data, n.data))))
-      throw new SessionMergeError(path, "both sessions created a node here, with different content");
+      throw new SessionMergeError(
+        path,
+        "both sessions created a node here, with different content",
+      );
   }
   const pathOf = (id: NodeId) => `<node ${id}>`;
   for (const [id, d] of other.updatedGroups) {
     const t = target.updatedGroups.get(id);
-    if (t && !bytesEqual(t, d)) throw new SessionMergeError(pathOf(id), "both sessions updated this group differently");
+    if (t && !bytesEqual(t, d))
+      throw new SessionMergeError(pathOf(id), "both sessions updated this group differently");
   }
   for (const [id, d] of other.updatedArrays) {
     const t = target.updatedArrays.get(id);
-    if (t && !sameArrayData(t, d)) throw new SessionMergeError(pathOf(id), "both sessions updated this array differently");
+    if (t && !sameArrayData(t, d))
+      throw new SessionMergeError(pathOf(id), "both sessions updated this array differently");
   }
   for (const [a, b] of [
     [target, other],
@@ -181,7 +214,8 @@ function check(target: ChangeSet, other: ChangeSet): void {
   ] as const)
     for (const [path, id] of [...a.deletedGroups, ...a.deletedArrays]) {
       const why = modifies(b, path, id);
-      if (why) throw new SessionMergeError(path, `one session deleted this node while the other ${why}`);
+      if (why)
+        throw new SessionMergeError(path, `one session deleted this node while the other ${why}`);
     }
 }
 
@@ -198,15 +232,19 @@ export function mergeChangeSets(target: ChangeSet, other: ChangeSet): void {
   for (const [path, n] of target.newArrays) newById.set(n.id, path);
   for (const [id, d] of other.updatedGroups) {
     const path = newById.get(id);
-    if (path !== undefined && target.newGroups.has(path)) target.newGroups.set(path, { id, data: d });
+    if (path !== undefined && target.newGroups.has(path))
+      target.newGroups.set(path, { id, data: d });
     else target.updatedGroups.set(id, d);
   }
   for (const [id, d] of other.updatedArrays) {
     const path = newById.get(id);
-    if (path !== undefined && target.newArrays.has(path)) target.newArrays.set(path, { id, data: d });
+    if (path !== undefined && target.newArrays.has(path))
+      target.newArrays.set(path, { id, data: d });
     else target.updatedArrays.set(id, d);
   }
-  for (const [id, m] of other.setChunks) for (const [k, p] of m) target.setChunks.set(id, (target.setChunks.get(id) ?? new Map()).set(k, p));
+  for (const [id, m] of other.setChunks)
+    for (const [k, p] of m)
+      target.setChunks.set(id, (target.setChunks.get(id) ?? new Map()).set(k, p));
   for (const [k, v] of other.deletedGroups) target.deletedGroups.set(k, v);
   for (const [k, v] of other.deletedArrays) target.deletedArrays.set(k, v);
 }

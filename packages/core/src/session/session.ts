@@ -17,6 +17,10 @@ import type { VersionControl } from "../repo/types.js";
 import type { VirtualChunkResolver } from "../virtual/resolver.js";
 import { ChangeSet } from "./change-set.js";
 import { publish, type PublishMode } from "./commit.js";
+import type { ConflictSolver } from "./conflicts/types.js";
+import { type Diff, sessionStatus } from "./diff.js";
+import { changeSetToJSON, cloneChangeSet, mergeChangeSets, type ParsedSession, type SessionJSON } from "./fork.js";
+import { commitRebasing, rebaseSession, type RebaseOptions } from "./rebase.js";
 import { prefixToPath } from "./keys.js";
 import { getNode, listNodes, type Node, type ReadContext } from "./read.js";
 import { SessionStore, type StoreHost } from "./store.js";
@@ -38,6 +42,10 @@ export interface CommitOptions {
   metadata?: JsonObject;
   /** Commit even when nothing changed. */
   allowEmpty?: boolean;
+  /** On a lost race (ConflictError), rebase with this solver and commit again. */
+  rebase?: ConflictSolver;
+  /** Rebases before giving up (default 1000). */
+  rebaseTries?: number;
   signal?: AbortSignal;
 }
 
@@ -142,7 +150,79 @@ export class Session implements StoreHost {
    */
   commit(message: string, options: CommitOptions = {}): Promise<SnapshotId> {
     const branch = this.#requireBranch("commit");
-    return this.#publish({ kind: "commit", branch }, message, options);
+    const { rebase: solver, rebaseTries, ...rest } = options;
+    if (!solver) return this.#publish({ kind: "commit", branch }, message, rest);
+    return commitRebasing(this, (metadata) => this.#publish({ kind: "commit", branch }, message, { ...rest, metadata }), {
+      solver,
+      ...(rebaseTries === undefined ? {} : { rebaseTries }),
+      ...(rest.metadata ? { metadata: rest.metadata } : {}),
+      ...(rest.signal ? { signal: rest.signal } : {}),
+    });
+  }
+
+  /**
+   * Rebases the session onto its branch tip (see rebase.ts).
+   * @throws {RebaseFailedError} when `solver` cannot resolve a conflict
+   */
+  rebase(solver: ConflictSolver, options: RebaseOptions = {}): Promise<void> {
+    return rebaseSession(this, solver, options);
+  }
+
+  /** The uncommitted changes against the base snapshot. */
+  async status(options: { signal?: AbortSignal } = {}): Promise<Diff> {
+    options.signal?.throwIfAborted();
+    return sessionStatus(this.readContext());
+  }
+
+  /**
+   * Writes the session's current state as an anonymous snapshot (message "fork") and returns a
+   * writable fork session on it (no branch; it can flush but not commit). This session keeps its
+   * changes. Send forks to workers with `fork.toJSON()` and `repo.sessionFromJSON(json)`.
+   */
+  async fork(options: { signal?: AbortSignal } = {}): Promise<Session> {
+    this.writeContext("fork");
+    const view = await publish(this.repo, this.readContext(), { kind: "detached" }, { message: "fork", allowEmpty: true, ...options });
+    return new Session(this.repo, view, { mode: "writable", fork: true });
+  }
+
+  /**
+   * Absorbs the changes of other sessions (usually forks) into this one; chunk refs of later
+   * sessions win. A fork cannot absorb a branch session.
+   * @throws {SessionMergeError} when sessions changed the same node incompatibly
+   */
+  merge(...others: Session[]): void {
+    this.writeContext("merge sessions");
+    const merged = cloneChangeSet(this.#changes);
+    for (const other of others) {
+      if (this.#fork && !other.isFork)
+        throw new SessionStateError("a fork session cannot absorb a branch session; merge the fork into the branch session instead");
+      mergeChangeSets(merged, other.changes);
+    }
+    this.#changes = merged;
+  }
+
+  /** Plain-data form of the session (base snapshot id and change set; bytes as base64). */
+  toJSON(): SessionJSON {
+    return {
+      format: "icechunk-ts-session",
+      version: 1,
+      snapshotId: this.#snapshot.id,
+      ...(this.#branch === undefined ? {} : { branch: this.#branch }),
+      mode: this.#mode,
+      fork: this.#fork,
+      changes: changeSetToJSON(this.#changes),
+    };
+  }
+
+  /** Internal: rebuilds a session from `toJSON()` output; use `repo.sessionFromJSON(json)`. */
+  static restore(repo: RepoContext, snapshot: SnapshotView, json: ParsedSession): Session {
+    const session = new Session(repo, snapshot, {
+      mode: json.mode,
+      fork: json.fork,
+      ...(json.branch === undefined ? {} : { branch: json.branch }),
+    });
+    session.#changes = json.changes;
+    return session;
   }
 
   /** Replaces the branch tip with a snapshot holding its changes plus this session's (spec 2). */

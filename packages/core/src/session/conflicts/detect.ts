@@ -25,14 +25,19 @@ function ancestors(path: string): string[] {
 }
 
 /** Resolves node ids to paths through our session (base snapshot, new nodes, deleted nodes). */
-function pathFinder(current: ReadContext, changes: ChangeSet, previous: ReadContext): (id: NodeId) => string {
+function pathFinder(
+  current: ReadContext,
+  changes: ChangeSet,
+  previous: ReadContext,
+): (id: NodeId) => string {
   let index: Map<string, string> | undefined;
   return (id) => {
     if (!index) {
       index = new Map();
       for (const n of previous.snapshot.nodes()) index.set(n.id, n.path);
       for (const n of current.snapshot.nodes()) index.set(n.id, n.path);
-      for (const [path, id2] of [...changes.deletedGroups, ...changes.deletedArrays]) index.set(id2, path);
+      for (const [path, id2] of [...changes.deletedGroups, ...changes.deletedArrays])
+        index.set(id2, path);
       for (const [path, n] of [...changes.newGroups, ...changes.newArrays]) index.set(n.id, path);
     }
     return index.get(id) ?? `<node ${id}>`;
@@ -57,12 +62,15 @@ export function detectConflicts(
     updatedGroups: new Set<string>(previousLog.updatedGroups),
     deletedArrays: new Set<string>(previousLog.deletedArrays),
     deletedGroups: new Set<string>(previousLog.deletedGroups),
-    chunks: new Map<string, Set<string>>(previousLog.updatedChunks.map((u) => [u.nodeId, new Set(u.chunks.map((c) => c.join(",")))])),
+    chunks: new Map<string, Set<string>>(
+      previousLog.updatedChunks.map((u) => [u.nodeId, new Set(u.chunks.map((c) => c.join(",")))]),
+    ),
   };
   const newPaths = [...ourChanges.newGroups.keys(), ...ourChanges.newArrays.keys()];
   for (const path of newPaths) {
     const recreated = ourChanges.deletedGroups.has(path) || ourChanges.deletedArrays.has(path);
-    if (!recreated && getNode(previous, path)) out.push({ kind: "new-node-conflicts-with-existing-node", path });
+    if (!recreated && getNode(previous, path))
+      out.push({ kind: "new-node-conflicts-with-existing-node", path });
   }
   const invalid = new Set<string>();
   for (const path of newPaths)
@@ -72,18 +80,24 @@ export function detectConflicts(
         out.push({ kind: "new-node-in-invalid-group", path: parent });
       }
   for (const id of ourChanges.updatedArrays.keys())
-    if (theirs.updatedArrays.has(id)) out.push({ kind: "zarr-metadata-double-update", path: pathOf(id) });
+    if (theirs.updatedArrays.has(id))
+      out.push({ kind: "zarr-metadata-double-update", path: pathOf(id) });
   for (const id of ourChanges.updatedGroups.keys())
-    if (theirs.updatedGroups.has(id)) out.push({ kind: "zarr-metadata-double-update", path: pathOf(id) });
+    if (theirs.updatedGroups.has(id))
+      out.push({ kind: "zarr-metadata-double-update", path: pathOf(id) });
   for (const id of ourChanges.updatedArrays.keys())
-    if (theirs.deletedArrays.has(id)) out.push({ kind: "zarr-metadata-update-of-deleted-array", path: pathOf(id) });
+    if (theirs.deletedArrays.has(id))
+      out.push({ kind: "zarr-metadata-update-of-deleted-array", path: pathOf(id) });
   for (const id of ourChanges.updatedGroups.keys())
-    if (theirs.deletedGroups.has(id)) out.push({ kind: "zarr-metadata-update-of-deleted-group", path: pathOf(id) });
+    if (theirs.deletedGroups.has(id))
+      out.push({ kind: "zarr-metadata-update-of-deleted-group", path: pathOf(id) });
   const withChunks = [...ourChanges.setChunks].filter(([, m]) => m.size > 0);
   for (const [nodeId] of withChunks)
-    if (theirs.deletedArrays.has(nodeId)) out.push({ kind: "chunks-updated-in-deleted-array", path: pathOf(nodeId), nodeId });
+    if (theirs.deletedArrays.has(nodeId))
+      out.push({ kind: "chunks-updated-in-deleted-array", path: pathOf(nodeId), nodeId });
   for (const [nodeId] of withChunks)
-    if (theirs.updatedArrays.has(nodeId)) out.push({ kind: "chunks-updated-in-updated-array", path: pathOf(nodeId), nodeId });
+    if (theirs.updatedArrays.has(nodeId))
+      out.push({ kind: "chunks-updated-in-updated-array", path: pathOf(nodeId), nodeId });
   for (const [nodeId, m] of withChunks) {
     const touched = theirs.chunks.get(nodeId);
     if (!touched) continue;
@@ -97,9 +111,11 @@ export function detectConflicts(
       });
   }
   for (const [path, nodeId] of ourChanges.deletedArrays)
-    if (theirs.updatedArrays.has(nodeId) || theirs.chunks.has(nodeId)) out.push({ kind: "delete-of-updated-array", path, nodeId });
+    if (theirs.updatedArrays.has(nodeId) || theirs.chunks.has(nodeId))
+      out.push({ kind: "delete-of-updated-array", path, nodeId });
   for (const [path, nodeId] of ourChanges.deletedGroups)
-    if (theirs.updatedGroups.has(nodeId)) out.push({ kind: "delete-of-updated-group", path, nodeId });
+    if (theirs.updatedGroups.has(nodeId))
+      out.push({ kind: "delete-of-updated-group", path, nodeId });
   return out;
 }
 
@@ -112,6 +128,8 @@ export class ConflictDetector implements ConflictSolver {
     current: ReadContext,
   ): Promise<ConflictResolution> {
     const conflicts = detectConflicts(previousLog, previous, changes, current);
-    return conflicts.length === 0 ? { kind: "patched", changes } : { kind: "unsolvable", conflicts };
+    return conflicts.length === 0
+      ? { kind: "patched", changes }
+      : { kind: "unsolvable", conflicts };
   }
 }

@@ -21,9 +21,17 @@ export type Conflict =
   | { readonly kind: "zarr-metadata-double-update"; readonly path: string }
   | { readonly kind: "zarr-metadata-update-of-deleted-array"; readonly path: string }
   | { readonly kind: "zarr-metadata-update-of-deleted-group"; readonly path: string }
-  | { readonly kind: "chunks-updated-in-deleted-array"; readonly path: string; readonly nodeId: NodeId }
+  | {
+      readonly kind: "chunks-updated-in-deleted-array";
+      readonly path: string;
+      readonly nodeId: NodeId;
+    }
   /** We wrote chunks of an array whose metadata (e.g. shape) the commit changed. */
-  | { readonly kind: "chunks-updated-in-updated-array"; readonly path: string; readonly nodeId: NodeId }
+  | {
+      readonly kind: "chunks-updated-in-updated-array";
+      readonly path: string;
+      readonly nodeId: NodeId;
+    }
   /** We and the commit both wrote (or deleted) these chunks. */
   | {
       readonly kind: "chunk-double-update";
