@@ -62,6 +62,23 @@ export function idToBytes(id: string, length: 12 | 8): Uint8Array {
   return bytes;
 }
 
+const scratch12 = new Uint8Array(OBJECT_ID_LENGTH);
+const scratch8 = new Uint8Array(NODE_ID_LENGTH);
+
+/**
+ * Like {@link idToBytes} but returns a shared scratch buffer, valid only until the next call.
+ * For encoders that copy the bytes immediately.
+ * @throws {InvalidObjectIdError} when `id` is not base32 of exactly `length` bytes.
+ */
+export function idToScratchBytes(id: string, length: 12 | 8): Uint8Array {
+  const chars = length === OBJECT_ID_LENGTH ? OBJECT_ID_CHARS : NODE_ID_CHARS;
+  const bytes = id.length === chars ? decodeBase32(id, length === OBJECT_ID_LENGTH ? scratch12 : scratch8) : undefined;
+  if (bytes === undefined || bytes.length !== length) {
+    throw new InvalidObjectIdError(id, length === NODE_ID_LENGTH ? "node" : "object", length);
+  }
+  return bytes;
+}
+
 /** String form of raw id bytes (upper-case Crockford base32). */
 export function idFromBytes<T extends ObjectId = ObjectId>(bytes: Uint8Array): T {
   return encodeBase32(bytes) as T;

@@ -12,7 +12,7 @@ import { readId12, readNodeId, requiredId12, sortByUtf8 } from "./common.js";
 import { FLATBUFFER_IDENTIFIER, NODE_ID_LENGTH, OBJECT_ID_LENGTH, type SpecVersion } from "./constants.js";
 import { FlatBufferBuilder, type Offset } from "./flatbuffers/builder.js";
 import { FlatBufferReader } from "./flatbuffers/reader.js";
-import { type ChunkId, idToBytes, type ManifestId, type NodeId } from "./ids.js";
+import { type ChunkId, idToBytes, idToScratchBytes, type ManifestId, type NodeId } from "./ids.js";
 import { parseZstdDictionary, zstdDecompress } from "./zstd/index.js";
 
 /** Precondition of a virtual chunk read. */
@@ -250,7 +250,7 @@ function encodeRef(b: FlatBufferBuilder, coords: readonly number[], payload: Chu
   b.fieldOffset(R.location, location);
   b.fieldOffset(R.etag, etag);
   b.fieldU32(R.lastModified, lastModified, 0);
-  if (payload.kind === "native") b.fieldStruct(R.chunkId, idToBytes(payload.chunkId, OBJECT_ID_LENGTH));
+  if (payload.kind === "native") b.fieldStruct(R.chunkId, idToScratchBytes(payload.chunkId, OBJECT_ID_LENGTH));
   return b.endTable();
 }
 

@@ -17,7 +17,9 @@ export class FlatBufferBuilder {
   private view: DataView;
   private space: number;
   private minAlign = 1;
-  private vtable: number[] | null = null;
+  /** Field offsets of the open table (reused between tables to avoid garbage). */
+  private readonly vtable: number[] = [];
+  private inTable = false;
   private vtableInUse = 0;
   private objectEnd = 0;
   private readonly vtables: number[] = [];
@@ -96,14 +98,15 @@ export class FlatBufferBuilder {
 
   /** Starts a table with `numFields` slots. */
   startTable(numFields: number): void {
-    if (this.vtable !== null) throw new Error("flatbuffers: nested table construction");
-    this.vtable = new Array<number>(numFields).fill(0);
+    if (this.inTable) throw new Error("flatbuffers: nested table construction");
+    for (let i = 0; i < numFields; i++) this.vtable[i] = 0;
+    this.inTable = true;
     this.vtableInUse = numFields;
     this.objectEnd = this.offset();
   }
 
   private slot(slot: number): void {
-    if (this.vtable === null) throw new Error("flatbuffers: field outside a table");
+    if (!this.inTable || slot >= this.vtableInUse) throw new Error("flatbuffers: field outside a table");
     this.vtable[slot] = this.offset();
   }
 
@@ -154,13 +157,14 @@ export class FlatBufferBuilder {
   /** Ends the table and writes (or reuses) its vtable. */
   endTable(): Offset {
     const vtable = this.vtable;
-    if (vtable === null) throw new Error("flatbuffers: endTable without startTable");
+    if (!this.inTable) throw new Error("flatbuffers: endTable without startTable");
     this.addI32(0);
     const objectOffset = this.offset();
     let n = this.vtableInUse;
     while (n > 0 && vtable[n - 1] === 0) n--;
-    const entries: number[] = [];
-    for (let i = 0; i < n; i++) entries.push(vtable[i] === 0 ? 0 : objectOffset - vtable[i]);
+    // Turn recorded field positions into offsets from the table start, in place.
+    for (let i = 0; i < n; i++) vtable[i] = vtable[i] === 0 ? 0 : objectOffset - vtable[i];
+    const entries = vtable;
     const vtLen = 4 + 2 * n;
     const objLen = objectOffset - this.objectEnd;
     let existing = 0;
@@ -183,13 +187,13 @@ export class FlatBufferBuilder {
       this.vtables.push(vtOffset);
       this.view.setInt32(this.buf.length - objectOffset, vtOffset - objectOffset, true);
     }
-    this.vtable = null;
+    this.inTable = false;
     return objectOffset;
   }
 
   /** Starts a vector of `count` elements of `elemSize` bytes aligned to `align`; push in reverse. */
   startVector(elemSize: number, count: number, align: number): void {
-    if (this.vtable !== null) throw new Error("flatbuffers: vector inside a table");
+    if (this.inTable) throw new Error("flatbuffers: vector inside a table");
     this.prep(4, elemSize * count);
     this.prep(align, elemSize * count);
   }
