@@ -5,7 +5,7 @@
  * leading slash (`zarr.json`, `group/array/zarr.json`, `group/array/c/0/1`); a leading slash is
  * accepted, so zarrita's absolute keys work too. Missing keys resolve `undefined`.
  */
-import { InvalidKeyError } from "../errors.js";
+import { InvalidKeyError, throwIfAborted } from "../errors.js";
 import type { ChunkPayload } from "../format/manifest.js";
 import type { ByteRange } from "../storage/types.js";
 import { deleteChunk, deleteNode, setChunk, setChunkRef, setMetadata, type WriteContext } from "./write.js";
@@ -53,6 +53,7 @@ export class SessionStore {
 
   /** Bytes of a key, or undefined when absent. */
   async get(key: string, options: StoreGetOptions = {}): Promise<Uint8Array | undefined> {
+    throwIfAborted(options.signal);
     const parsed = parseKey(key);
     const ctx = this.host.readContext();
     if (parsed.kind === "zarr-v2") return undefined;
@@ -74,6 +75,7 @@ export class SessionStore {
   }
 
   async exists(key: string, options: StoreCallOptions = {}): Promise<boolean> {
+    throwIfAborted(options.signal);
     const parsed = parseKey(key);
     if (parsed.kind === "zarr-v2") return false;
     const ctx = this.host.readContext();
@@ -85,6 +87,7 @@ export class SessionStore {
 
   /** Size in bytes: metadata length, chunk length, 0 for an absent chunk (as upstream). */
   async getsize(key: string, options: StoreCallOptions = {}): Promise<number> {
+    throwIfAborted(options.signal);
     const parsed = parseKey(key);
     if (parsed.kind === "zarr-v2") return 0;
     const ctx = this.host.readContext();
@@ -103,6 +106,7 @@ export class SessionStore {
 
   /** Keys under a prefix (matched by path components: `a` does not match `ab`). */
   async listPrefix(prefix: string, options: StoreCallOptions = {}): Promise<string[]> {
+    throwIfAborted(options.signal);
     const ctx = this.host.readContext();
     const path = prefixToPath(prefix);
     const nodes = listNodes(ctx, path);
@@ -134,6 +138,7 @@ export class SessionStore {
 
   /** Direct children of a prefix: `zarr.json`, child node names, or the next chunk-key component. */
   async listDir(prefix: string, options: StoreCallOptions = {}): Promise<string[]> {
+    throwIfAborted(options.signal);
     const ctx = this.host.readContext();
     const path = prefixToPath(prefix);
     const node = getNode(ctx, path);
@@ -168,6 +173,7 @@ export class SessionStore {
 
   /** Writes `zarr.json` (creates or updates a group or array) or a chunk. */
   async set(key: string, value: Uint8Array, options: StoreCallOptions = {}): Promise<void> {
+    throwIfAborted(options.signal);
     const parsed = parseKey(key);
     const ctx = this.host.writeContext("write");
     if (parsed.kind === "zarr-v2")

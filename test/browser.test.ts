@@ -1,0 +1,103 @@
+/**
+ * A real headless Chromium (Debian's /usr/bin/chromium via playwright-core) reads Icechunk
+ * repositories served over HTTP on 127.0.0.1 through zarrita and icechunk-ts — one written by the
+ * official implementation, one written by icechunk-ts — from a cross-origin page.
+ */
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { Repository } from "@icechunk-ts/core";
+import { localFilesystemStorage } from "@icechunk-ts/core/fs";
+import { IcechunkStore } from "@icechunk-ts/zarrita";
+import { build } from "esbuild";
+import { type Browser, chromium } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as zarr from "zarrita";
+import { startHttpServer, type TestHttpServer } from "./support/http-server.js";
+import { loadOracle, oracleStorage } from "./support/oracle.js";
+import { makeTempDir } from "./support/tmp.js";
+
+let browser: Browser;
+let page: Awaited<ReturnType<Browser["newPage"]>>;
+let pageServer: TestHttpServer;
+let dataServer: TestHttpServer;
+const cleanups: Array<() => Promise<void>> = [];
+const expected = Array.from({ length: 48 }, (_, i) => i * 3);
+
+beforeAll(async () => {
+  const { dir, cleanup } = await makeTempDir();
+  cleanups.push(cleanup);
+  // repo 1: written by the official implementation onto our filesystem storage
+  const oracle = await loadOracle();
+  const theirs = await oracle.Repository.create(await oracleStorage(localFilesystemStorage(join(dir, "official"))));
+  const s = await theirs.writableSession("main");
+  const arr = await zarr.create(zarr.root(s.store as never).resolve("a"), { shape: [6, 8], chunkShape: [3, 4], dtype: "int32" });
+  await zarr.set(arr, null, { data: Int32Array.from(expected), shape: [6, 8], stride: [8, 1] });
+  await s.commit("official commit");
+  // repo 2: written by icechunk-ts
+  const ours = await Repository.create(localFilesystemStorage(join(dir, "ours")));
+  const w = await ours.writableSession("main");
+  const a2 = await zarr.create(zarr.root(new IcechunkStore(w)).resolve("a"), { shape: [6, 8], chunkShape: [2, 8], dtype: "float64" });
+  await zarr.set(a2, null, { data: Float64Array.from(expected), shape: [6, 8], stride: [8, 1] });
+  await w.commit("icechunk-ts commit");
+  await ours.createTag("v1", await ours.lookupBranch("main"));
+
+  const out = await build({
+    entryPoints: [join(import.meta.dirname, "browser/entry.ts")],
+    bundle: true,
+    format: "iife",
+    globalName: "lib",
+    platform: "browser",
+    write: false,
+    minify: true,
+    conditions: ["browser"],
+  });
+  const pageDir = join(dir, "page");
+  await import("node:fs/promises").then((fs) => fs.mkdir(pageDir));
+  // the test server sends no Content-Type, so the bundle is inlined as a classic script
+  const bundle = out.outputFiles[0]!.text.replaceAll("</script", "<\\/script");
+  await writeFile(join(pageDir, "index.html"), `<!doctype html><meta charset="utf-8"><script>${bundle}; window.ready = true;</script>`);
+  pageServer = await startHttpServer({ root: pageDir });
+  dataServer = await startHttpServer({ root: dir });
+  browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  page = await browser.newPage();
+  page.on("console", (m) => console.log("[page]", m.text()));
+  await page.goto(`${pageServer.url}/index.html`);
+  await page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true);
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await pageServer?.close();
+  await dataServer?.close();
+  for (const c of cleanups) await c();
+});
+
+type Lib = typeof import("./browser/entry.js");
+const call = <K extends keyof Lib>(name: K, ...args: Parameters<Lib[K]>) =>
+  page.evaluate(
+    ([n, a]) => ((window as unknown as { lib: Record<string, (...x: unknown[]) => unknown> }).lib[n as string]!)(...(a as unknown[])),
+    [name, args] as const,
+  ) as Promise<Awaited<ReturnType<Lib[K]>>>;
+
+describe("headless Chromium", () => {
+  it("reads a repo written by the official implementation, cross-origin, without isolation", async () => {
+    const r = await call("readArray", `${dataServer.url}/official`, { branch: "main" }, "a");
+    expect(r.shape).toEqual([6, 8]);
+    expect(r.data).toEqual(expected);
+    expect(r.history).toEqual(["official commit", "Repository initialized"]);
+    expect(r.crossOriginIsolated).toBe(false);
+  });
+
+  it("reads a repo written by icechunk-ts at a tag", async () => {
+    const r = await call("readArray", `${dataServer.url}/ours`, { tag: "v1" }, "a");
+    expect(r.data).toEqual(expected);
+    expect(r.branches).toEqual(["main"]);
+  });
+
+  it("honours an aborted signal", async () => {
+    expect(await call("abortedRead", `${dataServer.url}/ours`)).toBe("AbortError");
+  });
+});
