@@ -137,6 +137,8 @@ export class AbortError extends IcechunkError {
   readonly kind = "aborted";
   constructor(reason?: unknown) {
     super("the operation was aborted", { cause: reason });
+    // fixed (not the class name) so it survives minification and matches the DOM convention
+    this.name = "AbortError";
   }
 }
 
