@@ -10,10 +10,11 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { isIcechunkError } from "../../src/errors.js";
 import { FlatBufferBuilder } from "../../src/format/flatbuffers/builder.js";
-import { idToBytes, newManifestId, newNodeId, type NodeId } from "../../src/format/ids.js";
+import { idToBytes, type NodeId, newManifestId, newNodeId } from "../../src/format/ids.js";
 import { decodeManifest } from "../../src/format/manifest.js";
 
-const location = (i: number) => `s3://my-bucket/some/prefix/data/file-${String(i * 37).padStart(5, "0")}.nc`;
+const location = (i: number) =>
+  `s3://my-bucket/some/prefix/data/file-${String(i * 37).padStart(5, "0")}.nc`;
 let dir: string;
 let dictionary: Uint8Array;
 
@@ -31,10 +32,16 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function compress(text: string): Uint8Array {
-  return new Uint8Array(execFileSync("zstd", ["-q", "-c", "-D", join(dir, "dict")], { input: text }));
+  return new Uint8Array(
+    execFileSync("zstd", ["-q", "-c", "-D", join(dir, "dict")], { input: text }),
+  );
 }
 
-function buildManifest(nodeId: NodeId, n: number, options: { withDictionary: boolean }): Uint8Array {
+function buildManifest(
+  nodeId: NodeId,
+  n: number,
+  options: { withDictionary: boolean },
+): Uint8Array {
   const b = new FlatBufferBuilder();
   const refs = Array.from({ length: n }, (_, i) => {
     const index = b.createU32Vector([i]);
@@ -74,14 +81,20 @@ describe("compressed virtual locations", () => {
     });
     const all = [...view.refs(nodeId)];
     expect(all).toHaveLength(20);
-    for (const [[i], p] of all) expect(p).toMatchObject({ kind: "virtual", location: location(i), offset: i * 100 });
+    for (const [[i], p] of all)
+      expect(p).toMatchObject({ kind: "virtual", location: location(i), offset: i * 100 });
   });
 
   test("without a dictionary the ref is corrupt (typed error)", () => {
     const nodeId = newNodeId();
-    const view = decodeManifest(buildManifest(nodeId, 2, { withDictionary: false }), 2, { path: "manifests/X" });
+    const view = decodeManifest(buildManifest(nodeId, 2, { withDictionary: false }), 2, {
+      path: "manifests/X",
+    });
     expect(() => view.getChunkRef(nodeId, [1])).toThrow(
-      expect.objectContaining({ kind: "corrupt-object", message: expect.stringContaining("dictionary") }),
+      expect.objectContaining({
+        kind: "corrupt-object",
+        message: expect.stringContaining("dictionary"),
+      }),
     );
   });
 

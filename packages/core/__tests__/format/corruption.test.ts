@@ -64,7 +64,12 @@ const samples = (["snapshots", "manifests", "transactions", "repo"] as const).ma
   const files = fixtureFiles(kind);
   // The largest file of each spec per kind gives the richest structure to damage.
   const picked = [1, 2]
-    .map((spec) => files.filter((f) => f.header.specVersion === spec).sort((a, b) => b.bytes.length - a.bytes.length)[0])
+    .map(
+      (spec) =>
+        files
+          .filter((f) => f.header.specVersion === spec)
+          .sort((a, b) => b.bytes.length - a.bytes.length)[0],
+    )
     .filter((f) => f !== undefined);
   return { kind, files: picked.map((f) => ({ ...f, payload: cliDecompress(f.bytes) })) };
 });
@@ -76,7 +81,8 @@ describe("corrupted flatbuffers raise typed errors only", () => {
         const p = f.payload;
         let errors = 0;
         for (let n = 0; n < p.length; n += Math.max(1, Math.floor(p.length / 400))) {
-          if (expectTypedOrOk(() => walk(kind, p.slice(0, n), f.header.specVersion)) === "error") errors++;
+          if (expectTypedOrOk(() => walk(kind, p.slice(0, n), f.header.specVersion)) === "error")
+            errors++;
         }
         expect(errors).toBeGreaterThan(0);
         expect(expectTypedOrOk(() => walk(kind, p, f.header.specVersion))).toBe("ok");
@@ -88,7 +94,8 @@ describe("corrupted flatbuffers raise typed errors only", () => {
         for (let i = 0; i < 600; i++) {
           const p = f.payload.slice();
           const flips = 1 + Math.floor(random() * 4);
-          for (let k = 0; k < flips; k++) p[Math.floor(random() * p.length)] = Math.floor(random() * 256);
+          for (let k = 0; k < flips; k++)
+            p[Math.floor(random() * p.length)] = Math.floor(random() * 256);
           if (expectTypedOrOk(() => walk(kind, p, f.header.specVersion)) === "error") errors++;
         }
         expect(errors).toBeGreaterThan(0);
@@ -101,7 +108,8 @@ describe("corrupted flatbuffers raise typed errors only", () => {
         const p = new Uint8Array(Math.floor(random() * 600));
         for (let k = 0; k < p.length; k++) p[k] = Math.floor(random() * 256);
         // Make some of them look like flatbuffers with a plausible root offset.
-        if (p.length > 8 && i % 2 === 0) new DataView(p.buffer).setUint32(0, 8 + Math.floor(random() * (p.length - 8)), true);
+        if (p.length > 8 && i % 2 === 0)
+          new DataView(p.buffer).setUint32(0, 8 + Math.floor(random() * (p.length - 8)), true);
         expectTypedOrOk(() => walk(kind, p, i % 2 === 0 ? 1 : 2));
       }
     });
@@ -117,7 +125,9 @@ describe("corrupted object files raise typed errors only", () => {
           const b = f.bytes.slice();
           b[Math.floor(random() * b.length)] = Math.floor(random() * 256);
           expectTypedOrOk(() => {
-            const { header, payload } = decodeObjectFile(b, KIND_FILE_TYPE[kind] as FileType, { path: f.key });
+            const { header, payload } = decodeObjectFile(b, KIND_FILE_TYPE[kind] as FileType, {
+              path: f.key,
+            });
             walk(kind, payload, header.specVersion);
           });
         }

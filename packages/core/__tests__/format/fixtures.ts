@@ -30,7 +30,9 @@ function listDir(dir: string): string[] {
 }
 
 /** All files of one kind (`snapshots`, `manifests`, `transactions`, `repo`) across all fixture repos. */
-export function fixtureFiles(kind: "snapshots" | "manifests" | "transactions" | "repo"): FixtureFile[] {
+export function fixtureFiles(
+  kind: "snapshots" | "manifests" | "transactions" | "repo",
+): FixtureFile[] {
   const out: FixtureFile[] = [];
   for (const repo of fixtureRepos()) {
     const root = join(FIXTURES_ROOT, repo);
@@ -52,7 +54,9 @@ export function fixtureFiles(kind: "snapshots" | "manifests" | "transactions" | 
 
 /** Decompresses the payload with the system `zstd` binary. */
 export function cliDecompress(bytes: Uint8Array): Uint8Array {
-  return new Uint8Array(execFileSync("zstd", ["-d", "-c", "-q"], { input: bytes.subarray(HEADER_LENGTH) }));
+  return new Uint8Array(
+    execFileSync("zstd", ["-d", "-c", "-q"], { input: bytes.subarray(HEADER_LENGTH) }),
+  );
 }
 
 export const KIND_FILE_TYPE = {

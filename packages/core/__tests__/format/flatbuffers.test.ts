@@ -2,8 +2,8 @@ import { describe, expect, test } from "vitest";
 import { isIcechunkError } from "../../src/errors.js";
 import { FlatBufferBuilder } from "../../src/format/flatbuffers/builder.js";
 import { FlatBufferReader } from "../../src/format/flatbuffers/reader.js";
-import { newManifestId, newNodeId, type ChunkId } from "../../src/format/ids.js";
-import { decodeManifest, encodeManifest, type ChunkPayload } from "../../src/format/manifest.js";
+import { type ChunkId, newManifestId, newNodeId } from "../../src/format/ids.js";
+import { type ChunkPayload, decodeManifest, encodeManifest } from "../../src/format/manifest.js";
 
 const read = (bytes: Uint8Array) => new FlatBufferReader(bytes, { what: "test buffer" });
 
@@ -75,18 +75,26 @@ describe("flatbuffers builder and reader", () => {
     const r0 = read(buf);
     const pos = r0.field(r0.root(), 0, 8);
     buf[pos + 7] = 0xff;
-    expect(() => read(buf).u64(read(buf).root(), 0, 0)).toThrow(expect.objectContaining({ kind: "corrupt-object" }));
+    expect(() => read(buf).u64(read(buf).root(), 0, 0)).toThrow(
+      expect.objectContaining({ kind: "corrupt-object" }),
+    );
 
     const b2 = new FlatBufferBuilder();
     const s = b2.createBytes(Uint8Array.of(0xc3, 0x28));
     b2.startTable(1);
     b2.fieldOffset(0, s);
     const r = read(b2.finish(b2.endTable()));
-    expect(() => r.string(r.root(), 0)).toThrow(expect.objectContaining({ kind: "corrupt-object" }));
+    expect(() => r.string(r.root(), 0)).toThrow(
+      expect.objectContaining({ kind: "corrupt-object" }),
+    );
   });
 
   test("offsets pointing outside the buffer are rejected", () => {
-    for (const bytes of [new Uint8Array(0), Uint8Array.of(0xff, 0xff, 0xff, 0x7f, 0, 0, 0, 0), Uint8Array.of(4, 0, 0, 0, 0x10, 0, 0, 0)]) {
+    for (const bytes of [
+      new Uint8Array(0),
+      Uint8Array.of(0xff, 0xff, 0xff, 0x7f, 0, 0, 0, 0),
+      Uint8Array.of(4, 0, 0, 0, 0x10, 0, 0, 0),
+    ]) {
       try {
         read(bytes).root();
         expect.unreachable();
@@ -103,14 +111,23 @@ describe("large manifests", () => {
     const chunkId = "000G40R40M30E209185G" as ChunkId;
     const refs: Array<[number[], ChunkPayload]> = [];
     for (let i = 0; i < 1000; i++) {
-      for (let j = 0; j < 1000; j++) refs.push([[j, i], { kind: "native", chunkId, offset: i * 1000 + j, length: 1 }]);
+      for (let j = 0; j < 1000; j++)
+        refs.push([[j, i], { kind: "native", chunkId, offset: i * 1000 + j, length: 1 }]);
     }
-    const view = decodeManifest(encodeManifest({ id: newManifestId(), arrays: [{ nodeId, refs }] }, 2), 2);
+    const view = decodeManifest(
+      encodeManifest({ id: newManifestId(), arrays: [{ nodeId, refs }] }, 2),
+      2,
+    );
     expect(view.numRefs()).toBe(1_000_000);
     for (let k = 0; k < 5000; k++) {
       const i = (k * 7919) % 1000;
       const j = (k * 104729) % 1000;
-      expect(view.getChunkRef(nodeId, [j, i])).toEqual({ kind: "native", chunkId, offset: i * 1000 + j, length: 1 });
+      expect(view.getChunkRef(nodeId, [j, i])).toEqual({
+        kind: "native",
+        chunkId,
+        offset: i * 1000 + j,
+        length: 1,
+      });
     }
     expect(view.getChunkRef(nodeId, [1000, 0])).toBeUndefined();
     expect(view.getChunkRef(nodeId, [5])).toBeUndefined();
@@ -118,7 +135,8 @@ describe("large manifests", () => {
     let unordered = 0;
     let previous = [-1, -1];
     for (const [coords] of view.refs(nodeId)) {
-      if (!(coords[0] > previous[0] || (coords[0] === previous[0] && coords[1] > previous[1]))) unordered++;
+      if (!(coords[0] > previous[0] || (coords[0] === previous[0] && coords[1] > previous[1])))
+        unordered++;
       previous = coords;
       count++;
     }

@@ -1,7 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { isIcechunkError, UnsupportedSpecVersionError } from "../../src/errors.js";
-import { FILE_TYPE_OFFSET, HEADER_LENGTH, MAGIC_BYTES, SPEC_VERSION_OFFSET } from "../../src/format/constants.js";
+import {
+  FILE_TYPE_OFFSET,
+  HEADER_LENGTH,
+  MAGIC_BYTES,
+  SPEC_VERSION_OFFSET,
+} from "../../src/format/constants.js";
 import { parseHeader, writeHeader } from "../../src/format/header.js";
 import { fixtureFiles } from "./fixtures.js";
 
@@ -23,7 +28,12 @@ describe("file header", () => {
         fc.stringMatching(/^[a-z0-9.-]{0,24}$/),
         (specVersion, fileType, compression, implementation) => {
           const bytes = writeHeader({ specVersion, fileType, compression, implementation });
-          expect(parseHeader(bytes)).toEqual({ specVersion, fileType, compression, implementation });
+          expect(parseHeader(bytes)).toEqual({
+            specVersion,
+            fileType,
+            compression,
+            implementation,
+          });
         },
       ),
     );
@@ -47,8 +57,14 @@ describe("file header", () => {
       [Uint8Array.from(good, (b, i) => (i === FILE_TYPE_OFFSET ? 7 : b)), "corrupt-object"],
       [Uint8Array.from(good, (b, i) => (i === FILE_TYPE_OFFSET ? 0 : b)), "corrupt-object"],
       [Uint8Array.from(good, (b, i) => (i === HEADER_LENGTH - 1 ? 2 : b)), "corrupt-object"],
-      [Uint8Array.from(good, (b, i) => (i === SPEC_VERSION_OFFSET ? 3 : b)), "unsupported-spec-version"],
-      [Uint8Array.from(good, (b, i) => (i === SPEC_VERSION_OFFSET ? 0 : b)), "unsupported-spec-version"],
+      [
+        Uint8Array.from(good, (b, i) => (i === SPEC_VERSION_OFFSET ? 3 : b)),
+        "unsupported-spec-version",
+      ],
+      [
+        Uint8Array.from(good, (b, i) => (i === SPEC_VERSION_OFFSET ? 0 : b)),
+        "unsupported-spec-version",
+      ],
     ];
     for (const [bytes, kind] of cases) {
       expect(() => parseHeader(bytes, { path: "manifests/X" })).toThrow(

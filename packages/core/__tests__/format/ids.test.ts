@@ -26,7 +26,8 @@ describe("Crockford base32 ids", () => {
   });
 
   test("new ids have the right length and alphabet", () => {
-    for (const id of [newSnapshotId(), newManifestId(), newChunkId()]) expect(id).toMatch(/^[0-9A-HJKMNP-TV-Z]{20}$/);
+    for (const id of [newSnapshotId(), newManifestId(), newChunkId()])
+      expect(id).toMatch(/^[0-9A-HJKMNP-TV-Z]{20}$/);
     expect(newNodeId()).toMatch(/^[0-9A-HJKMNP-TV-Z]{13}$/);
     expect(newSnapshotId()).not.toBe(newSnapshotId());
   });
@@ -52,12 +53,16 @@ describe("Crockford base32 ids", () => {
 
   test("string order equals byte order", () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 12, maxLength: 12 }), fc.uint8Array({ minLength: 12, maxLength: 12 }), (a, b) => {
-        const byBytes = Math.sign(Buffer.compare(a, b));
-        const x = idFromBytes(a);
-        const y = idFromBytes(b);
-        expect(Math.sign(x < y ? -1 : x > y ? 1 : 0)).toBe(byBytes);
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 12, maxLength: 12 }),
+        fc.uint8Array({ minLength: 12, maxLength: 12 }),
+        (a, b) => {
+          const byBytes = Math.sign(Buffer.compare(a, b));
+          const x = idFromBytes(a);
+          const y = idFromBytes(b);
+          expect(Math.sign(x < y ? -1 : x > y ? 1 : 0)).toBe(byBytes);
+        },
+      ),
     );
   });
 

@@ -15,7 +15,9 @@ describe("object files", () => {
   test("every reference-repo file decodes with our zstd to the same payload as the zstd CLI", () => {
     for (const kind of kinds) {
       for (const f of fixtureFiles(kind)) {
-        const { header, payload } = decodeObjectFile(f.bytes, KIND_FILE_TYPE[kind], { path: f.key });
+        const { header, payload } = decodeObjectFile(f.bytes, KIND_FILE_TYPE[kind], {
+          path: f.key,
+        });
         expect(header).toEqual(f.header);
         expect(payload).toEqual(cliDecompress(f.bytes));
         expect(new TextDecoder().decode(payload.subarray(4, 8))).toBe("Ichk");
@@ -28,14 +30,21 @@ describe("object files", () => {
   });
 
   test("files we encode carry our header and decompress with the zstd CLI", () => {
-    const f = fixtureFiles("snapshots").find((s) => s.header.specVersion === 2 && s.bytes.length > 300);
+    const f = fixtureFiles("snapshots").find(
+      (s) => s.header.specVersion === 2 && s.bytes.length > 300,
+    );
     if (f === undefined) throw new Error("fixture missing");
     const payload = encodeSnapshot(snapshotData(decodeSnapshot(cliDecompress(f.bytes), 2)), 2);
     const file = encodeObjectFile(FileType.Snapshot, 2, payload);
     expect(file[HEADER_LENGTH]).toBe(0x28);
     expect(cliDecompress(file)).toEqual(payload);
     const back = decodeObjectFile(file, FileType.Snapshot);
-    expect(back.header).toEqual({ specVersion: 2, fileType: FileType.Snapshot, compression: 1, implementation: "icts-0.1.0" });
+    expect(back.header).toEqual({
+      specVersion: 2,
+      fileType: FileType.Snapshot,
+      compression: 1,
+      implementation: "icts-0.1.0",
+    });
     expect(back.payload).toEqual(payload);
   });
 
@@ -52,16 +61,30 @@ describe("object files", () => {
     };
     expect(decodeObjectFile(file, FileType.Manifest).payload).toEqual(payload);
     expectKind(file, FileType.Snapshot, "file-type-mismatch");
-    expectKind(Uint8Array.from(file, (b, i) => (i === SPEC_VERSION_OFFSET ? 3 : b)), FileType.Manifest, "unsupported-spec-version");
-    expectKind(Uint8Array.from(file, (b, i) => (i === HEADER_LENGTH - 1 ? 0 : b)), FileType.Manifest, "corrupt-object");
+    expectKind(
+      Uint8Array.from(file, (b, i) => (i === SPEC_VERSION_OFFSET ? 3 : b)),
+      FileType.Manifest,
+      "unsupported-spec-version",
+    );
+    expectKind(
+      Uint8Array.from(file, (b, i) => (i === HEADER_LENGTH - 1 ? 0 : b)),
+      FileType.Manifest,
+      "corrupt-object",
+    );
     expectKind(file.subarray(0, HEADER_LENGTH + 3), FileType.Manifest, "corrupt-object");
     expectKind(file.subarray(0, 20), FileType.Manifest, "corrupt-object");
-    expectKind(Uint8Array.from(file, (b, i) => (i === HEADER_LENGTH ? 0 : b)), FileType.Manifest, "corrupt-object");
+    expectKind(
+      Uint8Array.from(file, (b, i) => (i === HEADER_LENGTH ? 0 : b)),
+      FileType.Manifest,
+      "corrupt-object",
+    );
   });
 
   test("maxSize caps the decompressed payload", () => {
     const file = encodeObjectFile(FileType.Manifest, 2, new Uint8Array(5000));
-    expect(() => decodeObjectFile(file, FileType.Manifest, { maxSize: 1000 })).toThrow(expect.objectContaining({ kind: "corrupt-object" }));
+    expect(() => decodeObjectFile(file, FileType.Manifest, { maxSize: 1000 })).toThrow(
+      expect.objectContaining({ kind: "corrupt-object" }),
+    );
     expect(decodeObjectFile(file, FileType.Manifest, { maxSize: 5000 }).payload.length).toBe(5000);
   });
 });

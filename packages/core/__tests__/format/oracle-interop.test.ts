@@ -4,7 +4,11 @@
  */
 import { describe, expect, test } from "vitest";
 import { loadOracle, oracleStorage } from "../../../../test/support/oracle.js";
-import { FileType, INITIAL_SNAPSHOT_ID, INITIAL_SNAPSHOT_MESSAGE } from "../../src/format/constants.js";
+import {
+  FileType,
+  INITIAL_SNAPSHOT_ID,
+  INITIAL_SNAPSHOT_MESSAGE,
+} from "../../src/format/constants.js";
 import { newManifestId, newNodeId, newSnapshotId, type SnapshotId } from "../../src/format/ids.js";
 import { encodeManifest } from "../../src/format/manifest.js";
 import { encodeObjectFile } from "../../src/format/object-file.js";
@@ -15,7 +19,9 @@ import { inMemoryStorage } from "../../src/storage/memory.js";
 import type { Storage } from "../../src/storage/types.js";
 
 const utf8 = new TextEncoder();
-const GROUP_META = utf8.encode('{"zarr_format":3,"node_type":"group","attributes":{"written_by":"icechunk-ts"}}');
+const GROUP_META = utf8.encode(
+  '{"zarr_format":3,"node_type":"group","attributes":{"written_by":"icechunk-ts"}}',
+);
 const ARRAY_META = utf8.encode(
   JSON.stringify({
     zarr_format: 3,
@@ -46,7 +52,10 @@ function emptyLog(id: SnapshotId): TransactionLogData {
   };
 }
 
-async function writeRepo(storage: Storage, spec: 1 | 2): Promise<{ snapshot: SnapshotId; initialId: SnapshotId }> {
+async function writeRepo(
+  storage: Storage,
+  spec: 1 | 2,
+): Promise<{ snapshot: SnapshotId; initialId: SnapshotId }> {
   const put = async (key: string, bytes: Uint8Array) => {
     const r = await storage.put(key, bytes);
     expect(r.kind).toBe("written");
@@ -61,9 +70,19 @@ async function writeRepo(storage: Storage, spec: 1 | 2): Promise<{ snapshot: Sna
     manifestFiles: [],
     nodes: [],
   };
-  await put(`snapshots/${initialId}`, encodeObjectFile(FileType.Snapshot, spec, encodeSnapshot(initial, spec)));
+  await put(
+    `snapshots/${initialId}`,
+    encodeObjectFile(FileType.Snapshot, spec, encodeSnapshot(initial, spec)),
+  );
   if (spec === 2) {
-    await put(`transactions/${initialId}`, encodeObjectFile(FileType.TransactionLog, spec, encodeTransactionLog(emptyLog(initialId), spec)));
+    await put(
+      `transactions/${initialId}`,
+      encodeObjectFile(
+        FileType.TransactionLog,
+        spec,
+        encodeTransactionLog(emptyLog(initialId), spec),
+      ),
+    );
   }
 
   const rootId = newNodeId();
@@ -72,7 +91,13 @@ async function writeRepo(storage: Storage, spec: 1 | 2): Promise<{ snapshot: Sna
   const manifest = encodeObjectFile(
     FileType.Manifest,
     spec,
-    encodeManifest({ id: manifestId, arrays: [{ nodeId: arrayId, refs: [[[0], { kind: "inline", data: CHUNK }]] }] }, spec),
+    encodeManifest(
+      {
+        id: manifestId,
+        arrays: [{ nodeId: arrayId, refs: [[[0], { kind: "inline", data: CHUNK }]] }],
+      },
+      spec,
+    ),
   );
   await put(`manifests/${manifestId}`, manifest);
 
@@ -100,14 +125,20 @@ async function writeRepo(storage: Storage, spec: 1 | 2): Promise<{ snapshot: Sna
       },
     ],
   };
-  await put(`snapshots/${snapshotId}`, encodeObjectFile(FileType.Snapshot, spec, encodeSnapshot(snapshot, spec)));
+  await put(
+    `snapshots/${snapshotId}`,
+    encodeObjectFile(FileType.Snapshot, spec, encodeSnapshot(snapshot, spec)),
+  );
   const log: TransactionLogData = {
     ...emptyLog(snapshotId),
     newGroups: [rootId],
     newArrays: [arrayId],
     updatedChunks: [{ nodeId: arrayId, chunks: [[0]] }],
   };
-  await put(`transactions/${snapshotId}`, encodeObjectFile(FileType.TransactionLog, spec, encodeTransactionLog(log, spec)));
+  await put(
+    `transactions/${snapshotId}`,
+    encodeObjectFile(FileType.TransactionLog, spec, encodeTransactionLog(log, spec)),
+  );
 
   if (spec === 1) {
     await put("refs/branch.main/ref.json", utf8.encode(JSON.stringify({ snapshot: snapshotId })));
@@ -118,8 +149,19 @@ async function writeRepo(storage: Storage, spec: 1 | 2): Promise<{ snapshot: Sna
       branches: [{ name: "main", snapshotId }],
       deletedTags: [],
       snapshots: [
-        { id: initialId, flushedAt: t0, message: INITIAL_SNAPSHOT_MESSAGE, metadata: { __icechunk: { is_root: true } } },
-        { id: snapshotId, parentId: initialId, flushedAt: t1, message: snapshot.message, metadata: snapshot.metadata },
+        {
+          id: initialId,
+          flushedAt: t0,
+          message: INITIAL_SNAPSHOT_MESSAGE,
+          metadata: { __icechunk: { is_root: true } },
+        },
+        {
+          id: snapshotId,
+          parentId: initialId,
+          flushedAt: t1,
+          message: snapshot.message,
+          metadata: snapshot.metadata,
+        },
       ],
       status: { availability: "online", setAt: t0 },
       metadata: { project: "icechunk-ts" },

@@ -25,92 +25,136 @@ describe("reference repositories", () => {
     expect(repos.length).toBeGreaterThan(10);
   });
 
-  test.each(snapshots.map((f) => [`${f.repo}/${f.key}`, f] as const))("snapshot %s decodes, looks up and round-trips", (_, f) => {
-    const view = decodeSnapshot(cliDecompress(f.bytes), f.header.specVersion, { path: f.key });
-    expect(view.specVersion).toBe(f.header.specVersion);
-    expect(view.id).toBe(f.key.slice("snapshots/".length));
-    if (f.header.specVersion === 2) expect(view.parentId).toBeUndefined();
-    const nodes = [...view.nodes()];
-    expect(nodes.length).toBe(view.nodeCount);
-    for (let i = 1; i < nodes.length; i++) {
-      expect(compareBytes(utf8.encode(nodes[i - 1].path), utf8.encode(nodes[i].path))).toBeLessThan(0);
-    }
-    for (const node of nodes) {
-      expect(view.getNode(node.path)).toEqual(node);
-      expect(node.path.startsWith("/")).toBe(true);
-      if (node.nodeData.type === "array") {
-        for (const m of node.nodeData.manifests) {
-          expect(m.extents.length).toBe(node.nodeData.shape.length);
-          expect(view.manifestFiles.some((file) => file.id === m.objectId)).toBe(true);
+  test.each(snapshots.map((f) => [`${f.repo}/${f.key}`, f] as const))(
+    "snapshot %s decodes, looks up and round-trips",
+    (_, f) => {
+      const view = decodeSnapshot(cliDecompress(f.bytes), f.header.specVersion, { path: f.key });
+      expect(view.specVersion).toBe(f.header.specVersion);
+      expect(view.id).toBe(f.key.slice("snapshots/".length));
+      if (f.header.specVersion === 2) expect(view.parentId).toBeUndefined();
+      const nodes = [...view.nodes()];
+      expect(nodes.length).toBe(view.nodeCount);
+      for (let i = 1; i < nodes.length; i++) {
+        expect(
+          compareBytes(utf8.encode(nodes[i - 1].path), utf8.encode(nodes[i].path)),
+        ).toBeLessThan(0);
+      }
+      for (const node of nodes) {
+        expect(view.getNode(node.path)).toEqual(node);
+        expect(node.path.startsWith("/")).toBe(true);
+        if (node.nodeData.type === "array") {
+          for (const m of node.nodeData.manifests) {
+            expect(m.extents.length).toBe(node.nodeData.shape.length);
+            expect(view.manifestFiles.some((file) => file.id === m.objectId)).toBe(true);
+          }
+        }
+        const under = [...view.nodesUnder(node.path)].map((n) => n.path);
+        expect(under).toEqual(
+          nodes
+            .filter(
+              (n) =>
+                n.path === node.path || n.path.startsWith(`${node.path === "/" ? "" : node.path}/`),
+            )
+            .map((n) => n.path),
+        );
+      }
+      expect(view.getNode("/does-not-exist")).toBeUndefined();
+      for (const file of view.manifestFiles) {
+        const onDisk = join(FIXTURES_ROOT, f.repo, "manifests", file.id);
+        try {
+          expect(file.sizeBytes).toBe(statSync(onDisk).size);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
         }
       }
-      const under = [...view.nodesUnder(node.path)].map((n) => n.path);
-      expect(under).toEqual(nodes.filter((n) => n.path === node.path || n.path.startsWith(`${node.path === "/" ? "" : node.path}/`)).map((n) => n.path));
-    }
-    expect(view.getNode("/does-not-exist")).toBeUndefined();
-    for (const file of view.manifestFiles) {
-      const onDisk = join(FIXTURES_ROOT, f.repo, "manifests", file.id);
-      try {
-        expect(file.sizeBytes).toBe(statSync(onDisk).size);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+      const data = snapshotData(view);
+      const again = decodeSnapshot(
+        encodeSnapshot(data, f.header.specVersion),
+        f.header.specVersion,
+      );
+      expect(snapshotData(again)).toEqual(data);
+    },
+  );
+
+  test.each(manifests.map((f) => [`${f.repo}/${f.key}`, f] as const))(
+    "manifest %s decodes, looks up and round-trips",
+    (_, f) => {
+      const view = decodeManifest(cliDecompress(f.bytes), f.header.specVersion, { path: f.key });
+      expect(view.id).toBe(f.key.slice("manifests/".length));
+      let total = 0;
+      for (const nodeId of view.nodeIds()) {
+        const refs = [...view.refs(nodeId)];
+        expect(refs.length).toBe(view.numRefs(nodeId));
+        total += refs.length;
+        for (const [coords, payload] of refs) {
+          expect(view.getChunkRef(nodeId, coords)).toEqual(payload);
+          expect(view.getChunkRef(nodeId, [...coords, 0])).toBeUndefined();
+        }
+        expect(view.getChunkRef(nodeId, [999_999])).toBeUndefined();
       }
-    }
-    const data = snapshotData(view);
-    const again = decodeSnapshot(encodeSnapshot(data, f.header.specVersion), f.header.specVersion);
-    expect(snapshotData(again)).toEqual(data);
-  });
+      expect(view.numRefs()).toBe(total);
+      expect(total).toBeGreaterThan(0);
+      const data = manifestData(view);
+      const again = decodeManifest(
+        encodeManifest(data, f.header.specVersion),
+        f.header.specVersion,
+      );
+      expect(manifestData(again)).toEqual(data);
+    },
+  );
 
-  test.each(manifests.map((f) => [`${f.repo}/${f.key}`, f] as const))("manifest %s decodes, looks up and round-trips", (_, f) => {
-    const view = decodeManifest(cliDecompress(f.bytes), f.header.specVersion, { path: f.key });
-    expect(view.id).toBe(f.key.slice("manifests/".length));
-    let total = 0;
-    for (const nodeId of view.nodeIds()) {
-      const refs = [...view.refs(nodeId)];
-      expect(refs.length).toBe(view.numRefs(nodeId));
-      total += refs.length;
-      for (const [coords, payload] of refs) {
-        expect(view.getChunkRef(nodeId, coords)).toEqual(payload);
-        expect(view.getChunkRef(nodeId, [...coords, 0])).toBeUndefined();
+  test.each(txLogs.map((f) => [`${f.repo}/${f.key}`, f] as const))(
+    "transaction log %s decodes and round-trips",
+    (_, f) => {
+      const log = decodeTransactionLog(cliDecompress(f.bytes), f.header.specVersion, {
+        path: f.key,
+      });
+      expect(log.id).toBe(f.key.slice("transactions/".length));
+      for (const list of [
+        log.newGroups,
+        log.newArrays,
+        log.deletedGroups,
+        log.deletedArrays,
+        log.updatedGroups,
+        log.updatedArrays,
+      ]) {
+        expect([...list].sort()).toEqual(list);
       }
-      expect(view.getChunkRef(nodeId, [999_999])).toBeUndefined();
-    }
-    expect(view.numRefs()).toBe(total);
-    expect(total).toBeGreaterThan(0);
-    const data = manifestData(view);
-    const again = decodeManifest(encodeManifest(data, f.header.specVersion), f.header.specVersion);
-    expect(manifestData(again)).toEqual(data);
-  });
+      if (f.header.specVersion === 1) expect(log.movedNodes).toEqual([]);
+      const again = decodeTransactionLog(
+        encodeTransactionLog(log, f.header.specVersion),
+        f.header.specVersion,
+      );
+      expect(again).toEqual(log);
+    },
+  );
 
-  test.each(txLogs.map((f) => [`${f.repo}/${f.key}`, f] as const))("transaction log %s decodes and round-trips", (_, f) => {
-    const log = decodeTransactionLog(cliDecompress(f.bytes), f.header.specVersion, { path: f.key });
-    expect(log.id).toBe(f.key.slice("transactions/".length));
-    for (const list of [log.newGroups, log.newArrays, log.deletedGroups, log.deletedArrays, log.updatedGroups, log.updatedArrays]) {
-      expect([...list].sort()).toEqual(list);
-    }
-    if (f.header.specVersion === 1) expect(log.movedNodes).toEqual([]);
-    const again = decodeTransactionLog(encodeTransactionLog(log, f.header.specVersion), f.header.specVersion);
-    expect(again).toEqual(log);
-  });
-
-  test.each(repos.map((f) => [`${f.repo}/${f.key}`, f] as const))("repo info %s decodes and round-trips", (_, f) => {
-    const info = decodeRepoInfo(cliDecompress(f.bytes), { path: f.key });
-    expect(info.specVersion).toBe(2);
-    expect(info.branches.map((b) => b.name)).toContain("main");
-    const ids = new Set(info.snapshots.map((s) => s.id));
-    for (const s of info.snapshots) if (s.parentId !== undefined) expect(ids.has(s.parentId)).toBe(true);
-    expect(info.latestUpdates.length).toBeGreaterThan(0);
-    for (let i = 1; i < info.latestUpdates.length; i++) {
-      expect(info.latestUpdates[i - 1].updatedAt).toBeGreaterThan(info.latestUpdates[i].updatedAt);
-    }
-    const again = decodeRepoInfo(encodeRepoInfo(info));
-    expect(again).toEqual(info);
-  });
+  test.each(repos.map((f) => [`${f.repo}/${f.key}`, f] as const))(
+    "repo info %s decodes and round-trips",
+    (_, f) => {
+      const info = decodeRepoInfo(cliDecompress(f.bytes), { path: f.key });
+      expect(info.specVersion).toBe(2);
+      expect(info.branches.map((b) => b.name)).toContain("main");
+      const ids = new Set(info.snapshots.map((s) => s.id));
+      for (const s of info.snapshots)
+        if (s.parentId !== undefined) expect(ids.has(s.parentId)).toBe(true);
+      expect(info.latestUpdates.length).toBeGreaterThan(0);
+      for (let i = 1; i < info.latestUpdates.length; i++) {
+        expect(info.latestUpdates[i - 1].updatedAt).toBeGreaterThan(
+          info.latestUpdates[i].updatedAt,
+        );
+      }
+      const again = decodeRepoInfo(encodeRepoInfo(info));
+      expect(again).toEqual(info);
+    },
+  );
 });
 
 describe("known facts", () => {
   test("test-repo-v2 starts with the fixed initial snapshot", () => {
-    const f = snapshots.find((s) => s.repo === "test-repo-v2" && s.key === `snapshots/${INITIAL_SNAPSHOT_ID}`);
+    const f = snapshots.find(
+      (s) => s.repo === "test-repo-v2" && s.key === `snapshots/${INITIAL_SNAPSHOT_ID}`,
+    );
     if (f === undefined) throw new Error("fixture missing");
     const view = decodeSnapshot(cliDecompress(f.bytes), 2);
     expect(view.message).toBe("Repository initialized");

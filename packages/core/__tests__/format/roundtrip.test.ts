@@ -4,9 +4,21 @@ import { compareUtf8, sortByUtf8 } from "../../src/format/common.js";
 import { decodeManifest, encodeManifest } from "../../src/format/manifest.js";
 import { decodeRepoInfo, encodeRepoInfo } from "../../src/format/repo-info.js";
 import { decodeSnapshot, encodeSnapshot } from "../../src/format/snapshot.js";
-import { comparePathsComponentWise, decodeTransactionLog, encodeTransactionLog } from "../../src/format/transaction-log.js";
-import { manifestData, repoInfoData, snapshotData, transactionLogData } from "../arbitraries/format.js";
-import { manifestData as materializeManifest, snapshotData as materializeSnapshot } from "./materialize.js";
+import {
+  comparePathsComponentWise,
+  decodeTransactionLog,
+  encodeTransactionLog,
+} from "../../src/format/transaction-log.js";
+import {
+  manifestData,
+  repoInfoData,
+  snapshotData,
+  transactionLogData,
+} from "../arbitraries/format.js";
+import {
+  manifestData as materializeManifest,
+  snapshotData as materializeSnapshot,
+} from "./materialize.js";
 
 const byCoords = (a: readonly number[], b: readonly number[]) => {
   for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i] - b[i];
@@ -39,10 +51,14 @@ describe("property round trips through our encoder", () => {
             id: data.id,
             arrays: [...data.arrays]
               .sort((a, b) => byString(a.nodeId, b.nodeId))
-              .map((a) => ({ nodeId: a.nodeId, refs: [...a.refs].sort((x, y) => byCoords(x[0], y[0])) })),
+              .map((a) => ({
+                nodeId: a.nodeId,
+                refs: [...a.refs].sort((x, y) => byCoords(x[0], y[0])),
+              })),
           };
           expect(materializeManifest(view)).toEqual(expected);
-          for (const a of data.arrays) for (const [c, p] of a.refs) expect(view.getChunkRef(a.nodeId, c)).toEqual(p);
+          for (const a of data.arrays)
+            for (const [c, p] of a.refs) expect(view.getChunkRef(a.nodeId, c)).toEqual(p);
         }),
         { numRuns: 150 },
       );
@@ -64,7 +80,10 @@ describe("property round trips through our encoder", () => {
             updatedChunks: [...data.updatedChunks]
               .sort((a, b) => byString(a.nodeId, b.nodeId))
               .map((u) => ({ nodeId: u.nodeId, chunks: [...u.chunks].sort(byCoords) })),
-            movedNodes: spec === 1 ? [] : [...data.movedNodes].sort((a, b) => comparePathsComponentWise(a.to, b.to)),
+            movedNodes:
+              spec === 1
+                ? []
+                : [...data.movedNodes].sort((a, b) => comparePathsComponentWise(a.to, b.to)),
           });
         }),
         { numRuns: 150 },
@@ -107,7 +126,17 @@ describe("orderings", () => {
       nodeData: { type: "group" as const },
     }));
     const view = decodeSnapshot(
-      encodeSnapshot({ id: "1CECHNKREP0F1RSTCMT0" as never, flushedAt: 1, message: "", metadata: {}, manifestFiles: [], nodes }, 2),
+      encodeSnapshot(
+        {
+          id: "1CECHNKREP0F1RSTCMT0" as never,
+          flushedAt: 1,
+          message: "",
+          metadata: {},
+          manifestFiles: [],
+          nodes,
+        },
+        2,
+      ),
       2,
     );
     expect([...view.nodesUnder("/a")].map((n) => n.path)).toEqual(["/a", "/a/b", "/a/b/c"]);

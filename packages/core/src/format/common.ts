@@ -53,17 +53,31 @@ export function readNodeId(r: FlatBufferReader, pos: number): NodeId {
 }
 
 /** Reads a required 12-byte id struct field. */
-export function requiredId12<T extends ObjectId>(r: FlatBufferReader, table: number, slot: number, name: string): T {
+export function requiredId12<T extends ObjectId>(
+  r: FlatBufferReader,
+  table: number,
+  slot: number,
+  name: string,
+): T {
   return readId12<T>(r, r.required(r.struct(table, slot, OBJECT_ID_LENGTH), name));
 }
 
 /** Reads a required 8-byte node id struct field. */
-export function requiredNodeId(r: FlatBufferReader, table: number, slot: number, name: string): NodeId {
+export function requiredNodeId(
+  r: FlatBufferReader,
+  table: number,
+  slot: number,
+  name: string,
+): NodeId {
   return readNodeId(r, r.required(r.struct(table, slot, NODE_ID_LENGTH), name));
 }
 
 /** Reads an optional 12-byte id struct field. */
-export function optionalId12<T extends ObjectId>(r: FlatBufferReader, table: number, slot: number): T | undefined {
+export function optionalId12<T extends ObjectId>(
+  r: FlatBufferReader,
+  table: number,
+  slot: number,
+): T | undefined {
   const pos = r.struct(table, slot, OBJECT_ID_LENGTH);
   return pos === 0 ? undefined : readId12<T>(r, pos);
 }
@@ -85,7 +99,11 @@ export function readId12Vector<T extends ObjectId>(r: FlatBufferReader, vec: num
 }
 
 /** Writes a vector of id structs (ids given as strings, written in the given order). */
-export function writeIdVector(b: FlatBufferBuilder, ids: readonly string[], length: 12 | 8): Offset {
+export function writeIdVector(
+  b: FlatBufferBuilder,
+  ids: readonly string[],
+  length: 12 | 8,
+): Offset {
   return b.createStructVector(
     ids.map((id) => idToBytes(id, length)),
     length,
@@ -94,7 +112,12 @@ export function writeIdVector(b: FlatBufferBuilder, ids: readonly string[], leng
 }
 
 /** Decodes a metadata value, turning codec failures into CorruptObjectError. */
-function decodeValue(r: FlatBufferReader, bytes: Uint8Array, encoding: MetadataEncoding, name: string): JsonValue {
+function decodeValue(
+  r: FlatBufferReader,
+  bytes: Uint8Array,
+  encoding: MetadataEncoding,
+  name: string,
+): JsonValue {
   try {
     return encoding === "msgpack" ? decodeMsgpack(bytes) : decodeFlexbuffer(bytes);
   } catch (err) {
@@ -107,7 +130,11 @@ function decodeValue(r: FlatBufferReader, bytes: Uint8Array, encoding: MetadataE
 }
 
 /** Reads a `[MetadataItem]` vector at `vec` (0 = absent = empty). */
-export function readMetadata(r: FlatBufferReader, vec: number, encoding: MetadataEncoding): JsonObject {
+export function readMetadata(
+  r: FlatBufferReader,
+  vec: number,
+  encoding: MetadataEncoding,
+): JsonObject {
   const out: JsonObject = {};
   const n = r.vectorLength(vec);
   for (let i = 0; i < n; i++) {
@@ -126,24 +153,22 @@ export function readMetadata(r: FlatBufferReader, vec: number, encoding: Metadat
 }
 
 /** Writes a `[MetadataItem]` vector, names sorted by bytes (Rust iterates a BTreeMap). */
-export function writeMetadata(b: FlatBufferBuilder, metadata: JsonObject, encoding: MetadataEncoding): Offset {
+export function writeMetadata(
+  b: FlatBufferBuilder,
+  metadata: JsonObject,
+  encoding: MetadataEncoding,
+): Offset {
   const items: Offset[] = [];
   for (const name of sortByUtf8(Object.keys(metadata), (k) => k)) {
     const value = metadata[name];
     const nameOff = b.createSharedString(name);
-    const valueOff = b.createBytes(encoding === "msgpack" ? encodeMsgpack(value) : encodeFlexbuffer(value));
+    const valueOff = b.createBytes(
+      encoding === "msgpack" ? encodeMsgpack(value) : encodeFlexbuffer(value),
+    );
     b.startTable(2);
     b.fieldOffset(1, valueOff);
     b.fieldOffset(0, nameOff);
     items.push(b.endTable());
   }
   return b.createOffsetVector(items);
-}
-
-/** Converts an unknown u64-as-number to a safe integer or fails (for encoders). */
-export function checkU64(value: number, what: string): number {
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new RangeError(`${what} must be a non-negative safe integer, got ${value}`);
-  }
-  return value;
 }

@@ -44,25 +44,37 @@ export interface ParseHeaderOptions {
 export function parseHeader(bytes: Uint8Array, options: ParseHeaderOptions = {}): FileHeader {
   const { path } = options;
   if (bytes.length < HEADER_LENGTH) {
-    throw new CorruptObjectError("Icechunk file", `it has ${bytes.length} bytes, shorter than the ${HEADER_LENGTH}-byte header`, { path });
+    throw new CorruptObjectError(
+      "Icechunk file",
+      `it has ${bytes.length} bytes, shorter than the ${HEADER_LENGTH}-byte header`,
+      { path },
+    );
   }
   for (let i = 0; i < MAGIC_BYTES.length; i++) {
     if (bytes[i] !== MAGIC_BYTES[i]) {
-      throw new CorruptObjectError("Icechunk file", "the magic bytes 'ICE🧊CHUNK' are missing", { path });
+      throw new CorruptObjectError("Icechunk file", "the magic bytes 'ICE🧊CHUNK' are missing", {
+        path,
+      });
     }
   }
   const specVersion = bytes[SPEC_VERSION_OFFSET];
-  if (specVersion !== 1 && specVersion !== 2) throw new UnsupportedSpecVersionError(specVersion, path);
+  if (specVersion !== 1 && specVersion !== 2)
+    throw new UnsupportedSpecVersionError(specVersion, path);
   const fileType = bytes[FILE_TYPE_OFFSET];
   if (!(fileType in FILE_TYPE_NAMES)) {
     throw new CorruptObjectError("Icechunk file", `unknown file type byte ${fileType}`, { path });
   }
   const compression = bytes[COMPRESSION_OFFSET];
   if (compression > 1) {
-    throw new CorruptObjectError("Icechunk file", `unknown compression byte ${compression}`, { path });
+    throw new CorruptObjectError("Icechunk file", `unknown compression byte ${compression}`, {
+      path,
+    });
   }
   const name = new TextDecoder().decode(
-    bytes.subarray(IMPLEMENTATION_NAME_OFFSET, IMPLEMENTATION_NAME_OFFSET + IMPLEMENTATION_NAME_LENGTH),
+    bytes.subarray(
+      IMPLEMENTATION_NAME_OFFSET,
+      IMPLEMENTATION_NAME_OFFSET + IMPLEMENTATION_NAME_LENGTH,
+    ),
   );
   return {
     specVersion,

@@ -72,7 +72,10 @@ const scratch8 = new Uint8Array(NODE_ID_LENGTH);
  */
 export function idToScratchBytes(id: string, length: 12 | 8): Uint8Array {
   const chars = length === OBJECT_ID_LENGTH ? OBJECT_ID_CHARS : NODE_ID_CHARS;
-  const bytes = id.length === chars ? decodeBase32(id, length === OBJECT_ID_LENGTH ? scratch12 : scratch8) : undefined;
+  const bytes =
+    id.length === chars
+      ? decodeBase32(id, length === OBJECT_ID_LENGTH ? scratch12 : scratch8)
+      : undefined;
   if (bytes === undefined || bytes.length !== length) {
     throw new InvalidObjectIdError(id, length === NODE_ID_LENGTH ? "node" : "object", length);
   }

@@ -9,7 +9,12 @@
 
 import { CorruptObjectError, isIcechunkError } from "../errors.js";
 import { readId12, readNodeId, requiredId12, sortByUtf8 } from "./common.js";
-import { FLATBUFFER_IDENTIFIER, NODE_ID_LENGTH, OBJECT_ID_LENGTH, type SpecVersion } from "./constants.js";
+import {
+  FLATBUFFER_IDENTIFIER,
+  NODE_ID_LENGTH,
+  OBJECT_ID_LENGTH,
+  type SpecVersion,
+} from "./constants.js";
 import { FlatBufferBuilder, type Offset } from "./flatbuffers/builder.js";
 import { FlatBufferReader } from "./flatbuffers/reader.js";
 import { type ChunkId, idToBytes, idToScratchBytes, type ManifestId, type NodeId } from "./ids.js";
@@ -41,7 +46,10 @@ export interface ManifestView {
 /** Input of {@link encodeManifest}. */
 export interface ManifestData {
   id: ManifestId;
-  arrays: Array<{ nodeId: NodeId; refs: Array<[coords: readonly number[], payload: ChunkPayload]> }>;
+  arrays: Array<{
+    nodeId: NodeId;
+    refs: Array<[coords: readonly number[], payload: ChunkPayload]>;
+  }>;
 }
 
 /** Options of {@link encodeManifest}. */
@@ -96,7 +104,10 @@ class ManifestViewImpl implements ManifestView {
       const index = new Map<string, number>();
       for (let i = 0, n = r.vectorLength(this.arraysVec); i < n; i++) {
         const t = r.vectorTable(this.arraysVec, i);
-        const nodeId = readNodeId(r, r.required(r.struct(t, 0, NODE_ID_LENGTH), "ArrayManifest.node_id"));
+        const nodeId = readNodeId(
+          r,
+          r.required(r.struct(t, 0, NODE_ID_LENGTH), "ArrayManifest.node_id"),
+        );
         index.set(nodeId, r.required(r.vector(t, 1, 4), "ArrayManifest.refs"));
       }
       this.arrayIndex = index;
@@ -154,7 +165,8 @@ class ManifestViewImpl implements ManifestView {
     for (let i = 0, n = r.vectorLength(refsVec); i < n; i++) {
       const idx = this.indexOf(refsVec, i);
       const coords: number[] = [];
-      for (let k = 0, m = r.view.getUint32(idx, true); k < m; k++) coords.push(r.view.getUint32(idx + 4 + 4 * k, true));
+      for (let k = 0, m = r.view.getUint32(idx, true); k < m; k++)
+        coords.push(r.view.getUint32(idx + 4 + 4 * k, true));
       yield [coords, this.payload(r.vectorTable(refsVec, i))];
     }
   }
@@ -164,13 +176,16 @@ class ManifestViewImpl implements ManifestView {
     const chunkIdPos = r.struct(t, R.chunkId, OBJECT_ID_LENGTH);
     const offset = r.u64(t, R.offset, 0);
     const length = r.u64(t, R.length, 0);
-    if (chunkIdPos !== 0) return { kind: "native", chunkId: readId12<ChunkId>(r, chunkIdPos), offset, length };
+    if (chunkIdPos !== 0)
+      return { kind: "native", chunkId: readId12<ChunkId>(r, chunkIdPos), offset, length };
     const compressed = r.bytesField(t, R.compressedLocation);
-    const location = compressed !== undefined ? this.decompressLocation(compressed) : r.string(t, R.location);
+    const location =
+      compressed !== undefined ? this.decompressLocation(compressed) : r.string(t, R.location);
     if (location !== undefined) {
       const etag = r.string(t, R.etag);
       const lastModified = r.u32(t, R.lastModified, 0);
-      const checksum = etag !== undefined ? { etag } : lastModified > 0 ? { lastModified } : undefined;
+      const checksum =
+        etag !== undefined ? { etag } : lastModified > 0 ? { lastModified } : undefined;
       return checksum === undefined
         ? { kind: "virtual", location, offset, length }
         : { kind: "virtual", location, offset, length, checksum };
@@ -185,10 +200,15 @@ class ManifestViewImpl implements ManifestView {
     if (this.dictionary === undefined) {
       const dict = r.bytesField(this.root, M.dictionary);
       if (dict === undefined || r.u8(this.root, M.algorithm, 1) !== 1) {
-        return r.fail("a chunk ref has a compressed location but the manifest has no location dictionary");
+        return r.fail(
+          "a chunk ref has a compressed location but the manifest has no location dictionary",
+        );
       }
       const bytes = dict;
-      this.dictionary = this.wrap(() => parseZstdDictionary(bytes), "location dictionary is invalid");
+      this.dictionary = this.wrap(
+        () => parseZstdDictionary(bytes),
+        "location dictionary is invalid",
+      );
     }
     const dictionary = this.dictionary;
     const out = this.wrap(
@@ -237,7 +257,8 @@ function encodeRef(b: FlatBufferBuilder, coords: readonly number[], payload: Chu
   if (payload.kind === "inline") inline = b.createBytes(payload.data);
   if (payload.kind === "virtual") {
     location = b.createString(payload.location);
-    if (payload.checksum !== undefined && "etag" in payload.checksum) etag = b.createString(payload.checksum.etag);
+    if (payload.checksum !== undefined && "etag" in payload.checksum)
+      etag = b.createString(payload.checksum.etag);
     else if (payload.checksum !== undefined) lastModified = payload.checksum.lastModified;
   }
   b.startTable(10);
@@ -250,7 +271,8 @@ function encodeRef(b: FlatBufferBuilder, coords: readonly number[], payload: Chu
   b.fieldOffset(R.location, location);
   b.fieldOffset(R.etag, etag);
   b.fieldU32(R.lastModified, lastModified, 0);
-  if (payload.kind === "native") b.fieldStruct(R.chunkId, idToScratchBytes(payload.chunkId, OBJECT_ID_LENGTH));
+  if (payload.kind === "native")
+    b.fieldStruct(R.chunkId, idToScratchBytes(payload.chunkId, OBJECT_ID_LENGTH));
   return b.endTable();
 }
 
@@ -267,7 +289,9 @@ export function encodeManifest(
   const b = new FlatBufferBuilder(1024);
   const arrays = sortByUtf8(data.arrays, (a) => a.nodeId).map((array) => {
     const sorted = [...array.refs].sort((x, y) => compareCoords(x[0], y[0]));
-    const refs = b.createOffsetVector(sorted.map(([coords, payload]) => encodeRef(b, coords, payload)));
+    const refs = b.createOffsetVector(
+      sorted.map(([coords, payload]) => encodeRef(b, coords, payload)),
+    );
     b.startTable(specVersion === 1 ? 2 : 3);
     b.fieldOffset(1, refs);
     b.fieldStruct(0, idToBytes(array.nodeId, NODE_ID_LENGTH));

@@ -6,7 +6,14 @@
  */
 
 import { CorruptObjectError, FileTypeMismatchError, isIcechunkError } from "../errors.js";
-import { CompressionAlgorithm, DEFAULT_COMPRESSION_LEVEL, FILE_TYPE_NAMES, type FileType, HEADER_LENGTH, type SpecVersion } from "./constants.js";
+import {
+  CompressionAlgorithm,
+  DEFAULT_COMPRESSION_LEVEL,
+  FILE_TYPE_NAMES,
+  type FileType,
+  HEADER_LENGTH,
+  type SpecVersion,
+} from "./constants.js";
 import { type FileHeader, parseHeader, writeHeader } from "./header.js";
 import { zstdCompress, zstdDecompress } from "./zstd/index.js";
 
@@ -40,18 +47,29 @@ export function decodeObjectFile(
   const { path } = options;
   const header = parseHeader(bytes, { path });
   if (header.fileType !== expectedFileType) {
-    throw new FileTypeMismatchError(FILE_TYPE_NAMES[expectedFileType], FILE_TYPE_NAMES[header.fileType], path);
+    throw new FileTypeMismatchError(
+      FILE_TYPE_NAMES[expectedFileType],
+      FILE_TYPE_NAMES[header.fileType],
+      path,
+    );
   }
   const what = FILE_TYPE_NAMES[expectedFileType];
   if (header.compression !== CompressionAlgorithm.Zstd) {
-    throw new CorruptObjectError(what, "it is not zstd-compressed (Icechunk only reads compression 1)", { path });
+    throw new CorruptObjectError(
+      what,
+      "it is not zstd-compressed (Icechunk only reads compression 1)",
+      { path },
+    );
   }
   let payload: Uint8Array;
   try {
     payload = zstdDecompress(bytes.subarray(HEADER_LENGTH), { maxOutputSize: options.maxSize });
   } catch (err) {
     if (isIcechunkError(err) && err.kind !== "compression") throw err;
-    throw new CorruptObjectError(what, "its zstd payload cannot be decompressed", { path, cause: err });
+    throw new CorruptObjectError(what, "its zstd payload cannot be decompressed", {
+      path,
+      cause: err,
+    });
   }
   return { header, payload };
 }

@@ -20,7 +20,14 @@ import { FLATBUFFER_IDENTIFIER, OBJECT_ID_LENGTH } from "./constants.js";
 import { FlatBufferBuilder, type Offset } from "./flatbuffers/builder.js";
 import { FlatBufferReader } from "./flatbuffers/reader.js";
 import { idToBytes, type SnapshotId } from "./ids.js";
-import { type RepoStatus, type RepoUpdate, readStatus, readUpdate, writeStatus, writeUpdate } from "./repo-updates.js";
+import {
+  type RepoStatus,
+  type RepoUpdate,
+  readStatus,
+  readUpdate,
+  writeStatus,
+  writeUpdate,
+} from "./repo-updates.js";
 
 export type { RepoStatus, RepoUpdate } from "./repo-updates.js";
 
@@ -93,7 +100,8 @@ const SI = { id: 0, parentOffset: 1, flushedAt: 2, message: 3, metadata: 4, prun
 
 function readU16Vector(r: FlatBufferReader, vec: number): number[] {
   const out: number[] = [];
-  for (let i = 0, n = r.vectorLength(vec); i < n; i++) out.push(r.view.getUint16(vec + 4 + 2 * i, true));
+  for (let i = 0, n = r.vectorLength(vec); i < n; i++)
+    out.push(r.view.getUint16(vec + 4 + 2 * i, true));
   return out;
 }
 
@@ -101,7 +109,10 @@ function readU16Vector(r: FlatBufferReader, vec: number): number[] {
  * Decodes the repo info flatbuffer (payload of the `repo` object).
  * @throws {CorruptObjectError} when fields are missing, indices are out of range or offsets are invalid.
  */
-export function decodeRepoInfo(payload: Uint8Array, options: DecodeRepoInfoOptions = {}): RepoInfoData {
+export function decodeRepoInfo(
+  payload: Uint8Array,
+  options: DecodeRepoInfoOptions = {},
+): RepoInfoData {
   const r = new FlatBufferReader(payload, { what: "repo info", path: options.path });
   const root = r.root();
   const snapVec = r.required(r.vector(root, P.snapshots, 4), "Repo.snapshots");
@@ -115,7 +126,8 @@ export function decodeRepoInfo(payload: Uint8Array, options: DecodeRepoInfoOptio
   }
   const snapshots = tables.map((t, i): RepoSnapshotInfo => {
     const parent = r.i32(t, SI.parentOffset, 0);
-    if (parent < -1 || parent >= count) r.fail(`snapshot ${ids[i]} has parent offset ${parent} out of range`);
+    if (parent < -1 || parent >= count)
+      r.fail(`snapshot ${ids[i]} has parent offset ${parent} out of range`);
     const info: RepoSnapshotInfo = {
       id: ids[i],
       flushedAt: r.u64(t, SI.flushedAt, 0),
@@ -140,12 +152,16 @@ export function decodeRepoInfo(payload: Uint8Array, options: DecodeRepoInfoOptio
   };
   const deletedVec = r.required(r.vector(root, P.deletedTags, 4), "Repo.deleted_tags");
   const deletedTags: string[] = [];
-  for (let i = 0, n = r.vectorLength(deletedVec); i < n; i++) deletedTags.push(r.vectorString(deletedVec, i));
+  for (let i = 0, n = r.vectorLength(deletedVec); i < n; i++)
+    deletedTags.push(r.vectorString(deletedVec, i));
   const updatesVec = r.required(r.vector(root, P.latestUpdates, 4), "Repo.latest_updates");
   const latestUpdates: RepoUpdateEntry[] = [];
   for (let i = 0, n = r.vectorLength(updatesVec); i < n; i++) {
     const t = r.vectorTable(updatesVec, i);
-    const entry: RepoUpdateEntry = { update: readUpdate(r, r.u8(t, 0, 0), r.table(t, 1)), updatedAt: r.u64(t, 2, 0) };
+    const entry: RepoUpdateEntry = {
+      update: readUpdate(r, r.u8(t, 0, 0), r.table(t, 1)),
+      updatedAt: r.u64(t, 2, 0),
+    };
     const backup = r.string(t, 3);
     if (backup !== undefined) entry.backupPath = backup;
     latestUpdates.push(entry);
@@ -176,14 +192,19 @@ export function decodeRepoInfo(payload: Uint8Array, options: DecodeRepoInfoOptio
  */
 export function encodeRepoInfo(data: RepoInfoData): Uint8Array {
   if (!data.branches.some((b) => b.name === "main")) {
-    throw new InvalidInputError("the repo info must contain branch 'main'; create it before writing");
+    throw new InvalidInputError(
+      "the repo info must contain branch 'main'; create it before writing",
+    );
   }
   const b = new FlatBufferBuilder(1024);
   const snapshots = [...data.snapshots].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
   const index = new Map<string, number>(snapshots.map((s, i) => [s.id, i]));
   const indexOf = (id: SnapshotId, what: string): number => {
     const i = index.get(id);
-    if (i === undefined) throw new InvalidInputError(`${what} points at snapshot ${id}, which is not in the repo info`);
+    if (i === undefined)
+      throw new InvalidInputError(
+        `${what} points at snapshot ${id}, which is not in the repo info`,
+      );
     return i;
   };
   const writeRefs = (refs: readonly RepoRef[], kind: string): Offset => {
@@ -199,7 +220,9 @@ export function encodeRepoInfo(data: RepoInfoData): Uint8Array {
   };
   const tags = writeRefs(data.tags, "tag");
   const branches = writeRefs(data.branches, "branch");
-  const deletedTags = b.createOffsetVector(sortByUtf8(data.deletedTags, (x) => x).map((t) => b.createString(t)));
+  const deletedTags = b.createOffsetVector(
+    sortByUtf8(data.deletedTags, (x) => x).map((t) => b.createString(t)),
+  );
   const snapshotTables = snapshots.map((s) => {
     const metadata = writeMetadata(b, s.metadata, "flexbuffers");
     const pruned =
@@ -207,7 +230,8 @@ export function encodeRepoInfo(data: RepoInfoData): Uint8Array {
         ? writeIdVector(b, s.prunedAncestorTxLogs, OBJECT_ID_LENGTH)
         : undefined;
     const message = b.createString(s.message);
-    const parent = s.parentId === undefined ? -1 : indexOf(s.parentId, `the parent of snapshot ${s.id}`);
+    const parent =
+      s.parentId === undefined ? -1 : indexOf(s.parentId, `the parent of snapshot ${s.id}`);
     b.startTable(6);
     b.fieldU64(SI.flushedAt, s.flushedAt, 0);
     b.fieldOffset(SI.message, message);
@@ -233,7 +257,8 @@ export function encodeRepoInfo(data: RepoInfoData): Uint8Array {
     return b.endTable();
   });
   const updatesVec = b.createOffsetVector(updates);
-  const before = data.repoBeforeUpdates === undefined ? undefined : b.createString(data.repoBeforeUpdates);
+  const before =
+    data.repoBeforeUpdates === undefined ? undefined : b.createString(data.repoBeforeUpdates);
   const config = data.config === undefined ? undefined : b.createBytes(data.config);
   b.startTable(12);
   b.fieldOffset(P.tags, tags);

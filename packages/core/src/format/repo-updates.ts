@@ -57,10 +57,9 @@ export const UPDATE_TYPE_CODES = {
   "repo-status-changed": 16,
 } as const satisfies Record<RepoUpdate["type"], number>;
 
-const CODE_TO_TYPE = Object.fromEntries(Object.entries(UPDATE_TYPE_CODES).map(([k, v]) => [v, k])) as Record<
-  number,
-  RepoUpdate["type"] | undefined
->;
+const CODE_TO_TYPE = Object.fromEntries(
+  Object.entries(UPDATE_TYPE_CODES).map(([k, v]) => [v, k]),
+) as Record<number, RepoUpdate["type"] | undefined>;
 
 /** Decodes a `RepoStatus` table. */
 export function readStatus(r: FlatBufferReader, t: number): RepoStatus {
@@ -115,7 +114,12 @@ export function readUpdate(r: FlatBufferReader, code: number, t: number): RepoUp
     case "new-detached-snapshot":
       return { type, newSnapId: id(0, "new_snap_id") };
     case "feature-flag-changed":
-      return { type, id: r.u16(t, 0, 0), newValue: r.bool(t, 1, false), isSet: r.bool(t, 2, false) };
+      return {
+        type,
+        id: r.u16(t, 0, 0),
+        newValue: r.bool(t, 1, false),
+        isSet: r.bool(t, 2, false),
+      };
     case "repo-status-changed": {
       const status = r.table(t, 0);
       return { type, status: readStatus(r, r.required(status, "RepoStatusChangedUpdate.status")) };

@@ -57,8 +57,12 @@ function readShape(r: FlatBufferReader, t: number): DimensionShape[] {
     const pos = v1 + 4 + DIMENSION_SHAPE_V1_SIZE * i;
     const arrayLength = r.u64At(pos);
     const chunkLength = r.u64At(pos + 8);
-    if (chunkLength === 0 && arrayLength !== 0) r.fail(`dimension ${i} has chunk length 0 but length ${arrayLength}`);
-    out.push({ arrayLength, numChunks: chunkLength === 0 ? 0 : Math.ceil(arrayLength / chunkLength) });
+    if (chunkLength === 0 && arrayLength !== 0)
+      r.fail(`dimension ${i} has chunk length 0 but length ${arrayLength}`);
+    out.push({
+      arrayLength,
+      numChunks: chunkLength === 0 ? 0 : Math.ceil(arrayLength / chunkLength),
+    });
   }
   return out;
 }
@@ -68,7 +72,10 @@ function readManifestRefs(r: FlatBufferReader, t: number): ManifestRef[] {
   const out: ManifestRef[] = [];
   for (let i = 0, n = r.vectorLength(vec); i < n; i++) {
     const m = r.vectorTable(vec, i);
-    const objectId = readId12<ManifestId>(r, r.required(r.struct(m, 0, OBJECT_ID_LENGTH), "ManifestRef.object_id"));
+    const objectId = readId12<ManifestId>(
+      r,
+      r.required(r.struct(m, 0, OBJECT_ID_LENGTH), "ManifestRef.object_id"),
+    );
     const ext = r.required(r.vector(m, 1, CHUNK_INDEX_RANGE_SIZE), "ManifestRef.extents");
     const extents: Array<[number, number]> = [];
     for (let j = 0, k = r.vectorLength(ext); j < k; j++) {
@@ -81,7 +88,7 @@ function readManifestRefs(r: FlatBufferReader, t: number): ManifestRef[] {
 }
 
 /** Decodes the node-data union (type code + table position). */
-export function readNodeData(r: FlatBufferReader, type: number, table: number, _spec: SpecVersion): NodeData {
+export function readNodeData(r: FlatBufferReader, type: number, table: number): NodeData {
   if (type === NodeDataType.Group) {
     if (table === 0) r.fail("required field 'NodeSnapshot.node_data' is missing");
     return { type: "group" };

@@ -83,7 +83,16 @@ export interface DecodeOptions {
   path?: string;
 }
 
-const S = { id: 0, parentId: 1, nodes: 2, flushedAt: 3, message: 4, metadata: 5, files: 6, filesV2: 7 } as const;
+const S = {
+  id: 0,
+  parentId: 1,
+  nodes: 2,
+  flushedAt: 3,
+  message: 4,
+  metadata: 5,
+  files: 6,
+  filesV2: 7,
+} as const;
 const N = { id: 0, path: 1, userData: 2, dataType: 3, data: 4 } as const;
 const MANIFEST_FILE_INFO_V1_SIZE = 32;
 const utf8 = new TextEncoder();
@@ -147,7 +156,8 @@ class SnapshotViewImpl implements SnapshotView {
   }
 
   private nodeTable(i: number): number {
-    if (!(i >= 0 && i < this.nodeCount)) throw new RangeError(`node index ${i} out of range 0..${this.nodeCount}`);
+    if (!(i >= 0 && i < this.nodeCount))
+      throw new RangeError(`node index ${i} out of range 0..${this.nodeCount}`);
     return this.r.vectorTable(this.nodesVec, i);
   }
 
@@ -165,7 +175,7 @@ class SnapshotViewImpl implements SnapshotView {
       id: requiredNodeId(r, t, N.id, "NodeSnapshot.id"),
       path: r.requiredString(t, N.path, "NodeSnapshot.path"),
       userData: userData.slice(),
-      nodeData: readNodeData(r, r.u8(t, N.dataType, 0), r.table(t, N.data), this.specVersion),
+      nodeData: readNodeData(r, r.u8(t, N.dataType, 0), r.table(t, N.data)),
     };
   }
 
@@ -184,7 +194,9 @@ class SnapshotViewImpl implements SnapshotView {
   getNode(path: string): NodeSnapshot | undefined {
     const key = utf8.encode(path);
     const i = this.lowerBound(key);
-    return i < this.nodeCount && compareBytes(this.pathBytes(i), key) === 0 ? this.nodeAt(i) : undefined;
+    return i < this.nodeCount && compareBytes(this.pathBytes(i), key) === 0
+      ? this.nodeAt(i)
+      : undefined;
   }
 
   *nodes(): Iterable<NodeSnapshot> {
@@ -202,7 +214,8 @@ class SnapshotViewImpl implements SnapshotView {
     const SLASH = 0x2f;
     for (let i = this.lowerBound(prefix); i < this.nodeCount; i++) {
       const p = this.pathBytes(i);
-      if (p.length < prefix.length || compareBytes(p.subarray(0, prefix.length), prefix) !== 0) return;
+      if (p.length < prefix.length || compareBytes(p.subarray(0, prefix.length), prefix) !== 0)
+        return;
       if (p.length === prefix.length || p[prefix.length] === SLASH) yield this.nodeAt(i);
     }
   }
@@ -212,12 +225,20 @@ class SnapshotViewImpl implements SnapshotView {
  * Decodes a snapshot flatbuffer (the payload of a snapshot file).
  * @throws {CorruptObjectError} when required fields are missing or offsets are invalid.
  */
-export function decodeSnapshot(payload: Uint8Array, specVersion: SpecVersion, options: DecodeOptions = {}): SnapshotView {
+export function decodeSnapshot(
+  payload: Uint8Array,
+  specVersion: SpecVersion,
+  options: DecodeOptions = {},
+): SnapshotView {
   const r = new FlatBufferReader(payload, { what: "snapshot", path: options.path });
   return new SnapshotViewImpl(r, r.root(), specVersion);
 }
 
-function encodeManifestFiles(b: FlatBufferBuilder, files: readonly ManifestFileInfo[], specVersion: SpecVersion) {
+function encodeManifestFiles(
+  b: FlatBufferBuilder,
+  files: readonly ManifestFileInfo[],
+  specVersion: SpecVersion,
+) {
   const sorted = sortByUtf8(files, (f) => f.id);
   if (specVersion === 1) {
     const structs = sorted.map((f) => {
@@ -277,7 +298,8 @@ export function encodeSnapshot(data: SnapshotData, specVersion: SpecVersion): Ui
   b.fieldOffset(S.metadata, metadata);
   b.fieldOffset(S.message, message);
   b.fieldOffset(S.nodes, nodesVec);
-  if (specVersion === 1 && data.parentId !== undefined) b.fieldStruct(S.parentId, idBytes12(data.parentId));
+  if (specVersion === 1 && data.parentId !== undefined)
+    b.fieldStruct(S.parentId, idBytes12(data.parentId));
   b.fieldStruct(S.id, idBytes12(data.id));
   return b.finish(b.endTable(), FLATBUFFER_IDENTIFIER);
 }

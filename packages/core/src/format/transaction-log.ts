@@ -5,8 +5,19 @@
  * Transaction logs are small, so `decodeTransactionLog` returns a plain object.
  */
 
-import { compareBytes, readNodeIdVector, requiredId12, requiredNodeId, writeIdVector } from "./common.js";
-import { FLATBUFFER_IDENTIFIER, NODE_ID_LENGTH, OBJECT_ID_LENGTH, type SpecVersion } from "./constants.js";
+import {
+  compareBytes,
+  readNodeIdVector,
+  requiredId12,
+  requiredNodeId,
+  writeIdVector,
+} from "./common.js";
+import {
+  FLATBUFFER_IDENTIFIER,
+  NODE_ID_LENGTH,
+  OBJECT_ID_LENGTH,
+  type SpecVersion,
+} from "./constants.js";
 import { FlatBufferBuilder } from "./flatbuffers/builder.js";
 import { FlatBufferReader } from "./flatbuffers/reader.js";
 import { idToBytes, type NodeId, type SnapshotId } from "./ids.js";
@@ -76,7 +87,8 @@ export function decodeTransactionLog(
     for (let j = 0, m = r.vectorLength(cv); j < m; j++) {
       const coordsVec = r.required(r.vector(r.vectorTable(cv, j), 0, 4), "ChunkIndices.coords");
       const coords: number[] = [];
-      for (let k = 0, c = r.vectorLength(coordsVec); k < c; k++) coords.push(r.view.getUint32(coordsVec + 4 + 4 * k, true));
+      for (let k = 0, c = r.vectorLength(coordsVec); k < c; k++)
+        coords.push(r.view.getUint32(coordsVec + 4 + 4 * k, true));
       chunks.push(coords);
     }
     updatedChunks.push({ nodeId, chunks });
@@ -86,7 +98,8 @@ export function decodeTransactionLog(
   for (let i = 0, n = r.vectorLength(mv); i < n; i++) {
     const t = r.vectorTable(mv, i);
     const type = r.u8(t, 3, 0);
-    if (type !== NodeType.group && type !== NodeType.array) r.fail(`unknown node type ${type} in a move`);
+    if (type !== NodeType.group && type !== NodeType.array)
+      r.fail(`unknown node type ${type} in a move`);
     movedNodes.push({
       from: r.requiredString(t, 0, "MoveOperation.from"),
       to: r.requiredString(t, 1, "MoveOperation.to"),
@@ -131,7 +144,10 @@ export function comparePathsComponentWise(a: string, b: string): number {
  * Builds the transaction-log flatbuffer. Id lists are sorted by bytes, updated chunks by node id
  * with coordinates sorted, moves by destination path (component-wise). Spec 1 omits `moved_nodes`.
  */
-export function encodeTransactionLog(data: TransactionLogData, specVersion: SpecVersion): Uint8Array {
+export function encodeTransactionLog(
+  data: TransactionLogData,
+  specVersion: SpecVersion,
+): Uint8Array {
   const b = new FlatBufferBuilder(256);
   const sorted = (ids: readonly NodeId[]) => writeIdVector(b, [...ids].sort(), NODE_ID_LENGTH);
   const newGroups = sorted(data.newGroups);

@@ -74,7 +74,10 @@ export class FlatBufferBuilder {
     this.space -= 4;
     this.view.setInt32(this.space, v, true);
   }
+  /** A u64 given as a non-negative safe integer (RangeError otherwise: a caller bug). */
   addU64(v: number): void {
+    if (!Number.isSafeInteger(v) || v < 0)
+      throw new RangeError(`flatbuffers: u64 value ${v} is not a non-negative safe integer`);
     this.prep(8, 0);
     this.space -= 8;
     this.view.setUint32(this.space, v % 2 ** 32, true);
@@ -106,7 +109,8 @@ export class FlatBufferBuilder {
   }
 
   private slot(slot: number): void {
-    if (!this.inTable || slot >= this.vtableInUse) throw new Error("flatbuffers: field outside a table");
+    if (!this.inTable || slot >= this.vtableInUse)
+      throw new Error("flatbuffers: field outside a table");
     this.vtable[slot] = this.offset();
   }
 
@@ -170,7 +174,8 @@ export class FlatBufferBuilder {
     let existing = 0;
     outer: for (const candidate of this.vtables) {
       const pos = this.buf.length - candidate;
-      if (this.view.getUint16(pos, true) !== vtLen || this.view.getUint16(pos + 2, true) !== objLen) continue;
+      if (this.view.getUint16(pos, true) !== vtLen || this.view.getUint16(pos + 2, true) !== objLen)
+        continue;
       for (let i = 0; i < n; i++) {
         if (this.view.getUint16(pos + 4 + 2 * i, true) !== entries[i]) continue outer;
       }

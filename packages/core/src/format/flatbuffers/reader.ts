@@ -43,7 +43,8 @@ export class FlatBufferReader {
   }
 
   private need(pos: number, size: number): void {
-    if (pos < 0 || pos + size > this.length) this.fail(`offset ${pos}+${size} is outside the ${this.length}-byte buffer`);
+    if (pos < 0 || pos + size > this.length)
+      this.fail(`offset ${pos}+${size} is outside the ${this.length}-byte buffer`);
   }
 
   /** Position of the root table. */
@@ -59,7 +60,8 @@ export class FlatBufferReader {
     if (vt < 0 || vt + 4 > this.length) this.fail(`${what} has a vtable offset out of bounds`);
     const vtLen = this.view.getUint16(vt, true);
     const tableLen = this.view.getUint16(vt + 2, true);
-    if (vtLen < 4 || vtLen % 2 !== 0 || vt + vtLen > this.length) this.fail(`${what} has an invalid vtable`);
+    if (vtLen < 4 || vtLen % 2 !== 0 || vt + vtLen > this.length)
+      this.fail(`${what} has an invalid vtable`);
     if (tableLen < 4 || pos + tableLen > this.length) this.fail(`${what} has an invalid size`);
     return pos;
   }
@@ -72,7 +74,8 @@ export class FlatBufferReader {
     if (entry >= view.getUint16(vt, true)) return 0;
     const off = view.getUint16(vt + entry, true);
     if (off === 0) return 0;
-    if (off < 4 || off + size > view.getUint16(vt + 2, true)) this.fail(`field ${slot} lies outside its table`);
+    if (off < 4 || off + size > view.getUint16(vt + 2, true))
+      this.fail(`field ${slot} lies outside its table`);
     return table + off;
   }
 
@@ -143,7 +146,8 @@ export class FlatBufferReader {
   checkVector(pos: number, elemSize: number): number {
     this.need(pos, 4);
     const n = this.view.getUint32(pos, true);
-    if (n * elemSize > this.length - pos - 4) this.fail(`vector at ${pos} claims ${n} elements, more than the buffer holds`);
+    if (n * elemSize > this.length - pos - 4)
+      this.fail(`vector at ${pos} claims ${n} elements, more than the buffer holds`);
     return pos;
   }
 
@@ -165,7 +169,9 @@ export class FlatBufferReader {
   /** Bytes of a vector of bytes as a view (no copy); `undefined` when absent. */
   bytesField(table: number, slot: number): Uint8Array | undefined {
     const vec = this.vector(table, slot, 1);
-    return vec === 0 ? undefined : this.bytes.subarray(vec + 4, vec + 4 + this.view.getUint32(vec, true));
+    return vec === 0
+      ? undefined
+      : this.bytes.subarray(vec + 4, vec + 4 + this.view.getUint32(vec, true));
   }
 
   /** Position of a string field (its length prefix) or 0; checks the bytes fit. */
