@@ -147,8 +147,8 @@ describe("BasicConflictSolver policies on overlapping chunks", () => {
     const { repo } = await setup();
     const theirs = await repo.writableSession("main");
     const ours = await repo.writableSession("main");
-    await theirs.store.set("a/c/0/0", chunk(10));
-    await theirs.store.set("a/c/0/1", chunk(11));
+    await theirs.store.set("a/c/0/0", Buffer.from(chunk(10)));
+    await theirs.store.set("a/c/0/1", Buffer.from(chunk(11)));
     await theirs.commit("theirs");
     await ours.store.set("a/c/0/0", chunk(20));
     await ours.store.delete("a/c/0/1");
@@ -193,7 +193,7 @@ describe("BasicConflictSolver policies on overlapping chunks", () => {
       const { repo } = await setup();
       const theirs = await repo.writableSession("main");
       const ours = await repo.writableSession("main");
-      await theirs.store.set("a/c/1/1", chunk(7));
+      await theirs.store.set("a/c/1/1", Buffer.from(chunk(7)));
       await theirs.commit("theirs");
       await ours.store.delete("a/zarr.json");
       const solver = new BasicConflictSolver({ failOnDeleteOfUpdatedArray: fail });
@@ -215,8 +215,8 @@ describe("mixed races with the official implementation", () => {
     await ours.store.set("n/zarr.json", group({ mine: true }));
     const orepo = await oracleRepo(storage);
     const theirs = await orepo.writableSession("main");
-    await theirs.store.set("a/c/0/1", chunk(31, 900));
-    await theirs.store.set("b/c/0/0", chunk(32));
+    await theirs.store.set("a/c/0/1", Buffer.from(chunk(31, 900)));
+    await theirs.store.set("b/c/0/0", Buffer.from(chunk(32)));
     const theirId = await theirs.commit("oracle commit");
     await expect(ours.commit("ours")).rejects.toBeInstanceOf(ConflictError);
     await ours.rebase(new BasicConflictSolver());
@@ -234,7 +234,7 @@ describe("mixed races with the official implementation", () => {
     const { storage, repo } = await setup();
     const orepo = await oracleRepo(storage);
     const theirs = await orepo.writableSession("main");
-    await theirs.store.set("a/c/1/0", chunk(40));
+    await theirs.store.set("a/c/1/0", Buffer.from(chunk(40)));
     const ours = await repo.writableSession("main");
     await ours.store.set("a/c/0/0", chunk(42));
     await ours.store.set("b/c/1/1", chunk(43));
@@ -256,7 +256,7 @@ describe("mixed races with the official implementation", () => {
       const { storage, repo } = await setup();
       const orepo = await oracleRepo(storage);
       const theirs = await orepo.writableSession("main");
-      await theirs.store.set("a/c/0/0", chunk(50));
+      await theirs.store.set("a/c/0/0", Buffer.from(chunk(50)));
       const ours = await repo.writableSession("main");
       if (ourEdit === "delete-array") await ours.store.delete("a/zarr.json");
       else if (ourEdit === "same-chunk") await ours.store.set("a/c/0/0", chunk(51));
