@@ -148,7 +148,7 @@ export class Session implements StoreHost {
    * read-only at the new snapshot.
    * @throws {ConflictError} when another writer moved the branch (rebase, then commit again)
    */
-  commit(message: string, options: CommitOptions = {}): Promise<SnapshotId> {
+  async commit(message: string, options: CommitOptions = {}): Promise<SnapshotId> {
     const branch = this.#requireBranch("commit");
     const { rebase: solver, rebaseTries, ...rest } = options;
     if (!solver) return this.#publish({ kind: "commit", branch }, message, rest);
