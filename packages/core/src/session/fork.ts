@@ -148,8 +148,7 @@ export interface ParsedSession {
 export function parseSessionJSON(json: unknown): ParsedSession {
   const j = (typeof json === "string" ? JSON.parse(json) : json) as Partial<SessionJSON> | null;
   if (
-    !j ||
-    j.format !== "icechunk-ts-session" ||
+    j?.format !== "icechunk-ts-session" ||
     j.version !== 1 ||
     !j.changes ||
     typeof j.snapshotId !== "string"
