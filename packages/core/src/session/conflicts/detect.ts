@@ -126,6 +126,7 @@ export class ConflictDetector implements ConflictSolver {
     previous: ReadContext,
     changes: ChangeSet,
     current: ReadContext,
+    _options: { signal?: AbortSignal } = {},
   ): Promise<ConflictResolution> {
     const conflicts = detectConflicts(previousLog, previous, changes, current);
     return conflicts.length === 0

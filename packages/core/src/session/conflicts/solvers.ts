@@ -59,6 +59,7 @@ export class BasicConflictSolver implements ConflictSolver {
     previous: ReadContext,
     changes: ChangeSet,
     current: ReadContext,
+    _options: { signal?: AbortSignal } = {},
   ): Promise<ConflictResolution> {
     const conflicts = detectConflicts(previousLog, previous, changes, current);
     if (conflicts.length === 0) return { kind: "patched", changes };
