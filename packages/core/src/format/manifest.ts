@@ -261,18 +261,20 @@ function encodeRef(b: FlatBufferBuilder, coords: readonly number[], payload: Chu
       etag = b.createString(payload.checksum.etag);
     else if (payload.checksum !== undefined) lastModified = payload.checksum.lastModified;
   }
+  // Field order of the flatc-generated Rust builder: 8-byte scalars, then 4-byte fields (offsets,
+  // structs) in reverse slot order, so the decompressed buffer matches Rust's byte for byte.
   b.startTable(10);
   if (payload.kind !== "inline") {
-    b.fieldU64(R.offset, payload.offset, 0);
     b.fieldU64(R.length, payload.length, 0);
+    b.fieldU64(R.offset, payload.offset, 0);
   }
-  b.fieldOffset(R.index, index);
-  b.fieldOffset(R.inline, inline);
-  b.fieldOffset(R.location, location);
-  b.fieldOffset(R.etag, etag);
   b.fieldU32(R.lastModified, lastModified, 0);
+  b.fieldOffset(R.etag, etag);
+  b.fieldOffset(R.location, location);
   if (payload.kind === "native")
     b.fieldStruct(R.chunkId, idToScratchBytes(payload.chunkId, OBJECT_ID_LENGTH));
+  b.fieldOffset(R.inline, inline);
+  b.fieldOffset(R.index, index);
   return b.endTable();
 }
 
@@ -298,9 +300,10 @@ export function encodeManifest(
     return b.endTable();
   });
   const arraysVec = b.createOffsetVector(arrays);
-  b.startTable(specVersion === 1 ? 2 : 5);
+  // Current Rust writes the explicit 0 (default 1) in spec-1 manifests too; V1 readers skip it.
+  b.startTable(5);
   b.fieldOffset(M.arrays, arraysVec);
   b.fieldStruct(M.id, idToBytes(data.id, OBJECT_ID_LENGTH));
-  if (specVersion !== 1) b.fieldU8(M.algorithm, 0, null);
+  b.fieldU8(M.algorithm, 0, null);
   return b.finish(b.endTable(), FLATBUFFER_IDENTIFIER);
 }

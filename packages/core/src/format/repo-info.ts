@@ -212,8 +212,8 @@ export function encodeRepoInfo(data: RepoInfoData): Uint8Array {
       const i = indexOf(ref.snapshotId, `${kind} '${ref.name}'`);
       const name = b.createString(ref.name);
       b.startTable(2);
-      b.fieldOffset(0, name);
       b.fieldU32(1, i, 0);
+      b.fieldOffset(0, name);
       return b.endTable();
     });
     return b.createOffsetVector(tables);
@@ -234,9 +234,9 @@ export function encodeRepoInfo(data: RepoInfoData): Uint8Array {
       s.parentId === undefined ? -1 : indexOf(s.parentId, `the parent of snapshot ${s.id}`);
     b.startTable(6);
     b.fieldU64(SI.flushedAt, s.flushedAt, 0);
-    b.fieldOffset(SI.message, message);
-    b.fieldOffset(SI.metadata, metadata);
     b.fieldOffset(SI.pruned, pruned);
+    b.fieldOffset(SI.metadata, metadata);
+    b.fieldOffset(SI.message, message);
     b.fieldI32(SI.parentOffset, parent, 0);
     b.fieldStruct(SI.id, idToBytes(s.id, OBJECT_ID_LENGTH));
     return b.endTable();
@@ -244,15 +244,18 @@ export function encodeRepoInfo(data: RepoInfoData): Uint8Array {
   const snapshotsVec = b.createOffsetVector(snapshotTables);
   const status = writeStatus(b, data.status);
   const metadata = writeMetadata(b, data.metadata, "flexbuffers");
-  const enabled = b.createU16Vector([...data.enabledFeatureFlags].sort((x, y) => x - y));
-  const disabled = b.createU16Vector([...data.disabledFeatureFlags].sort((x, y) => x - y));
+  // Absent means "none set"; Rust leaves empty flag lists out.
+  const flags = (ids: readonly number[]) =>
+    ids.length === 0 ? undefined : b.createU16Vector([...ids].sort((x, y) => x - y));
+  const enabled = flags(data.enabledFeatureFlags);
+  const disabled = flags(data.disabledFeatureFlags);
   const updates = data.latestUpdates.map((entry) => {
     const { code, offset } = writeUpdate(b, entry.update);
     const backup = entry.backupPath === undefined ? undefined : b.createString(entry.backupPath);
     b.startTable(4);
     b.fieldU64(2, entry.updatedAt, 0);
-    b.fieldOffset(1, offset);
     b.fieldOffset(3, backup);
+    b.fieldOffset(1, offset);
     b.fieldU8(0, code, 0);
     return b.endTable();
   });
@@ -260,18 +263,20 @@ export function encodeRepoInfo(data: RepoInfoData): Uint8Array {
   const before =
     data.repoBeforeUpdates === undefined ? undefined : b.createString(data.repoBeforeUpdates);
   const config = data.config === undefined ? undefined : b.createBytes(data.config);
+  // Field order of the flatc-generated Rust builder (4-byte fields in reverse slot order, then
+  // bytes), so the buffer matches Rust's byte for byte.
   b.startTable(12);
-  b.fieldOffset(P.tags, tags);
-  b.fieldOffset(P.branches, branches);
-  b.fieldOffset(P.deletedTags, deletedTags);
-  b.fieldOffset(P.snapshots, snapshotsVec);
-  b.fieldOffset(P.status, status);
-  b.fieldOffset(P.metadata, metadata);
-  b.fieldOffset(P.latestUpdates, updatesVec);
-  b.fieldOffset(P.repoBeforeUpdates, before);
-  b.fieldOffset(P.config, config);
-  b.fieldOffset(P.enabledFlags, enabled);
   b.fieldOffset(P.disabledFlags, disabled);
+  b.fieldOffset(P.enabledFlags, enabled);
+  b.fieldOffset(P.config, config);
+  b.fieldOffset(P.repoBeforeUpdates, before);
+  b.fieldOffset(P.latestUpdates, updatesVec);
+  b.fieldOffset(P.metadata, metadata);
+  b.fieldOffset(P.status, status);
+  b.fieldOffset(P.snapshots, snapshotsVec);
+  b.fieldOffset(P.deletedTags, deletedTags);
+  b.fieldOffset(P.branches, branches);
+  b.fieldOffset(P.tags, tags);
   b.fieldU8(P.specVersion, data.specVersion, 0);
   return b.finish(b.endTable(), FLATBUFFER_IDENTIFIER);
 }

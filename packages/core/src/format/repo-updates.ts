@@ -146,8 +146,8 @@ export function writeUpdate(b: FlatBufferBuilder, u: RepoUpdate): { code: number
       break;
     case "repo-migrated":
       b.startTable(2);
-      b.fieldU8(0, u.fromVersion, 0);
       b.fieldU8(1, u.toVersion, 0);
+      b.fieldU8(0, u.fromVersion, 0);
       offset = b.endTable();
       break;
     case "tag-created":
@@ -163,25 +163,25 @@ export function writeUpdate(b: FlatBufferBuilder, u: RepoUpdate): { code: number
     case "branch-reset": {
       const name = b.createString(u.name);
       b.startTable(2);
-      b.fieldOffset(0, name);
       b.fieldStruct(1, id12(u.previousSnapId));
+      b.fieldOffset(0, name);
       offset = b.endTable();
       break;
     }
     case "new-commit": {
       const branch = b.createString(u.branch);
       b.startTable(2);
-      b.fieldOffset(0, branch);
       b.fieldStruct(1, id12(u.newSnapId));
+      b.fieldOffset(0, branch);
       offset = b.endTable();
       break;
     }
     case "commit-amended": {
       const branch = b.createString(u.branch);
       b.startTable(3);
-      b.fieldOffset(0, branch);
-      b.fieldStruct(1, id12(u.previousSnapId));
       b.fieldStruct(2, id12(u.newSnapId));
+      b.fieldStruct(1, id12(u.previousSnapId));
+      b.fieldOffset(0, branch);
       offset = b.endTable();
       break;
     }
@@ -193,8 +193,8 @@ export function writeUpdate(b: FlatBufferBuilder, u: RepoUpdate): { code: number
     case "feature-flag-changed":
       b.startTable(3);
       b.fieldU16(0, u.id, 0);
-      b.fieldBool(1, u.newValue, false);
       b.fieldBool(2, u.isSet, false);
+      b.fieldBool(1, u.newValue, false);
       offset = b.endTable();
       break;
     case "repo-status-changed": {

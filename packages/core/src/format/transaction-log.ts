@@ -142,7 +142,7 @@ export function comparePathsComponentWise(a: string, b: string): number {
 
 /**
  * Builds the transaction-log flatbuffer. Id lists are sorted by bytes, updated chunks by node id
- * with coordinates sorted, moves by destination path (component-wise). Spec 1 omits `moved_nodes`.
+ * with coordinates sorted, moves by destination path (component-wise). Spec-1 logs get an empty `moved_nodes`.
  */
 export function encodeTransactionLog(
   data: TransactionLogData,
@@ -172,23 +172,21 @@ export function encodeTransactionLog(
       return b.endTable();
     });
   const updatedChunks = b.createOffsetVector(arrays);
-  let moved: number | undefined;
-  if (specVersion !== 1) {
-    const moves = [...data.movedNodes]
-      .sort((x, y) => comparePathsComponentWise(x.to, y.to))
-      .map((m) => {
-        const from = b.createString(m.from);
-        const to = b.createString(m.to);
-        b.startTable(4);
-        b.fieldOffset(1, to);
-        b.fieldOffset(0, from);
-        b.fieldStruct(2, idToBytes(m.nodeId, NODE_ID_LENGTH));
-        b.fieldU8(3, NodeType[m.nodeType], 0);
-        return b.endTable();
-      });
-    moved = b.createOffsetVector(moves);
-  }
-  b.startTable(specVersion === 1 ? 8 : 10);
+  // Current Rust writes `moved_nodes` in spec-1 logs too (always empty: moves need spec 2).
+  const moves = (specVersion === 1 ? [] : [...data.movedNodes])
+    .sort((x, y) => comparePathsComponentWise(x.to, y.to))
+    .map((m) => {
+      const from = b.createString(m.from);
+      const to = b.createString(m.to);
+      b.startTable(4);
+      b.fieldStruct(2, idToBytes(m.nodeId, NODE_ID_LENGTH));
+      b.fieldOffset(1, to);
+      b.fieldOffset(0, from);
+      b.fieldU8(3, NodeType[m.nodeType], 0);
+      return b.endTable();
+    });
+  const moved = b.createOffsetVector(moves);
+  b.startTable(10);
   b.fieldOffset(T.movedNodes, moved);
   b.fieldOffset(T.updatedChunks, updatedChunks);
   b.fieldOffset(T.updatedGroups, updatedGroups);
