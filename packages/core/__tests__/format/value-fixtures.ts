@@ -8,8 +8,9 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { REFERENCE_REPOS_DIR } from "../../../../test/support/tmp.js";
 
-export const FIXTURES = "/work/shared/fixtures/reference-repos";
+export const FIXTURES = REFERENCE_REPOS_DIR;
 
 /** Reads a 39-byte-header Icechunk file and returns the decompressed flatbuffer. */
 export function readFlatbuffer(path: string): Uint8Array {

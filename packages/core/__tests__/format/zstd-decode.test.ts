@@ -1,3 +1,4 @@
+import { REFERENCE_REPOS_DIR } from "../../../../test/support/tmp.js";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -115,7 +116,7 @@ describe.skipIf(!haveZstd)("zstdDecompress vs the zstd CLI", () => {
 });
 
 describe.skipIf(!haveZstd)("Icechunk reference repository files", () => {
-  const root = "/work/shared/fixtures/reference-repos";
+  const root = REFERENCE_REPOS_DIR;
   const files: string[] = [];
   for (const repo of readdirSync(root)) {
     for (const sub of ["snapshots", "manifests", "transactions"]) {

@@ -9,8 +9,12 @@ import { join } from "node:path";
 
 /** Path of the reference CLI. */
 export const ZSTD = "/usr/bin/zstd";
-/** True when the reference CLI is installed. */
+/**
+ * True when the reference CLI is installed. In CI (where scripts/test.sh installs it) a missing CLI
+ * is an error, never a silent skip.
+ */
 export const haveZstd = existsSync(ZSTD);
+if (!haveZstd && process.env.CI) throw new Error(`${ZSTD} is missing: scripts/test.sh installs the Debian zstd package`);
 
 /** Runs `zstd args...` with `input` on stdin and returns stdout. */
 export function zstdCli(args: string[], input?: Uint8Array): Uint8Array {
