@@ -150,6 +150,41 @@ describe("diff and status equal the official implementation's", () => {
     });
 });
 
+describe("diff over commits with moves (written by the official implementation)", () => {
+  it("moved nodes and later edits translate to the same paths", async () => {
+    const storage = inMemoryStorage();
+    const repo = await Repository.create(storage);
+    const s = await repo.writableSession("main");
+    await apply(s.store as unknown as AnyStore, commits[0]!);
+    const first = await s.commit("c0");
+    const oracle = await loadOracle();
+    const orepo = await oracle.Repository.open(await oracleStorage(storage));
+    const rearrange = await orepo.rearrangeSession("main");
+    await rearrange.moveNode("/g", "/moved");
+    await rearrange.moveNode("/a", "/moved/a2");
+    await rearrange.commit("moves");
+    const edit = await repo.writableSession("main");
+    await apply(edit.store as unknown as AnyStore, [
+      ["set", "moved/a2/c/1/0", chunk(8)],
+      ["set", "moved/zarr.json", group({ after: "move" })],
+    ]);
+    const last = await edit.commit("edit after move");
+    const history = (await repo.ancestry({ branch: "main" })).map((x) => x.id).reverse();
+    for (let i = 1; i < history.length; i++)
+      for (let j = i + 1; j < history.length; j++) {
+        const ours = await repo.diff({
+          from: { snapshotId: history[i]! },
+          to: { snapshotId: history[j]! },
+        });
+        const theirs = await orepo.diff({ fromSnapshotId: history[i]!, toSnapshotId: history[j]! });
+        expect(normalize(ours), `${i}→${j}`).toEqual(normalize(theirs));
+      }
+    const d = await repo.diff({ from: { snapshotId: first }, to: { snapshotId: last } });
+    expect(d.movedNodes.length).toBeGreaterThan(0);
+    expect(d.updatedChunks).toEqual({ "/moved/a2": [[1, 0]] });
+  });
+});
+
 const fixtures = readdirSync(REFERENCE_REPOS_DIR).sort();
 const cleanups: Array<() => Promise<void>> = [];
 afterAll(async () => {

@@ -6,8 +6,11 @@ import {
   BasicConflictSolver,
   ConflictError,
   inMemoryStorage,
+  isIcechunkError,
+  ReadOnlySessionError,
   RebaseFailedError,
   Repository,
+  SessionStateError,
   type Storage,
 } from "@icechunk-ts/core";
 import { describe, expect, it } from "vitest";
@@ -139,6 +142,32 @@ describe("rebase between our own sessions", () => {
     await expect(
       s4.commit("four", { rebase: new BasicConflictSolver(), rebaseTries: 0 }),
     ).rejects.toBeInstanceOf(ConflictError);
+  });
+});
+
+describe("rebase preconditions", () => {
+  it("honours an aborted signal, needs a branch session, and is a no-op when the branch did not move", async () => {
+    const { repo, base } = await setup();
+    const s = await repo.writableSession("main");
+    await s.store.set("a/c/1/1", chunk(1));
+    const other = await repo.writableSession("main");
+    await other.store.set("a/c/0/1", chunk(2));
+    await other.commit("move the branch");
+    const ac = new AbortController();
+    ac.abort();
+    await expect(s.rebase(new BasicConflictSolver(), { signal: ac.signal })).rejects.toSatisfy(
+      (e: unknown) => isIcechunkError(e, "aborted"),
+    );
+    expect(s.snapshotId).toBe(base);
+    const ro = await repo.readonlySession({ branch: "main" });
+    await expect(ro.rebase(new BasicConflictSolver())).rejects.toBeInstanceOf(ReadOnlySessionError);
+    const fork = await s.fork();
+    await expect(fork.rebase(new BasicConflictSolver())).rejects.toBeInstanceOf(SessionStateError);
+    await s.rebase(new BasicConflictSolver());
+    const at = s.snapshotId;
+    await s.rebase(new BasicConflictSolver());
+    expect(s.snapshotId).toBe(at);
+    expect(s.hasUncommittedChanges).toBe(true);
   });
 });
 
