@@ -161,9 +161,17 @@ class SnapshotViewImpl implements SnapshotView {
     return this.r.vectorTable(this.nodesVec, i);
   }
 
+  private pathPos(i: number): number {
+    return this.r.required(this.r.stringPos(this.nodeTable(i), N.path), "NodeSnapshot.path");
+  }
+
   private pathBytes(i: number): Uint8Array {
-    const t = this.nodeTable(i);
-    return this.r.stringBytesAt(this.r.required(this.r.stringPos(t, N.path), "NodeSnapshot.path"));
+    return this.r.stringBytesAt(this.pathPos(i));
+  }
+
+  /** Compares path `i` with `key` without allocating (binary search probes). */
+  private comparePath(i: number, key: Uint8Array): number {
+    return this.r.compareStringAt(this.pathPos(i), key);
   }
 
   nodeAt(i: number): NodeSnapshot {
@@ -185,7 +193,7 @@ class SnapshotViewImpl implements SnapshotView {
     let hi = this.nodeCount;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (compareBytes(this.pathBytes(mid), key) < 0) lo = mid + 1;
+      if (this.comparePath(mid, key) < 0) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -194,9 +202,7 @@ class SnapshotViewImpl implements SnapshotView {
   getNode(path: string): NodeSnapshot | undefined {
     const key = utf8.encode(path);
     const i = this.lowerBound(key);
-    return i < this.nodeCount && compareBytes(this.pathBytes(i), key) === 0
-      ? this.nodeAt(i)
-      : undefined;
+    return i < this.nodeCount && this.comparePath(i, key) === 0 ? this.nodeAt(i) : undefined;
   }
 
   *nodes(): Iterable<NodeSnapshot> {

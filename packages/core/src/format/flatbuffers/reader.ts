@@ -185,6 +185,19 @@ export class FlatBufferReader {
     return this.bytes.subarray(pos + 4, pos + 4 + this.view.getUint32(pos, true));
   }
 
+  /** Compares the bytes of the string at `pos` with `key` (byte order), without allocating. */
+  compareStringAt(pos: number, key: Uint8Array): number {
+    this.checkVector(pos, 1);
+    const n = this.view.getUint32(pos, true);
+    const m = Math.min(n, key.length);
+    const bytes = this.bytes;
+    for (let i = 0; i < m; i++) {
+      const d = bytes[pos + 4 + i] - key[i];
+      if (d !== 0) return d;
+    }
+    return n - key.length;
+  }
+
   /** Decodes the string at `pos`, rejecting invalid UTF-8. */
   decodeString(pos: number): string {
     try {
