@@ -28,7 +28,7 @@ export type S3CredentialsOption = S3StaticCredentials | (() => Promise<S3Refresh
 export interface S3TimeoutOptions {
   /** Whole storage call, retries included (aborts with a StorageError). */
   operationMs?: number;
-  /** One attempt: the socket may stay idle at most this long (also catches stalled downloads). */
+  /** One attempt: the socket may stay idle at most this long while waiting for the response. */
   attemptMs?: number;
   /** Establishing the TCP/TLS connection. */
   connectMs?: number;
@@ -55,6 +55,11 @@ export interface S3Options {
   requesterPays?: boolean;
   retries?: RetryOptions;
   timeouts?: S3TimeoutOptions;
+  /**
+   * Stalled-download protection: a GET body that delivers no bytes for this long is abandoned
+   * and the read retried (default 60, as in the official Python binding; 0 disables).
+   */
+  networkStreamTimeoutSeconds?: number;
   /** Extra user-agent text appended after `icechunk-ts/<version>`. */
   userAgent?: string;
   /**

@@ -29,6 +29,7 @@ import type {
   Storage,
   StorageCallOptions,
 } from "@icechunk-ts/core";
+import { readBody } from "./body.js";
 import { isNotFound, isNotModified, isPreconditionFailure } from "./errors.js";
 import {
   addHeaders,
@@ -89,7 +90,11 @@ class S3StorageImpl implements S3Storage {
     this.bucket = options.bucket;
     this.prefix = normalizePrefix(options.prefix);
     this.description = `s3://${this.bucket}/${this.prefix}`;
+    this.streamGraceMs = (options.networkStreamTimeoutSeconds ?? 60) * 1000;
   }
+
+  /** Longest silence tolerated inside a response body before the read is retried (0: none). */
+  private readonly streamGraceMs: number;
 
   private op(name: string, key: string, signal: AbortSignal | undefined): Operation {
     return new Operation(name, key, signal, this.options.timeouts?.operationMs);
@@ -155,7 +160,7 @@ class S3StorageImpl implements S3Storage {
         throw err;
       }
       try {
-        const data = out.Body ? await out.Body.transformToByteArray() : new Uint8Array(0);
+        const data = await readBody(out.Body, { graceMs: this.streamGraceMs, signal: op.signal });
         if (out.ContentLength !== undefined && data.length !== out.ContentLength) {
           throw Object.assign(
             new Error(`truncated body: ${data.length} of ${out.ContentLength} bytes`),
