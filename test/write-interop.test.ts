@@ -37,7 +37,7 @@ function sampleData(dtype: (typeof DTYPES)[number], n: number) {
       return Float64Array.from({ length: n }, (_, i) => Math.PI * i);
     default: {
       const Ctor = { int8: Int8Array, int16: Int16Array, int32: Int32Array, uint8: Uint8Array, uint16: Uint16Array, uint32: Uint32Array }[dtype];
-      return Ctor.from({ length: n }, (_, i) => (i * 37) % 100);
+      return (Ctor as typeof Int32Array).from({ length: n }, (_: unknown, i: number) => (i * 37) % 100);
     }
   }
 }

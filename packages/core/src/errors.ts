@@ -444,3 +444,11 @@ export class SessionMergeError extends IcechunkError {
     super(`cannot merge sessions at '${path}': ${detail}; let only one of the sessions change that node`);
   }
 }
+
+/** reindex/shift need a regular chunk grid. */
+export class UnsupportedChunkGridError extends IcechunkError {
+  readonly kind = "unsupported-chunk-grid-for-reindex";
+  constructor(readonly path: string) {
+    super(`cannot reindex or shift '${path}': only arrays with a regular chunk grid can be reindexed`);
+  }
+}

@@ -25,6 +25,7 @@ import { prefixToPath } from "./keys.js";
 import { getNode, listNodes, type Node, type ReadContext } from "./read.js";
 import { SessionStore, type StoreHost } from "./store.js";
 import * as write from "./write.js";
+import { type CoordMap, reindexArray, shiftArray } from "./reindex.js";
 
 /** What every session of one repository shares. */
 export interface RepoContext {
@@ -120,6 +121,24 @@ export class Session implements StoreHost {
   /** Sets a chunk reference directly (virtual refs). */
   setChunkRef(path: string, coords: number[], payload: ChunkPayload): void {
     write.setChunkRef(this.writeContext("set a chunk ref"), prefixToPath(path), coords, payload);
+  }
+
+  /**
+   * Re-attaches chunk references at new coordinates without copying data (regular grids only).
+   * `forward(c)` gives the new place of the chunk at `c` (undefined: leave it); with `backward`,
+   * positions that receive nothing are cleared unless `backward(position)` had a chunk.
+   */
+  reindexArray(path: string, forward: CoordMap, options: { backward?: CoordMap; signal?: AbortSignal } = {}): Promise<void> {
+    return reindexArray(this.writeContext("reindex an array"), prefixToPath(path), forward, options.backward, options);
+  }
+
+  /**
+   * Shifts an array's chunks by `offset` chunks per dimension: chunks moved past the grid are dropped,
+   * vacated positions read as the fill value. E.g. `shiftArray("/forecast", [-1, 0, 0])` drops the
+   * oldest time step of a rolling window; then write the newest one.
+   */
+  shiftArray(path: string, offset: number[], options: { signal?: AbortSignal } = {}): Promise<void> {
+    return shiftArray(this.writeContext("shift an array"), prefixToPath(path), offset, options.signal);
   }
 
   /** Drops every uncommitted change. */
