@@ -140,8 +140,21 @@ const fixtures = await readdir(REFERENCE_REPOS_DIR);
 
 describe("oracle opens the reference repositories through our filesystem storage", () => {
   for (const name of fixtures) {
-    const run = WASI_UNSUPPORTED.has(name) ? it.skip : it;
-    run(`WASI: ${name}`, async () => {
+    if (WASI_UNSUPPORTED.has(name)) {
+      // a known limit of the WASI build (its config decoder lacks the cloud store variants these
+      // fixtures name); the native oracle reads them (test/read-fixtures.test.ts)
+      it(`WASI: ${name} is refused by the WASI build`, async () => {
+        const fx = await copyFixture(name);
+        try {
+          const ic = await loadOracle();
+          await expect(ic.Repository.open(await oracleStorage(localFilesystemStorage(fx.dir)))).rejects.toBeDefined();
+        } finally {
+          await fx.cleanup();
+        }
+      });
+      continue;
+    }
+    it(`WASI: ${name}`, async () => {
       const fx = await copyFixture(name);
       try {
         const ic = await loadOracle();

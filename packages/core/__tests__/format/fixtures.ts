@@ -7,10 +7,11 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { REFERENCE_REPOS_DIR } from "../../../../test/support/tmp.js";
 import { FileType, HEADER_LENGTH } from "../../src/format/constants.js";
 import { type FileHeader, parseHeader } from "../../src/format/header.js";
 
-export const FIXTURES_ROOT = "/work/shared/fixtures/reference-repos";
+export const FIXTURES_ROOT = REFERENCE_REPOS_DIR;
 
 export interface FixtureFile {
   repo: string;
