@@ -168,5 +168,12 @@ describe.skipIf(!s3)("s3Storage on the S3 test server", () => {
     const err = await other.put("k", bytes("x")).catch((e: unknown) => e);
     expect(isIcechunkError(err, "storage")).toBe(true);
     expect((err as { status?: number }).status).toBe(404);
+    // Reads and conditional writes must not mistake a missing bucket for a missing object.
+    const read = await other.get("k").catch((e: unknown) => e);
+    expect(isIcechunkError(read, "storage")).toBe(true);
+    const conditional = await other
+      .put("k", bytes("x"), { condition: { ifMatch: { etag: "abc" } } })
+      .catch((e: unknown) => e);
+    expect(isIcechunkError(conditional, "storage")).toBe(true);
   });
 });

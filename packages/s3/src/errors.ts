@@ -30,9 +30,11 @@ export function isPreconditionFailure(err: unknown): boolean {
   return code !== undefined && PRECONDITION_CODES.has(code);
 }
 
-/** The object (or the bucket path) does not exist: NoSuchKey, NotFound or a raw 404. */
+/** The object does not exist: NoSuchKey, NotFound or a raw 404 (but not NoSuchBucket). */
 export function isNotFound(err: unknown): boolean {
   const code = errorCodeOf(err);
+  // A missing bucket is a configuration error, not an absent object.
+  if (code === "NoSuchBucket") return false;
   return code === "NoSuchKey" || code === "NotFound" || httpStatusOf(err) === 404;
 }
 
@@ -62,8 +64,10 @@ export function toStorageError(
   const hint =
     status === 403
       ? " (access denied: check the credentials and the bucket policy)"
-      : status === undefined
-        ? " (no response: is the endpoint reachable?)"
-        : "";
+      : code === "NoSuchBucket"
+        ? " (the bucket does not exist: check the bucket name, region and endpoint)"
+        : status === undefined
+          ? " (no response: is the endpoint reachable?)"
+          : "";
   return new StorageError(operation, path, `${detail}${hint}`, { cause: err, status });
 }
