@@ -204,7 +204,7 @@ export function describeStorageConformance(
     if (options.readOnly) return;
 
     describe("writes", () => {
-      it("puts, overwrites and changes the version on every write", async () => {
+      it("puts, overwrites and changes the version whenever the content changes", async () => {
         const s = await fresh();
         expect(s.canWrite).toBe(true);
         const a = await s.put("snapshots/ABC", bytes("one"));
@@ -216,7 +216,9 @@ export function describeStorageConformance(
         const c = await s.put("snapshots/ABC", bytes("three"));
         expect(b.kind === "written" && c.kind === "written").toBe(true);
         if (a.kind === "written" && b.kind === "written" && c.kind === "written") {
-          expect(new Set([a.version.etag, b.version.etag, c.version.etag]).size).toBe(3);
+          // S3 ETags are content hashes: rewriting identical bytes may keep the version
+          expect(c.version.etag).not.toBe(a.version.etag);
+          expect(c.version.etag).not.toBe(b.version.etag);
         }
         expect(text((await s.get("snapshots/ABC"))?.data)).toBe("three");
         const empty = await s.put("empty", new Uint8Array(0));
