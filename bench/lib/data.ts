@@ -38,11 +38,11 @@ export function gridData(): { data: Float32Array; shape: number[]; stride: numbe
 }
 
 /** Array creation options shared by every writer (uncompressed, so codecs do not dominate). */
-export const GRID_ARRAY = {
+export const GRID_ARRAY: { shape: number[]; chunkShape: number[]; dtype: "float32" } = {
   shape: [GRID.side, GRID.side],
   chunkShape: [GRID.chunk, GRID.chunk],
   dtype: "float32",
-} as const;
+};
 
 /** Writes the grid array as `/grid` into a new spec-2 icechunk-ts repository at `dir` and commits. */
 export async function writeGridRepo(dir: string, options: { signal?: AbortSignal } = {}): Promise<void> {
