@@ -5,7 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { BigIntStats } from "node:fs";
-import { link, open, realpath, rename, stat, unlink } from "node:fs/promises";
+import { link, open, readlink, realpath, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join, sep } from "node:path";
 import { AbortError, InvalidKeyError, StorageError, throwIfAborted } from "../errors.js";
 
@@ -77,6 +77,64 @@ export async function assertInsideRoot(root: string, target: string, key: string
       key,
       "the key resolves (through a symbolic link) to a path outside the storage root",
     );
+  }
+}
+
+/**
+ * Keeps keys inside a storage root through symbolic links, cheaply: the root's real path is
+ * resolved once (as soon as the root exists), and an already opened file is checked by the path
+ * of its descriptor (`/proc/self/fd/N`, one syscall, no race between check and read) where the
+ * platform has it, falling back to a full realpath of the target.
+ */
+export class RootGuard {
+  #realRoot: string | undefined;
+  #procFd = process.platform === "linux";
+  constructor(readonly root: string) {}
+
+  async #root(): Promise<string> {
+    if (this.#realRoot !== undefined) return this.#realRoot;
+    try {
+      this.#realRoot = await realpath(this.root);
+      return this.#realRoot;
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      return realpathNearest(this.root);
+    }
+  }
+
+  #check(realRoot: string, realTarget: string, key: string): void {
+    if (
+      realTarget !== realRoot &&
+      !realTarget.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep)
+    ) {
+      throw new InvalidKeyError(
+        key,
+        "the key resolves (through a symbolic link) to a path outside the storage root",
+      );
+    }
+  }
+
+  /** Throws InvalidKeyError when `target` (through symlinks) resolves outside the root. */
+  async assertPath(target: string, key: string): Promise<void> {
+    const [realRoot, realTarget] = await Promise.all([this.#root(), realpathNearest(target)]);
+    this.#check(realRoot, realTarget, key);
+  }
+
+  /** Like {@link assertPath} for a file already opened at `target` (checks what was opened). */
+  async assertOpened(fd: number, target: string, key: string): Promise<void> {
+    if (this.#procFd) {
+      let real: string | undefined;
+      try {
+        real = await readlink(`/proc/self/fd/${fd}`);
+      } catch {
+        this.#procFd = false;
+      }
+      if (real !== undefined && real.startsWith("/")) {
+        this.#check(await this.#root(), real, key);
+        return;
+      }
+    }
+    await this.assertPath(target, key);
   }
 }
 

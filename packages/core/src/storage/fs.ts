@@ -21,11 +21,11 @@ import { join, relative, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import { IcechunkError, InvalidKeyError, StorageError, throwIfAborted } from "../errors.js";
 import {
-  assertInsideRoot,
   errCode,
   etagOf,
   isInternalName,
   isNotFound,
+  RootGuard,
   tempPathFor,
   withLock,
 } from "./fs-lock.js";
@@ -89,7 +89,9 @@ export function localFilesystemStorage(
     timeoutMs: options.lockTimeoutMs ?? 30_000,
   };
 
-  const pathOf = async (key: string): Promise<string> => {
+  const guard = new RootGuard(rootPath);
+  /** The file of a key, validated but not yet checked against symlinks (see `guard`). */
+  const uncheckedPathOf = (key: string): string => {
     validateKey(key);
     const last = key.slice(key.lastIndexOf("/") + 1);
     if (isInternalName(last))
@@ -97,8 +99,12 @@ export function localFilesystemStorage(
         key,
         "names ending in '.lock' or '.icechunk-tmp' are reserved by the filesystem backend",
       );
-    const target = join(rootPath, ...key.split("/"));
-    await assertInsideRoot(rootPath, target, key);
+    return join(rootPath, ...key.split("/"));
+  };
+
+  const pathOf = async (key: string): Promise<string> => {
+    const target = uncheckedPathOf(key);
+    await guard.assertPath(target, key);
     return target;
   };
 
@@ -146,18 +152,23 @@ export function localFilesystemStorage(
 
   /** Reads an object; with `unlessEtag`, answers "not-modified" (without reading) when it matches. */
   const readObjectUnless = async (
-    target: string,
+    key: string,
     options: GetOptions | undefined,
     unlessEtag: string | undefined,
   ): Promise<GetResult | "not-modified" | undefined> => {
+    const target = uncheckedPathOf(key);
     let fh: import("node:fs/promises").FileHandle;
     try {
       fh = await open(target, "r");
     } catch (err) {
-      if (isNotFound(err)) return undefined;
+      if (isNotFound(err)) {
+        await guard.assertPath(target, key);
+        return undefined;
+      }
       throw err;
     }
     try {
+      await guard.assertOpened(fh.fd, target, key);
       const st = await fh.stat({ bigint: true });
       if (!st.isFile()) return undefined;
       if (unlessEtag !== undefined && etagOf(st) === unlessEtag) return "not-modified";
@@ -173,8 +184,8 @@ export function localFilesystemStorage(
     }
   };
 
-  const readObject = (target: string, options?: GetOptions) =>
-    readObjectUnless(target, options, undefined) as Promise<GetResult | undefined>;
+  const readObject = (key: string, options?: GetOptions) =>
+    readObjectUnless(key, options, undefined) as Promise<GetResult | undefined>;
 
   const putObject = async (
     key: string,
@@ -258,9 +269,8 @@ export function localFilesystemStorage(
     async get(key, options) {
       throwIfAborted(options?.signal);
       if (options?.range) checkRange(options.range, key);
-      const target = await pathOf(key);
       try {
-        return await readObject(target, options);
+        return await readObject(key, options);
       } catch (err) {
         throw wrap("get", key, err);
       }
@@ -268,9 +278,8 @@ export function localFilesystemStorage(
 
     async getIfModified(key, version, options) {
       throwIfAborted(options?.signal);
-      const target = await pathOf(key);
       try {
-        return await readObjectUnless(target, options, version.etag);
+        return await readObjectUnless(key, options, version.etag);
       } catch (err) {
         throw wrap("get", key, err);
       }
@@ -287,7 +296,7 @@ export function localFilesystemStorage(
 
     async copy(from, to, options?: StorageCallOptions & { ifMatch?: ObjectVersion }) {
       throwIfAborted(options?.signal);
-      const source = await readObject(await pathOf(from), options).catch((err) => {
+      const source = await readObject(from, options).catch((err) => {
         throw wrap("copy", from, err);
       });
       if (source === undefined)
@@ -305,7 +314,7 @@ export function localFilesystemStorage(
       throwIfAborted(options?.signal);
       const p = normalizePrefix(prefix);
       const dir = p === "" ? rootPath : join(rootPath, ...p.split("/"));
-      if (p !== "") await assertInsideRoot(rootPath, dir, p);
+      if (p !== "") await guard.assertPath(dir, p);
       try {
         for await (const entry of walk(dir, options?.signal)) {
           yield p === "" ? entry : { ...entry, key: entry.key.slice(p.length + 1) };
