@@ -27,7 +27,7 @@ for (let day = 0; day < days; day++) {
   const session = await repo.writableSession("main");
   const store = new IcechunkStore(session);
   const root = zarr.root(store);
-  let cube: zarr.Array<"float32", IcechunkStore>;
+  let cube: zarr.Array<zarr.DataType, IcechunkStore>;
   if (day === 0) {
     cube = await zarr.create(root.resolve("forecast"), {
       shape: [WINDOW, LAT, LON],
@@ -37,7 +37,7 @@ for (let day = 0; day < days; day++) {
       dimensionNames: ["day", "lat", "lon"],
     });
   } else {
-    cube = await zarr.open.v3(root.resolve("forecast"), { kind: "array", dtype: "float32" }) as zarr.Array<"float32", IcechunkStore>;
+    cube = await zarr.open.v3(root.resolve("forecast"), { kind: "array" });
   }
   // the window is full: drop the oldest day by shifting every chunk one step back in time
   const slot = Math.min(day, WINDOW - 1);
