@@ -19,11 +19,16 @@ export function isInternalName(name: string): boolean {
   return name.endsWith(LOCK_SUFFIX) || name.endsWith(TEMP_SUFFIX);
 }
 
+/** Random per process; temp names add a counter (unique without a random draw per write). */
+const TEMP_PREFIX = randomBytes(8).toString("hex");
+let tempCounter = 0;
+
 /** A fresh temp path next to `target` (same directory, so rename/link are atomic). */
 export function tempPathFor(target: string): string {
+  tempCounter = (tempCounter + 1) % Number.MAX_SAFE_INTEGER;
   return join(
     dirname(target),
-    `.${basename(target)}.${randomBytes(8).toString("hex")}${TEMP_SUFFIX}`,
+    `.${basename(target)}.${TEMP_PREFIX}${tempCounter.toString(36)}${TEMP_SUFFIX}`,
   );
 }
 
@@ -112,6 +117,25 @@ export class RootGuard {
         "the key resolves (through a symbolic link) to a path outside the storage root",
       );
     }
+  }
+
+  readonly #trustedDirs = new Set<string>();
+
+  /**
+   * Checks the directory a new file will be created in (rename and link replace a final-component
+   * symlink rather than follow it, so the parent is what matters for writes). Directories this
+   * storage already wrote into are not walked again.
+   */
+  async assertParent(target: string, key: string): Promise<void> {
+    const dir = dirname(target);
+    if (this.#trustedDirs.has(dir)) return;
+    await this.assertPath(dir, key);
+  }
+
+  /** Records that a write into `target`'s directory succeeded (see {@link assertParent}). */
+  trustParent(target: string): void {
+    if (this.#trustedDirs.size > 10_000) this.#trustedDirs.clear();
+    this.#trustedDirs.add(dirname(target));
   }
 
   /** Throws InvalidKeyError when `target` (through symlinks) resolves outside the root. */

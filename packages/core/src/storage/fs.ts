@@ -4,7 +4,7 @@
  * (key `a/b/c` is the file `<root>/a/b/c`). Writes are temp-file + rename; create-if-absent uses
  * link() (EEXIST loses) and update-if-match a lock file, so both are atomic across processes.
  */
-import type { BigIntStats } from "node:fs";
+import { type BigIntStats, statSync } from "node:fs";
 import {
   link,
   lstat,
@@ -110,9 +110,15 @@ export function localFilesystemStorage(
 
   /** Writes `data` to a fresh temp file next to `target`; returns its path. */
   const writeTemp = async (target: string, data: Uint8Array): Promise<string> => {
-    await mkdir(join(target, ".."), { recursive: true });
     const temp = tempPathFor(target);
-    const fh = await open(temp, "wx");
+    let fh: import("node:fs/promises").FileHandle;
+    try {
+      fh = await open(temp, "wx");
+    } catch (err) {
+      if (errCode(err) !== "ENOENT") throw err;
+      await mkdir(join(target, ".."), { recursive: true });
+      fh = await open(temp, "wx");
+    }
     try {
       await fh.writeFile(data);
       if (options.fsync) await fh.sync();
@@ -124,12 +130,14 @@ export function localFilesystemStorage(
 
   /** Makes the temp file's mtime strictly newer than the file it replaces (no etag reuse). */
   const bumpMtime = async (temp: string, target: string): Promise<void> => {
-    let previous: BigIntStats;
+    // statSync with throwIfNoEntry: a missing target (every new chunk) costs no exception
+    let previous: BigIntStats | undefined;
     try {
-      previous = await stat(target, { bigint: true });
+      previous = statSync(target, { bigint: true, throwIfNoEntry: false });
     } catch {
       return;
     }
+    if (previous === undefined) return;
     const current = await stat(temp, { bigint: true });
     if (current.mtimeNs > previous.mtimeNs) return;
     const seconds = Number(previous.mtimeNs / 1000n) / 1e6 + 0.001;
@@ -192,14 +200,18 @@ export function localFilesystemStorage(
     data: Uint8Array,
     opts?: PutOptions,
   ): Promise<PutResult> => {
-    const target = await pathOf(key);
+    const target = uncheckedPathOf(key);
+    await guard.assertParent(target, key);
     const condition = opts?.condition;
     const temp = await writeTemp(target, data);
+    guard.trustParent(target);
+    let renamed = false;
     try {
       throwIfAborted(opts?.signal);
       if (condition === undefined) {
         await bumpMtime(temp, target);
         await rename(temp, target);
+        renamed = true;
         return { kind: "written", version: await versionOf(target) };
       }
       if ("ifNoneMatch" in condition) {
@@ -218,10 +230,11 @@ export function localFilesystemStorage(
           return { kind: "version-mismatch" };
         await bumpMtime(temp, target);
         await rename(temp, target);
+        renamed = true;
         return { kind: "written", version: await versionOf(target) };
       });
     } finally {
-      await unlink(temp).catch(() => undefined);
+      if (!renamed) await unlink(temp).catch(() => undefined);
     }
   };
 
