@@ -10,6 +10,7 @@ import { cpus } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readArrayCase } from "./cases/read-array.js";
+import { writeCommitCase } from "./cases/write-commit.js";
 import { cleanupTempDirs } from "./lib/data.js";
 import { type CaseResult, log } from "./lib/measure.js";
 import { renderReport } from "./lib/report.js";
@@ -20,6 +21,7 @@ type CaseRunner = (options: { reps: number; signal?: AbortSignal }) => Promise<C
 
 const CASES: Array<{ id: string; name: string; run: CaseRunner }> = [
   { id: "2", name: "read a 10,000-chunk array", run: readArrayCase },
+  { id: "4", name: "write and commit", run: writeCommitCase },
 ];
 
 function arg(name: string): string | undefined {
