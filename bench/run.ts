@@ -9,6 +9,7 @@ import { writeFile } from "node:fs/promises";
 import { cpus } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { coldOpenCase } from "./cases/cold-open.js";
 import { readArrayCase } from "./cases/read-array.js";
 import { writeCommitCase } from "./cases/write-commit.js";
 import { cleanupTempDirs } from "./lib/data.js";
@@ -20,6 +21,7 @@ process.env.NAPI_RS_FORCE_WASI ??= "error";
 type CaseRunner = (options: { reps: number; signal?: AbortSignal }) => Promise<CaseResult>;
 
 const CASES: Array<{ id: string; name: string; run: CaseRunner }> = [
+  { id: "1", name: "cold open to first chunk over HTTP", run: coldOpenCase },
   { id: "2", name: "read a 10,000-chunk array", run: readArrayCase },
   { id: "4", name: "write and commit", run: writeCommitCase },
 ];

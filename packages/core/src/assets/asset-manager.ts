@@ -56,6 +56,7 @@ export class AssetManager {
   readonly #txLogs = new WeightedLru<string, TransactionLogData>(64);
   readonly #requests: Semaphore;
   #repoInfo: VersionedRepoInfo | undefined;
+  #seededFreshUntil = 0;
 
   constructor(
     readonly storage: Storage,
@@ -86,6 +87,11 @@ export class AssetManager {
   async fetchRepoInfo({ signal }: Signal = {}): Promise<VersionedRepoInfo | undefined> {
     throwIfAborted(signal);
     const cached = this.#repoInfo;
+    // The copy handed over by Repository.open answers the first lookup right after the open
+    // (one use, within a second): revalidating an object read a moment ago costs a round trip.
+    const freshUntil = this.#seededFreshUntil;
+    this.#seededFreshUntil = 0;
+    if (cached && performance.now() < freshUntil) return cached;
     if (cached && this.storage.getIfModified && cached.version.etag) {
       const got = await this.request(() => this.storage.getIfModified!(REPO_INFO_PATH, cached.version, { signal }));
       if (got === "not-modified") return cached;
@@ -232,15 +238,20 @@ export class AssetManager {
   }
   seedRepoInfo(value: VersionedRepoInfo | undefined): void {
     this.#repoInfo = value;
+    this.#seededFreshUntil = value ? performance.now() + SEEDED_REPO_INFO_FRESH_MS : 0;
   }
 
   /** Drops the cached repo info so the next fetch reads it fresh. */
   invalidateRepoInfo(): void {
     this.#repoInfo = undefined;
+    this.#seededFreshUntil = 0;
   }
 }
 
 class NotFound extends Error {}
+
+/** How long a repo info handed over by Repository.open may answer one lookup unrevalidated. */
+const SEEDED_REPO_INFO_FRESH_MS = 1000;
 
 function metadataFor(spec: 1 | 2, fileType: string): Record<string, string> {
   return { ic_spec_ver: String(spec), ic_client: "icts-0.1.0", ic_file_type: fileType, ic_comp_alg: "zstd" };

@@ -82,7 +82,7 @@ export class Repository {
     if (!found) throw new RepositoryNotFoundError(storage.description);
     let persisted: RepositoryConfig = {};
     if (found.specVersion === 2) {
-      const raw = (await probe.fetchRepoInfo(options))?.info.config;
+      const raw = (probe.cachedRepoInfo ?? (await probe.fetchRepoInfo(options)))?.info.config;
       if (raw && raw.length > 0) persisted = configFromSerde(decodeFlexbuffer(raw));
     } else {
       const yaml = await storage.get(CONFIG_PATH, options);
