@@ -97,6 +97,12 @@ describe("headless Chromium", () => {
     expect(r.branches).toEqual(["main"]);
   });
 
+  it("follows a redirect to the repository's real location (redirect storage)", async () => {
+    const r = await call("readArray", `${dataServer.url}/redirect-plain/ours`, { branch: "main" }, "a", { redirect: true });
+    expect(r.data).toEqual(expected);
+    expect(r.history).toEqual(["icechunk-ts commit", "Repository initialized"]);
+  });
+
   it("honours an aborted signal", async () => {
     expect(await call("abortedRead", `${dataServer.url}/ours`)).toBe("AbortError");
   });
