@@ -77,10 +77,7 @@ async function writeEverything(repo: Repository, specVersion: 1 | 2, virtualDir:
   await writeFile(file, Uint8Array.from({ length: 64 }, (_, i) => (i * 7) % 256));
   await zarr.create(root.resolve("virtual"), { shape: [32], chunkShape: [8], dtype: "uint8" });
   for (let i = 0; i < 4; i++)
-    await session.store.setVirtualRef(`virtual/c/${i}`, {
-      location: pathToFileURL(file).href,
-      offset: i * 8 + 3,
-      length: 8,
+    await session.store.setVirtualRef(`virtual/c/${i}`, pathToFileURL(file).href, i * 8 + 3, 8, {
       lastModified: new Date(Date.now() + 60_000),
     });
   const first = await session.commit("first", { metadata: { author: "icechunk-ts", n: 2 ** 40, ok: true } });

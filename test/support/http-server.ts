@@ -188,6 +188,13 @@ export async function startHttpServer(options: HttpServerOptions): Promise<TestH
         "Last-Modified": st.mtime.toUTCString(),
         "Accept-Ranges": "bytes",
       };
+      // preconditions of virtual chunk reads (ETag / last-modified checksums)
+      const im = req.headers["if-match"];
+      if (im && !im.split(",").some((t) => stripEtag(t) === stripEtag(etag) || t.trim() === "*"))
+        return send(res, 412, common);
+      const ius = req.headers["if-unmodified-since"];
+      if (ius && Math.floor(st.mtimeMs / 1000) > Math.floor(Date.parse(ius) / 1000))
+        return send(res, 412, common);
       const inm = req.headers["if-none-match"];
       if (inm?.split(",").some((t) => stripEtag(t) === stripEtag(etag) || t.trim() === "*")) {
         return send(res, 304, common);

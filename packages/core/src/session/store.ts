@@ -213,11 +213,28 @@ export class SessionStore {
     await this.deleteDir("", options);
   }
 
-  /** Points a chunk key at a byte range of an external object. */
-  async setVirtualRef(key: string, ref: VirtualRefSpec, options: { validateContainer?: boolean } = {}): Promise<void> {
+  /**
+   * Points a chunk key at `length` bytes at `offset` of an external object. With `etag` or
+   * `lastModified`, every read checks the object is unchanged (else VirtualChunkModifiedError).
+   * @throws {VirtualChunkContainerNotFoundError} when no container matches (unless `validateContainer: false`)
+   */
+  async setVirtualRef(
+    key: string,
+    location: string,
+    offset: number,
+    length: number,
+    options: { etag?: string; lastModified?: Date; validateContainer?: boolean } = {},
+  ): Promise<void> {
     const parsed = parseKey(key);
     const ctx = this.host.writeContext("set a virtual ref");
     if (parsed.kind !== "chunk") throw new InvalidKeyError(key, "virtual refs can only be set on chunk keys");
+    const ref: VirtualRefSpec = {
+      location,
+      offset,
+      length,
+      ...(options.etag !== undefined ? { etag: options.etag } : {}),
+      ...(options.lastModified !== undefined ? { lastModified: options.lastModified } : {}),
+    };
     setChunkRef(ctx, parsed.path, parsed.coords, this.#virtualPayload(ctx, ref, options.validateContainer ?? true));
   }
 
