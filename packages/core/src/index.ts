@@ -15,11 +15,13 @@ export * from "./storage/index.js";
 export type { JsonObject, JsonValue } from "./format/json-value.js";
 export type { ChunkId, ManifestId, NodeId, SnapshotId } from "./format/ids.js";
 export type { ChunkChecksum, ChunkPayload } from "./format/manifest.js";
+export type { RepoStatus, RepoUpdate } from "./format/repo-info.js";
 export type { DimensionShape, ManifestFileInfo, ManifestRef } from "./format/snapshot.js";
 export { INITIAL_SNAPSHOT_ID } from "./format/constants.js";
 export {
   type CreateOptions,
   type OpenOptions,
+  type OpsLogEntry,
   Repository,
 } from "./repo/repository.js";
 export type {

@@ -6,11 +6,12 @@
  */
 import { AssetManager } from "../assets/asset-manager.js";
 import { CorruptObjectError, InvalidInputError, ReadOnlyRepositoryError, RepositoryNotFoundError, SnapshotNotFoundError, throwIfAborted } from "../errors.js";
-import { CONFIG_PATH } from "../format/constants.js";
+import { CONFIG_PATH, OVERWRITTEN_PREFIX } from "../format/constants.js";
 import { decodeFlexbuffer } from "../format/flexbuffers.js";
 import { parseSnapshotId, type SnapshotId } from "../format/ids.js";
 import { parseYamlConfig } from "../format/yaml.js";
-import type { RepoInfoData } from "../format/repo-info.js";
+import type { RepoInfoData, RepoUpdate } from "../format/repo-info.js";
+import type { ManifestFileInfo } from "../format/snapshot.js";
 import type { Storage } from "../storage/types.js";
 import { createRepository } from "./create.js";
 import { updateRepoInfo, type RepoInfoChange } from "./repo-info-update.js";
@@ -40,6 +41,9 @@ export interface OpenOptions extends CallOptions {
   /** Fetchers for virtual chunk URL schemes; `http` and `https` are built in. */
   virtualChunkFetchers?: Record<string, VirtualChunkFetcher>;
 }
+
+/** One entry of the operations log: the update's fields plus when it happened. */
+export type OpsLogEntry = RepoUpdate & { updatedAt: number; backupPath?: string };
 
 export interface CreateOptions extends OpenOptions {
   /** 2 (default) or 1. */
@@ -237,6 +241,35 @@ export class Repository {
     if (parsed.mode === "writable" && !this.storage.canWrite)
       throw new ReadOnlyRepositoryError(`storage ${this.storage.description} is read-only`);
     return Session.restore(this.ctx, await this.#snapshot(parsed.snapshotId, options), parsed);
+  }
+
+  /** The manifests a snapshot references (id, exact size, number of chunk refs). */
+  async lookupManifestFiles(snapshotId: string, options: CallOptions = {}): Promise<ManifestFileInfo[]> {
+    return [...(await this.#snapshot(parseSnapshotId(snapshotId), options)).manifestFiles];
+  }
+
+  /**
+   * The operations log of a spec-2 repository, newest first: every ref and history change with its
+   * time (µs) and the `overwritten/` backup that captured the state right after it. Follows the
+   * chain of backups past the current page.
+   */
+  async opsLog(options: CallOptions = {}): Promise<OpsLogEntry[]> {
+    if (this.specVersion !== 2) throw new InvalidInputError("the operations log exists only in spec 2 repositories");
+    const out: OpsLogEntry[] = [];
+    let info = (await this.ctx.assets.fetchRepoInfo(options))?.info;
+    let fileName: string | undefined;
+    const seen = new Set<string>();
+    while (info) {
+      throwIfAborted(options.signal);
+      for (const e of info.latestUpdates)
+        out.push({ ...e.update, updatedAt: e.updatedAt, ...((e.backupPath ?? fileName) ? { backupPath: e.backupPath ?? fileName } : {}) });
+      const next = info.repoBeforeUpdates;
+      if (!next || seen.has(next)) break;
+      seen.add(next);
+      fileName = next;
+      info = await this.ctx.assets.fetchRepoInfoAt(`${OVERWRITTEN_PREFIX}${next}`, options);
+    }
+    return out;
   }
 
   /** A read-only session at a branch tip, a tag or a snapshot. */
