@@ -45,6 +45,9 @@ export interface OpenOptions extends CallOptions {
 /** One entry of the operations log: the update's fields plus when it happened. */
 export type OpsLogEntry = RepoUpdate & { updatedAt: number; backupPath?: string };
 
+/** Feature flag id of `move_node` (upstream feature_flags.rs). */
+const MOVE_NODE_FEATURE_FLAG = 3;
+
 export interface CreateOptions extends OpenOptions {
   /** 2 (default) or 1. */
   specVersion?: 1 | 2;
@@ -170,6 +173,19 @@ export class Repository {
     }
     const snapshot = await this.#snapshot(id, options);
     return new Session(this.ctx, snapshot, { mode: "writable", branch });
+  }
+
+  /**
+   * A session that can only move and rename nodes (spec 2; the `move_node` feature flag must be on).
+   * Moves touch no chunk: node ids and manifests keep, only paths change.
+   */
+  async rearrangeSession(branch: string, options: CallOptions = {}): Promise<Session> {
+    if (this.specVersion !== 2) throw new InvalidInputError("moving nodes needs an Icechunk spec 2 repository");
+    const session = await this.writableSession(branch, options);
+    const info = (await this.ctx.assets.fetchRepoInfo(options))?.info;
+    if (info?.disabledFeatureFlags.includes(MOVE_NODE_FEATURE_FLAG))
+      throw new InvalidInputError("the move_node feature flag is disabled for this repository");
+    return new Session(this.ctx, await this.#snapshot(session.snapshotId, options), { mode: "rearrange", branch });
   }
 
   async #snapshot(id: SnapshotId, options: CallOptions) {

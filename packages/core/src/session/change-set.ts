@@ -24,6 +24,14 @@ export interface NewNode<T> {
 export const coordKey = (coords: readonly number[]): string => coords.join(",");
 export const parseCoordKey = (key: string): number[] => (key === "" ? [] : key.split(",").map(Number));
 
+/** `path` with its `from` prefix replaced by `to` (component-wise), or unchanged. */
+export function rebasePath(path: string, from: string, to: string): string {
+  if (path === from) return to;
+  if (from === "/") return to === "/" ? path : `${to}${path}`;
+  if (path.startsWith(`${from}/`)) return `${to === "/" ? "" : to}${path.slice(from.length)}`;
+  return path;
+}
+
 export class ChangeSet {
   readonly newGroups = new Map<string, NewNode<Uint8Array>>();
   readonly newArrays = new Map<string, NewNode<ArrayData>>();
@@ -34,6 +42,22 @@ export class ChangeSet {
   /** Nodes of the base snapshot deleted in this session: path → id. */
   readonly deletedGroups = new Map<string, NodeId>();
   readonly deletedArrays = new Map<string, NodeId>();
+  /** Moves of a rearrange session, in order (paths as they were when each move was made). */
+  readonly moves: Array<{ from: string; to: string }> = [];
+
+  /** The base-snapshot path of a node now at `path` (undoing moves, newest first). */
+  originalPath(path: string): string {
+    let p = path;
+    for (let i = this.moves.length - 1; i >= 0; i--) p = rebasePath(p, this.moves[i]!.to, this.moves[i]!.from);
+    return p;
+  }
+
+  /** Where a base-snapshot node at `path` is now (applying moves in order). */
+  currentPath(path: string): string {
+    let p = path;
+    for (const m of this.moves) p = rebasePath(p, m.from, m.to);
+    return p;
+  }
 
   isEmpty(): boolean {
     return (
@@ -43,6 +67,7 @@ export class ChangeSet {
       this.updatedArrays.size === 0 &&
       this.deletedGroups.size === 0 &&
       this.deletedArrays.size === 0 &&
+      this.moves.length === 0 &&
       [...this.setChunks.values()].every((m) => m.size === 0)
     );
   }
@@ -84,5 +109,6 @@ export class ChangeSet {
     this.setChunks.clear();
     this.deletedGroups.clear();
     this.deletedArrays.clear();
+    this.moves.length = 0;
   }
 }

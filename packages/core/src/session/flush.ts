@@ -9,7 +9,7 @@ import type { JsonObject } from "../format/json-value.js";
 import { newManifestId, newSnapshotId, type NodeId, type SnapshotId } from "../format/ids.js";
 import type { ChunkPayload } from "../format/manifest.js";
 import type { ManifestFileInfo, ManifestRef, NodeSnapshot, SnapshotData } from "../format/snapshot.js";
-import type { TransactionLogData } from "../format/transaction-log.js";
+import { comparePathsComponentWise, type TransactionLogData } from "../format/transaction-log.js";
 import { mapConcurrent } from "../util/concurrency.js";
 import { compareBytes } from "../util/bytes.js";
 import { idToBytes } from "../format/ids.js";
@@ -148,8 +148,20 @@ export function transactionLogFor(ctx: ReadContext, id: SnapshotId): Transaction
     updatedGroups: [...c.updatedGroups.keys()].sort(byBytes),
     updatedArrays: [...c.updatedArrays.keys()].sort(byBytes),
     updatedChunks,
-    movedNodes: [],
+    movedNodes: movedNodes(ctx),
   };
+}
+
+/** One entry per node whose path changed (descendants included), sorted by `to` component-wise. */
+function movedNodes(ctx: ReadContext): TransactionLogData["movedNodes"] {
+  if (ctx.changes.moves.length === 0) return [];
+  const out: TransactionLogData["movedNodes"] = [];
+  for (const stored of ctx.snapshot.nodes()) {
+    const to = ctx.changes.currentPath(stored.path);
+    if (to !== stored.path)
+      out.push({ from: stored.path, to, nodeId: stored.id, nodeType: stored.nodeData.type });
+  }
+  return out.sort((a, b) => comparePathsComponentWise(a.to, b.to));
 }
 
 export interface FlushOptions {

@@ -57,6 +57,12 @@ export function getNode(ctx: ReadContext, path: string): Node | undefined {
   if (newGroup) return { kind: "group", id: newGroup.id, path, userData: newGroup.data };
   const newArray = changes.newArrays.get(path);
   if (newArray) return withArrayData({ kind: "array", id: newArray.id, path, manifests: [] }, newArray.data);
+  if (changes.moves.length > 0) {
+    const original = changes.originalPath(path);
+    const moved = ctx.snapshot.getNode(original);
+    if (!moved || changes.currentPath(original) !== path) return undefined;
+    return { ...overlay(ctx, moved), path };
+  }
   const stored = ctx.snapshot.getNode(path);
   if (!stored || changes.isDeleted(path, stored.id)) return undefined;
   return overlay(ctx, stored);
@@ -81,6 +87,13 @@ function overlay(ctx: ReadContext, stored: ReturnType<SnapshotView["nodeAt"]>): 
 /** Every node at or under `prefix` (a node path), sorted by path bytes. */
 export function listNodes(ctx: ReadContext, prefix = "/"): Node[] {
   const out: Node[] = [];
+  if (ctx.changes.moves.length > 0) {
+    for (const stored of ctx.snapshot.nodes()) {
+      const path = ctx.changes.currentPath(stored.path);
+      if (isUnder(path, prefix)) out.push({ ...overlay(ctx, stored), path });
+    }
+    return out.sort((a, b) => compareUtf8(a.path, b.path));
+  }
   for (const stored of ctx.snapshot.nodesUnder(prefix)) {
     if (ctx.changes.isDeleted(stored.path, stored.id)) continue;
     if (ctx.changes.newGroups.has(stored.path) || ctx.changes.newArrays.has(stored.path)) continue;

@@ -26,6 +26,7 @@ import { getNode, listNodes, type Node, type ReadContext } from "./read.js";
 import { SessionStore, type StoreHost } from "./store.js";
 import * as write from "./write.js";
 import { type CoordMap, reindexArray, shiftArray } from "./reindex.js";
+import { moveNode } from "./move.js";
 
 /** What every session of one repository shares. */
 export interface RepoContext {
@@ -36,7 +37,8 @@ export interface RepoContext {
   readonly versionControl: VersionControl;
 }
 
-export type SessionMode = "readonly" | "writable";
+/** `rearrange` sessions can only move nodes (spec 2), `writable` ones make every other edit. */
+export type SessionMode = "readonly" | "writable" | "rearrange";
 
 export interface CommitOptions {
   /** Commit metadata (JSON values), stored in the snapshot. */
@@ -101,6 +103,8 @@ export class Session implements StoreHost {
 
   writeContext(operation: string): write.WriteContext {
     if (this.#mode === "readonly") throw new ReadOnlySessionError(operation);
+    if (this.#mode === "rearrange")
+      throw new SessionStateError(`cannot ${operation} in a rearrange session: it only moves nodes; use writableSession for other edits`);
     return {
       ...this.readContext(),
       specVersion: this.repo.specVersion,
@@ -141,14 +145,28 @@ export class Session implements StoreHost {
     return shiftArray(this.writeContext("shift an array"), prefixToPath(path), offset, options.signal);
   }
 
+  /**
+   * Moves (renames) a group or array, with everything under it, to a new path. Rearrange sessions
+   * only (`repo.rearrangeSession(branch)`); no chunk is copied.
+   */
+  moveNode(from: string, to: string): void {
+    if (this.#mode !== "rearrange")
+      throw new SessionStateError("nodes can only be moved in a rearrange session: use repo.rearrangeSession(branch)");
+    moveNode(this.readContext(), prefixToPath(from), prefixToPath(to));
+  }
+
   /** Drops every uncommitted change. */
   discardChanges(): void {
     if (this.#mode === "readonly") throw new ReadOnlySessionError("discard changes");
     this.#changes = new ChangeSet();
   }
 
+  #requireWritable(operation: string): void {
+    if (this.#mode === "readonly") throw new ReadOnlySessionError(operation);
+  }
+
   #requireBranch(operation: string): string {
-    this.writeContext(operation);
+    if (this.#mode === "readonly") throw new ReadOnlySessionError(operation);
     if (this.#fork || this.#branch === undefined)
       throw new SessionStateError(`a fork session cannot ${operation}; merge it into a branch session and ${operation} there`);
     return this.#branch;
@@ -222,12 +240,14 @@ export class Session implements StoreHost {
 
   /** Plain-data form of the session (base snapshot id and change set; bytes as base64). */
   toJSON(): SessionJSON {
+    if (this.#mode === "rearrange")
+      throw new SessionStateError("rearrange sessions cannot be serialized; commit the moves first");
     return {
       format: "icechunk-ts-session",
       version: 1,
       snapshotId: this.#snapshot.id,
       ...(this.#branch === undefined ? {} : { branch: this.#branch }),
-      mode: this.#mode,
+      mode: this.#mode === "readonly" ? "readonly" : "writable",
       fork: this.#fork,
       changes: changeSetToJSON(this.#changes),
     };
@@ -252,7 +272,7 @@ export class Session implements StoreHost {
 
   /** Writes an anonymous snapshot (no branch moves) and returns its id. */
   flush(message: string, options: Omit<CommitOptions, "allowEmpty"> = {}): Promise<SnapshotId> {
-    this.writeContext("flush");
+    this.#requireWritable("flush");
     return this.#publish({ kind: "detached" }, message, { ...options, allowEmpty: true });
   }
 
