@@ -44,6 +44,7 @@ export {
 export type { Diff, MovedNode } from "./session/diff.js";
 export type { ChangeSetJSON, SessionJSON } from "./session/fork.js";
 export type { RebaseOptions } from "./session/rebase.js";
+export { s3AnonymousVirtualChunkFetcher, s3HttpUrl } from "./virtual/s3-http.js";
 export {
   httpVirtualChunkFetcher,
   type VirtualChunkAuthorization,

@@ -19,6 +19,7 @@ import { createTagV1, deleteBranchV1, deleteTagV1, updateBranchV1, v2 } from "./
 import { Session, type RepoContext } from "../session/session.js";
 import { type Diff, diffSnapshots } from "../session/diff.js";
 import { parseSessionJSON, type SessionJSON } from "../session/fork.js";
+import { s3AnonymousVirtualChunkFetcher } from "../virtual/s3-http.js";
 import { httpVirtualChunkFetcher, VirtualChunkResolver, type VirtualChunkAuthorization, type VirtualChunkFetcher } from "../virtual/resolver.js";
 import {
   DEFAULT_COMPRESSION_LEVEL,
@@ -314,6 +315,7 @@ export function repoContext(
   const virtual = new VirtualChunkResolver(config.virtualChunkContainers, options.authorizeVirtualChunkAccess ?? {}, {
     http,
     https: http,
+    s3: s3AnonymousVirtualChunkFetcher(),
     ...options.virtualChunkFetchers,
   });
   const versionControl = specVersion === 2 ? new RepoInfoVersionControl(assets) : new RefFilesVersionControl(assets);
