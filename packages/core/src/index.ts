@@ -22,6 +22,7 @@ export {
   type CreateOptions,
   type OpenOptions,
   type OpsLogEntry,
+  type FeatureFlag,
   Repository,
 } from "./repo/repository.js";
 export type {

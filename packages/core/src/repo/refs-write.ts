@@ -94,6 +94,11 @@ function setBranch(info: RepoInfoData, name: string, id: SnapshotId): RepoInfoDa
   return [...info.branches.filter((b) => b.name !== name), { name, snapshotId: id }].sort(byName);
 }
 
+function requireFlag(info: RepoInfoData, id: number, name: string): void {
+  if (info.disabledFeatureFlags.includes(id))
+    throw new InvalidInputError(`the '${name}' feature flag is disabled for this repository (setFeatureFlag('${name}', true) enables it)`);
+}
+
 export const v2 = {
   createBranch(name: string, to: SnapshotId) {
     return (info: RepoInfoData): RepoInfoChange => {
@@ -127,6 +132,7 @@ export const v2 = {
   },
   createTag(name: string, to: SnapshotId) {
     return (info: RepoInfoData): RepoInfoChange => {
+      requireFlag(info, 4, "create_tag");
       if (info.tags.some((t) => t.name === name)) throw new RefAlreadyExistsError("tag", name);
       if (info.deletedTags.includes(name))
         throw new RefAlreadyExistsError("tag", name, "was deleted before, and tag names are never reused");
@@ -139,6 +145,7 @@ export const v2 = {
   },
   deleteTag(name: string) {
     return (info: RepoInfoData): RepoInfoChange => {
+      requireFlag(info, 5, "delete_tag");
       const tag = info.tags.find((t) => t.name === name);
       if (!tag) throw new RefNotFoundError("tag", name);
       return {

@@ -10,10 +10,14 @@ import { CONFIG_PATH, OVERWRITTEN_PREFIX } from "../format/constants.js";
 import { decodeFlexbuffer } from "../format/flexbuffers.js";
 import { parseSnapshotId, type SnapshotId } from "../format/ids.js";
 import { parseYamlConfig } from "../format/yaml.js";
-import type { RepoInfoData, RepoUpdate } from "../format/repo-info.js";
+import type { RepoInfoData, RepoStatus, RepoUpdate } from "../format/repo-info.js";
 import type { ManifestFileInfo } from "../format/snapshot.js";
 import type { Storage } from "../storage/types.js";
 import { createRepository } from "./create.js";
+import { admin, type FeatureFlag, featureFlags } from "./admin.js";
+import type { JsonObject } from "../format/json-value.js";
+import { stringifyYamlConfig } from "../format/yaml.js";
+import { nowMicros } from "../session/flush.js";
 import { updateRepoInfo, type RepoInfoChange } from "./repo-info-update.js";
 import { createTagV1, deleteBranchV1, deleteTagV1, updateBranchV1, v2 } from "./refs-write.js";
 import { Session, type RepoContext } from "../session/session.js";
@@ -27,6 +31,7 @@ import {
   DEFAULT_NUM_CHUNK_REFS,
   DEFAULT_NUM_SNAPSHOT_NODES,
   configFromSerde,
+  configToSerde,
   mergeConfig,
   type RepositoryConfig,
 } from "./config.js";
@@ -44,6 +49,7 @@ export interface OpenOptions extends CallOptions {
 }
 
 /** One entry of the operations log: the update's fields plus when it happened. */
+export type { FeatureFlag } from "./admin.js";
 export type OpsLogEntry = RepoUpdate & { updatedAt: number; backupPath?: string };
 
 /** Feature flag id of `move_node` (upstream feature_flags.rs). */
@@ -99,7 +105,9 @@ export class Repository {
     const config = mergeConfig(persisted, options.config);
     const assets = newAssets(storage, config);
     assets.seedRepoInfo(probe.cachedRepoInfo);
-    return new Repository(storage, found.specVersion, config, repoContext(assets, found.specVersion, config, options), options);
+    const repo = new Repository(storage, found.specVersion, config, repoContext(assets, found.specVersion, config, options), options);
+    repo.persistedConfig = persisted;
+    return repo;
   }
 
   protected get versionControl(): VersionControl {
@@ -154,7 +162,9 @@ export class Repository {
     const config = options.config ?? {};
     const assets = newAssets(storage, config);
     await createRepository(assets, specVersion, config, options);
-    return new Repository(storage, specVersion, config, repoContext(assets, specVersion, config, options), options);
+    const repo = new Repository(storage, specVersion, config, repoContext(assets, specVersion, config, options), options);
+    repo.persistedConfig = config;
+    return repo;
   }
 
   /** Opens the repository at `storage`, creating it when there is none. */
@@ -290,9 +300,97 @@ export class Repository {
   }
 
   /** A read-only session at a branch tip, a tag or a snapshot. */
-  async readonlySession(version: VersionSpec, options: CallOptions = {}): Promise<Session> {
-    const snapshot = await this.#snapshot(await this.resolveVersion(version, options), options);
+  async readonlySession(version: VersionSpec & { asOf?: Date }, options: CallOptions = {}): Promise<Session> {
+    let id = await this.resolveVersion(version, options);
+    if (version.asOf) {
+      // upstream `AsOf`: the newest ancestor written at or before the given time
+      const at = version.asOf.getTime() * 1000;
+      const found = (await this.ancestry({ snapshotId: id }, options)).find((s) => s.flushedAt <= at);
+      if (!found) throw new InvalidInputError(`no snapshot of this version was written at or before ${version.asOf.toISOString()}`);
+      id = found.id;
+    }
+    const snapshot = await this.#snapshot(id, options);
     return new Session(this.ctx, snapshot, { mode: "readonly" });
+  }
+
+  // ---------------------------------------------------------------------------- administration
+
+  #requireV2(what: string): void {
+    if (this.specVersion !== 2) throw new InvalidInputError(`${what} needs an Icechunk spec 2 repository`);
+  }
+
+  async #info(options: CallOptions): Promise<RepoInfoData> {
+    const got = await this.ctx.assets.fetchRepoInfo(options);
+    if (!got) throw new RepositoryNotFoundError(this.storage.description);
+    return got.info;
+  }
+
+  /** The persisted config of the repository at `storage` (without opening it), or undefined. */
+  static async fetchConfig(storage: Storage, options: CallOptions = {}): Promise<RepositoryConfig | undefined> {
+    if (!(await Repository.exists(storage, options))) return undefined;
+    const repo = await Repository.open(storage, options);
+    return repo.persistedConfig;
+  }
+
+  /** The config as persisted in the repository (without this instance's overrides). */
+  persistedConfig: RepositoryConfig | undefined;
+
+  /** Persists this instance's config (spec 2: in the `repo` object; spec 1: `config.yaml`). */
+  async saveConfig(options: CallOptions = {}): Promise<void> {
+    if (this.specVersion === 2) await this.#update(admin.saveConfig(this.config), options);
+    else
+      await this.storage.put(CONFIG_PATH, new TextEncoder().encode(stringifyYamlConfig(configToSerde(this.config))), {
+        contentType: "application/yaml",
+        ...options,
+      });
+    this.persistedConfig = this.config;
+  }
+
+  /** A new instance on the same storage with another config or authorization. */
+  reopen(options: OpenOptions = {}): Promise<Repository> {
+    return Repository.open(this.storage, { ...this.openOptions, ...options });
+  }
+
+  /** Repository-level metadata (spec 2). */
+  async getMetadata(options: CallOptions = {}): Promise<JsonObject> {
+    this.#requireV2("repository metadata");
+    return (await this.#info(options)).metadata;
+  }
+  /** Replaces the repository metadata (spec 2). */
+  async setMetadata(metadata: JsonObject, options: CallOptions = {}): Promise<void> {
+    this.#requireV2("repository metadata");
+    await this.#update(admin.setMetadata(metadata), options);
+  }
+  /** Merges top-level keys into the repository metadata and returns the result (spec 2). */
+  async updateMetadata(patch: JsonObject, options: CallOptions = {}): Promise<JsonObject> {
+    this.#requireV2("repository metadata");
+    await this.#update(admin.updateMetadata(patch), options);
+    return this.getMetadata(options);
+  }
+
+  /** Online or read-only (spec 2). */
+  async getStatus(options: CallOptions = {}): Promise<RepoStatus> {
+    this.#requireV2("repository status");
+    return (await this.#info(options)).status;
+  }
+  /** Marks the repository read-only (every update then fails) or online again (spec 2). */
+  async setStatus(availability: "online" | "read-only", options: CallOptions & { reason?: string } = {}): Promise<void> {
+    this.#requireV2("repository status");
+    await updateRepoInfo(this.ctx.assets, this.config, admin.setStatus(availability, options.reason, nowMicros()), {
+      ...options,
+      allowReadOnly: true,
+    });
+  }
+
+  /** The feature flags with their effective values (spec 2). */
+  async featureFlags(options: CallOptions = {}): Promise<FeatureFlag[]> {
+    this.#requireV2("feature flags");
+    return featureFlags(await this.#info(options));
+  }
+  /** Sets a flag on or off, or back to its default with `undefined` (spec 2). */
+  async setFeatureFlag(name: string, value: boolean | undefined, options: CallOptions = {}): Promise<void> {
+    this.#requireV2("feature flags");
+    await this.#update(admin.setFeatureFlag(name, value), options);
   }
 }
 
