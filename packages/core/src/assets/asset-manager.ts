@@ -212,7 +212,7 @@ export class AssetManager {
   async fetchChunk(id: ChunkId, offset: number, length: number, { signal }: Signal = {}): Promise<Uint8Array> {
     const path = CHUNKS_PREFIX + id;
     throwIfAborted(signal);
-    const got = await this.request(() => this.storage.get(path, { signal, range: { offset, length } }));
+    const got = await this.request(() => this.storage.get(path, { signal, range: { offset, length }, needVersion: false }));
     if (!got) throw new StorageError("get", path, "the chunk object is missing (was it garbage-collected?)");
     if (got.data.length !== length)
       throw new CorruptObjectError("chunk", `expected ${length} bytes, got ${got.data.length}`, { path });
@@ -221,7 +221,7 @@ export class AssetManager {
 
   async writeChunk(id: ChunkId, data: Uint8Array, { signal }: Signal = {}): Promise<void> {
     throwIfAborted(signal);
-    await this.request(() => this.storage.put(CHUNKS_PREFIX + id, data, { signal }));
+    await this.request(() => this.storage.put(CHUNKS_PREFIX + id, data, { signal, needVersion: false, unpublishedKey: true }));
   }
 
   async #mustWrite(path: string, bytes: Uint8Array, spec: 1 | 2, fileType: string, signal?: AbortSignal): Promise<void> {

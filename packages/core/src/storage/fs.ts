@@ -29,6 +29,7 @@ import {
   tempPathFor,
   withLock,
 } from "./fs-lock.js";
+import { putInPlace, readBoundedFast, readSpan } from "./fs-fast.js";
 import { checkRange, normalizePrefix, resolveRange, validateKey } from "./key.js";
 import type {
   DeleteResult,
@@ -56,22 +57,6 @@ function wrap(op: string, key: string, err: unknown): unknown {
   if (err instanceof IcechunkError) return err;
   const msg = err instanceof Error ? err.message : String(err);
   return new StorageError(op, key, msg, { cause: err });
-}
-
-/** Reads `[start, end)` from an open file handle. */
-async function readSpan(
-  fh: import("node:fs/promises").FileHandle,
-  start: number,
-  end: number,
-): Promise<Uint8Array> {
-  const out = new Uint8Array(end - start);
-  let done = 0;
-  while (done < out.length) {
-    const { bytesRead } = await fh.read(out, done, out.length - done, start + done);
-    if (bytesRead === 0) break;
-    done += bytesRead;
-  }
-  return done === out.length ? out : out.subarray(0, done);
 }
 
 /**
@@ -192,8 +177,15 @@ export function localFilesystemStorage(
     }
   };
 
-  const readObject = (key: string, options?: GetOptions) =>
-    readObjectUnless(key, options, undefined) as Promise<GetResult | undefined>;
+  const readObject = async (key: string, options?: GetOptions): Promise<GetResult | undefined> => {
+    const range = options?.range;
+    if (options?.needVersion === false && range && "offset" in range && range.length !== undefined) {
+      const target = uncheckedPathOf(key);
+      const fast = await readBoundedFast(guard, target, key, range.offset, range.length, options.signal);
+      if (fast !== "slow") return fast;
+    }
+    return readObjectUnless(key, options, undefined) as Promise<GetResult | undefined>;
+  };
 
   const putObject = async (
     key: string,
@@ -203,6 +195,15 @@ export function localFilesystemStorage(
     const target = uncheckedPathOf(key);
     await guard.assertParent(target, key);
     const condition = opts?.condition;
+    if (condition === undefined && opts?.unpublishedKey) {
+      throwIfAborted(opts.signal);
+      const written = await putInPlace(target, data, { needVersion: opts.needVersion !== false, fsync: options.fsync === true });
+      if (written) {
+        guard.trustParent(target);
+        return written;
+      }
+    }
+    const needVersion = opts?.needVersion !== false;
     const temp = await writeTemp(target, data);
     guard.trustParent(target);
     let renamed = false;
@@ -212,7 +213,7 @@ export function localFilesystemStorage(
         await bumpMtime(temp, target);
         await rename(temp, target);
         renamed = true;
-        return { kind: "written", version: await versionOf(target) };
+        return { kind: "written", version: needVersion ? await versionOf(target) : {} };
       }
       if ("ifNoneMatch" in condition) {
         try {

@@ -28,6 +28,11 @@ export interface StorageCallOptions {
 
 export interface GetOptions extends StorageCallOptions {
   range?: ByteRange;
+  /**
+   * `false`: the caller ignores `GetResult.version` (chunk reads); a backend may skip work needed
+   * only to produce it and return `{}`. Default true.
+   */
+  needVersion?: boolean;
 }
 
 /**
@@ -41,6 +46,18 @@ export interface PutOptions extends StorageCallOptions {
   contentType?: string;
   /** User metadata stamped on the object where the backend supports it. */
   metadata?: Record<string, string>;
+  /**
+   * `false`: the caller ignores the returned version (chunk writes); a backend may skip work
+   * needed only to produce it and return `{}`. Default true.
+   */
+  needVersion?: boolean;
+  /**
+   * True when the key was just generated (a random chunk id) and nothing refers to it yet, so no
+   * reader can be looking at it: a backend may write it in place instead of atomically (a failed
+   * write is removed; a crash may leave an unreferenced partial object). Only without a
+   * `condition`. Default false.
+   */
+  unpublishedKey?: boolean;
 }
 
 export type PutResult =

@@ -1,0 +1,102 @@
+/**
+ * @module storage/fs-fast
+ * Cheap paths of the filesystem backend for chunk I/O: a bounded read without a version (open,
+ * read, close: no fstat, no descriptor readlink) and an in-place write of a never-published key
+ * (open O_EXCL, write, close: no temp file, rename or stat). Both keep the root guard's symlink
+ * protection (the parent directory is checked once, the final component is never followed).
+ */
+import { constants as fsConstants } from "node:fs";
+import { type FileHandle, mkdir, open, unlink } from "node:fs/promises";
+import { dirname } from "node:path";
+import { throwIfAborted } from "../errors.js";
+import { errCode, etagOf, isNotFound, type RootGuard } from "./fs-lock.js";
+import type { GetResult, ObjectVersion, PutResult } from "./types.js";
+
+/** Reads `[start, end)` from an open file handle (fewer bytes at the end of the file). */
+export async function readSpan(fh: FileHandle, start: number, end: number): Promise<Uint8Array> {
+  const out = new Uint8Array(end - start);
+  let done = 0;
+  while (done < out.length) {
+    const { bytesRead } = await fh.read(out, done, out.length - done, start + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return done === out.length ? out : out.subarray(0, done);
+}
+
+/**
+ * Bounded read that needs no version: the parent directory is checked once (then cached by the
+ * guard), the file is opened with O_NOFOLLOW and read without fstat; a directory reads as missing.
+ * `"slow"` when the file is a symbolic link (the caller takes the fully checked path).
+ */
+export async function readBoundedFast(
+  guard: RootGuard,
+  target: string,
+  key: string,
+  offset: number,
+  length: number,
+  signal: AbortSignal | undefined,
+): Promise<GetResult | undefined | "slow"> {
+  await guard.assertParent(target, key);
+  let fh: FileHandle;
+  try {
+    fh = await open(target, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
+  } catch (err) {
+    if (errCode(err) === "ELOOP") return "slow";
+    if (isNotFound(err)) {
+      await guard.assertPath(target, key);
+      return undefined;
+    }
+    throw err;
+  }
+  guard.trustParent(target);
+  try {
+    throwIfAborted(signal);
+    return { data: await readSpan(fh, offset, offset + length), version: {} };
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Writes a never-published key in place (open O_EXCL, so an existing file or a symlink is never
+ * written through). A failed write removes the file. `undefined` when the file already exists
+ * (the caller then takes the atomic temp-file path).
+ */
+export async function putInPlace(
+  target: string,
+  data: Uint8Array,
+  opts: { needVersion: boolean; fsync: boolean },
+): Promise<PutResult | undefined> {
+  let fh: FileHandle;
+  try {
+    try {
+      fh = await open(target, "wx");
+    } catch (err) {
+      if (errCode(err) !== "ENOENT") throw err;
+      await mkdir(dirname(target), { recursive: true });
+      fh = await open(target, "wx");
+    }
+  } catch (err) {
+    if (errCode(err) === "EEXIST") return undefined;
+    throw err;
+  }
+  let ok = false;
+  try {
+    let done = 0;
+    while (done < data.length) {
+      const { bytesWritten } = await fh.write(data, done, data.length - done, done);
+      done += bytesWritten;
+    }
+    if (opts.fsync) await fh.sync();
+    const version: ObjectVersion = opts.needVersion ? { etag: etagOf(await fh.stat({ bigint: true })) } : {};
+    ok = true;
+    return { kind: "written", version };
+  } finally {
+    await fh.close();
+    if (!ok) await unlink(target).catch(() => undefined);
+  }
+}
