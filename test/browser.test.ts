@@ -5,7 +5,7 @@
  */
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Repository } from "@icechunk-ts/core";
+import { inMemoryStorage, Repository } from "@icechunk-ts/core";
 import { localFilesystemStorage } from "@icechunk-ts/core/fs";
 import { IcechunkStore } from "@icechunk-ts/zarrita";
 import { build } from "esbuild";
@@ -101,6 +101,20 @@ describe("headless Chromium", () => {
     const r = await call("readArray", `${dataServer.url}/redirect-plain/ours`, { branch: "main" }, "a", { redirect: true });
     expect(r.data).toEqual(expected);
     expect(r.history).toEqual(["icechunk-ts commit", "Repository initialized"]);
+  });
+
+  it("writes and commits in the page; the official implementation reads the files it produced", async () => {
+    const r = await call("writeInPage");
+    expect(r.data).toEqual(Array.from({ length: 256 }, (_, i) => i * 3));
+    // copy the page's objects into a storage the official implementation opens
+    const storage = inMemoryStorage();
+    for (const [key, bytes] of Object.entries(r.files)) await storage.put(key, Uint8Array.from(bytes));
+    const oracle = await loadOracle();
+    const theirs = await oracle.Repository.open(await oracleStorage(storage));
+    expect(await theirs.lookupBranch("main")).toBe(r.id);
+    const s = await theirs.readonlySession({ branch: "main" });
+    const got = await zarr.get(await zarr.open.v3(zarr.root(s.store as never).resolve("grid"), { kind: "array" }));
+    expect(Array.from(got.data as Int32Array)).toEqual(r.data);
   });
 
   it("honours an aborted signal", async () => {

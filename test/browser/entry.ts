@@ -37,3 +37,24 @@ export async function abortedRead(url: string) {
     return (e as Error).name;
   }
 }
+
+/** Writes and commits entirely in the page (in-memory storage), then returns what a fresh open reads. */
+export async function writeInPage() {
+  const { inMemoryStorage } = await import("@icechunk-ts/core");
+  const storage = inMemoryStorage();
+  const repo = await Repository.create(storage);
+  const session = await repo.writableSession("main");
+  const root = zarr.root(new IcechunkStore(session));
+  const arr = await zarr.create(root.resolve("grid"), { shape: [16, 16], chunkShape: [8, 8], dtype: "int32" });
+  await zarr.set(arr, null, { data: Int32Array.from({ length: 256 }, (_, i) => i * 3), shape: [16, 16], stride: [16, 1] });
+  const id = await session.commit("written in the browser", { metadata: { agent: "chromium" } });
+  const reopened = await Repository.open(storage);
+  const ro = await reopened.readonlySession({ branch: "main" });
+  const got = await zarr.get(await zarr.open.v3(zarr.root(new IcechunkStore(ro)).resolve("grid"), { kind: "array" }));
+  const files: Record<string, number[]> = {};
+  for await (const e of storage.list("")) {
+    const obj = await storage.get(e.key);
+    files[e.key] = Array.from(obj!.data);
+  }
+  return { id, data: Array.from(got.data as Int32Array), files };
+}
