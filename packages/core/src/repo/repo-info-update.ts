@@ -13,6 +13,7 @@ import { encodeBase32 } from "../format/base32.js";
 import type { RepoInfoData, RepoUpdate } from "../format/repo-info.js";
 import { DEFAULT_NUM_UPDATES_PER_REPO_INFO_FILE, type RepositoryConfig } from "./config.js";
 import { nowMicros } from "../session/flush.js";
+import { delay } from "../storage/wrappers.js";
 
 /** Returned by an update function to apply `info` and log `update`. */
 export interface RepoInfoChange {
@@ -53,15 +54,6 @@ export function withLogEntry(
   return { ...info, latestUpdates: entries, ...(repoBeforeUpdates ? { repoBeforeUpdates } : {}) };
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => {
-      clearTimeout(t);
-      reject(signal.reason);
-    }, { once: true });
-  });
-
 /**
  * Applies `change` to the latest repo info with the backup + conditional-write protocol. `change`
  * may throw domain errors (not retried); it is re-run on fresh state after every lost race.
@@ -82,7 +74,7 @@ export async function updateRepoInfo(
     throwIfAborted(options.signal);
     if (attempt >= 5) {
       const backoff = Math.min(maxBackoff, initial * 2 ** (attempt - 5));
-      await sleep(backoff / 2 + Math.random() * (backoff / 2), options.signal);
+      await delay(backoff / 2 + Math.random() * (backoff / 2), options.signal);
     }
     const current = await assets.fetchRepoInfo(options);
     if (!current) throw new InvalidInputError("the repository's 'repo' object is missing");
