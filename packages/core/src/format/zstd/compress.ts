@@ -12,6 +12,7 @@ import type { FseEncoder } from "./fse.js";
 import { fseEncoderFor, LL_PREDEFINED, ML_PREDEFINED, OF_PREDEFINED } from "./fse.js";
 import { encodeHuffmanLiterals } from "./huffman-encode.js";
 import { MatchFinder, paramsForLevel, SeqStore } from "./match.js";
+import { FastMatchFinder } from "./match-fast.js";
 import { LL_BASE, LL_BITS, ML_BASE, ML_BITS } from "./sequences.js";
 
 /** Options for {@link zstdCompress}. */
@@ -82,7 +83,8 @@ export function zstdCompress(src: Uint8Array, options?: ZstdCompressOptions): Ui
     return out.buf.slice(0, out.pos);
   }
   const windowLog = single ? Math.max(10, 32 - Math.clz32(n - 1)) : WINDOW_LOG;
-  const mf = new MatchFinder(src, windowLog, paramsForLevel(level));
+  // levels ≤ 3 use the fast double-hash finder (zstd's own levels 1-4 do not chain either)
+  const mf = level <= 3 ? new FastMatchFinder(src, windowLog) : new MatchFinder(src, windowLog, paramsForLevel(level));
   const store = new SeqStore(BLOCK_MAX);
   const rep = [1, 4, 8];
   for (let bs = 0; bs < n; bs += BLOCK_MAX) {

@@ -153,7 +153,7 @@ export class MatchFinder {
         ip--;
         len++;
       }
-      this.emit(store, anchor, ip, len, off, rep);
+      emitSequence(this.src, store, anchor, ip, len, off, rep);
       ip += len;
       anchor = ip;
     }
@@ -161,46 +161,53 @@ export class MatchFinder {
     store.lit.set(s.subarray(anchor, be), store.nLit);
     store.nLit += tail;
   }
+}
 
-  private emit(
-    store: SeqStore,
-    anchor: number,
-    ip: number,
-    len: number,
-    off: number,
-    rep: number[],
-  ): void {
-    const ll = ip - anchor;
-    store.lit.set(this.src.subarray(anchor, ip), store.nLit);
-    store.nLit += ll;
-    const [r0, r1, r2] = rep as [number, number, number];
-    let v: number;
-    if (ll > 0 && off === r0) v = 1;
-    else if (ll > 0 && off === r1) v = 2;
-    else if (ll > 0 && off === r2) v = 3;
-    else if (ll === 0 && off === r1) v = 1;
-    else if (ll === 0 && off === r2) v = 2;
-    else if (ll === 0 && off === r0 - 1) v = 3;
-    else v = off + 3;
-    // mirror the decoder's repeat-offset update
-    if (v > 3) {
+/**
+ * Appends one sequence (literals `src[anchor, ip)`, then a match of `len` at distance `off`) to
+ * `store`, coding the offset as a repeat code when it can and updating `rep` like a decoder.
+ */
+export function emitSequence(
+  src: Uint8Array,
+  store: SeqStore,
+  anchor: number,
+  ip: number,
+  len: number,
+  off: number,
+  rep: number[],
+): void {
+  const ll = ip - anchor;
+  store.lit.set(src.subarray(anchor, ip), store.nLit);
+  store.nLit += ll;
+  const r0 = rep[0]!;
+  const r1 = rep[1]!;
+  const r2 = rep[2]!;
+  let v: number;
+  if (ll > 0 && off === r0) v = 1;
+  else if (ll > 0 && off === r1) v = 2;
+  else if (ll > 0 && off === r2) v = 3;
+  else if (ll === 0 && off === r1) v = 1;
+  else if (ll === 0 && off === r2) v = 2;
+  else if (ll === 0 && off === r0 - 1) v = 3;
+  else v = off + 3;
+  // mirror the decoder's repeat-offset update
+  if (v > 3) {
+    rep[2] = r1;
+    rep[1] = r0;
+    rep[0] = off;
+  } else {
+    const idx = ll === 0 ? v + 1 : v;
+    if (idx === 2) {
+      rep[1] = r0;
+      rep[0] = off;
+    } else if (idx >= 3) {
       rep[2] = r1;
       rep[1] = r0;
       rep[0] = off;
-    } else {
-      const idx = ll === 0 ? v + 1 : v;
-      if (idx === 2) {
-        rep[1] = r0;
-        rep[0] = off;
-      } else if (idx >= 3) {
-        rep[2] = r1;
-        rep[1] = r0;
-        rep[0] = off;
-      }
     }
-    const i = store.n++;
-    store.ll[i] = ll;
-    store.ml[i] = len;
-    store.of[i] = v;
   }
+  const i = store.n++;
+  store.ll[i] = ll;
+  store.ml[i] = len;
+  store.of[i] = v;
 }
