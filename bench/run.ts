@@ -11,6 +11,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { bundleCase } from "./cases/bundle.js";
 import { coldOpenCase } from "./cases/cold-open.js";
+import { largeManifestCase } from "./cases/large-manifest.js";
+import { longHistoryCase } from "./cases/long-history.js";
 import { readArrayCase } from "./cases/read-array.js";
 import { writeCommitCase } from "./cases/write-commit.js";
 import { cleanupTempDirs } from "./lib/data.js";
@@ -24,7 +26,9 @@ type CaseRunner = (options: { reps: number; signal?: AbortSignal }) => Promise<C
 const CASES: Array<{ id: string; name: string; run: CaseRunner }> = [
   { id: "1", name: "cold open to first chunk over HTTP", run: coldOpenCase },
   { id: "2", name: "read a 10,000-chunk array", run: readArrayCase },
+  { id: "3", name: "1,000,000-ref manifests: open, lookups, memory", run: largeManifestCase },
   { id: "4", name: "write and commit", run: writeCommitCase },
+  { id: "5", name: "10,000 commits: ancestry, old snapshot", run: longHistoryCase },
   { id: "6", name: "browser bundle size", run: bundleCase },
 ];
 
@@ -46,7 +50,9 @@ async function main(): Promise<number> {
     const result = await c.run({ reps });
     log(`  done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     for (const r of result.rows)
-      log(`  ${r.name}: ${r.skipped ? `skipped (${r.skipped})` : r.medianMs === undefined ? "" : `${r.medianMs.toFixed(1)} ms`}${r.extra ? ` ${JSON.stringify(r.extra)}` : ""}`);
+      log(
+        `  ${r.name}: ${r.skipped ? `skipped (${r.skipped})` : r.medianMs === undefined ? "" : `${r.medianMs.toFixed(1)} ms`}${r.extra ? ` ${JSON.stringify(r.extra)}` : ""}`,
+      );
     for (const t of result.targets) log(`  [${t.met ? "met" : "MISSED"}] ${t.target}: ${t.detail}`);
     results.push(result);
     await cleanupTempDirs();

@@ -3,6 +3,8 @@
  * Timing helpers of the benchmark suite: repeated runs with medians, memory snapshots, and the
  * result records every case returns (rendered into BENCHMARKS.md by report.ts).
  */
+import v8 from "node:v8";
+import { runInNewContext } from "node:vm";
 
 /** One measured contender of a case (ours or an anchor). */
 export interface Measurement {
@@ -67,7 +69,11 @@ export async function timeRuns(
 }
 
 /** A measurement row from samples. */
-export function row(name: string, samplesMs: readonly number[], extra?: Record<string, string | number>): Measurement {
+export function row(
+  name: string,
+  samplesMs: readonly number[],
+  extra?: Record<string, string | number>,
+): Measurement {
   return { name, medianMs: median(samplesMs), samplesMs, ...(extra ? { extra } : {}) };
 }
 
@@ -82,17 +88,34 @@ export async function guarded(name: string, fn: () => Promise<Measurement>): Pro
   }
 }
 
-/** Runs the garbage collector when node was started with --expose-gc. */
+let gcFn: (() => void) | undefined | null = null;
+
+/** Runs the garbage collector (exposed at runtime through V8 flags when node lacks --expose-gc). */
 export function gc(): void {
-  const g = (globalThis as { gc?: () => void }).gc;
-  if (g) {
-    g();
-    g();
+  if (gcFn === null) {
+    gcFn = (globalThis as { gc?: () => void }).gc;
+    if (gcFn === undefined) {
+      try {
+        v8.setFlagsFromString("--expose-gc");
+        gcFn = runInNewContext("gc") as () => void;
+      } catch {
+        gcFn = undefined;
+      }
+    }
+  }
+  if (gcFn) {
+    gcFn();
+    gcFn();
   }
 }
 
 /** Heap + external + array buffers in bytes (after a GC when available). */
-export function memoryNow(): { heapUsed: number; external: number; arrayBuffers: number; rss: number } {
+export function memoryNow(): {
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+  rss: number;
+} {
   gc();
   const m = process.memoryUsage();
   return { heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, rss: m.rss };

@@ -8,7 +8,14 @@ import { Repository } from "@icechunk-ts/core";
 import { localFilesystemStorage } from "@icechunk-ts/core/fs";
 import { IcechunkStore } from "@icechunk-ts/zarrita";
 import * as zarr from "zarrita";
-import { checkGrid, cleanupTempDirs, GRID_ARRAY, gridData, tempDir, writeGridRepo } from "../lib/data.js";
+import {
+  checkGrid,
+  cleanupTempDirs,
+  GRID_ARRAY,
+  gridData,
+  tempDir,
+  writeGridRepo,
+} from "../lib/data.js";
 import { log } from "../lib/measure.js";
 
 async function timed(label: string, fn: () => Promise<void>): Promise<void> {
@@ -54,7 +61,11 @@ async function touch(): Promise<void> {
   const root0 = zarr.root(new IcechunkStore(s0));
   await zarr.create(root0, {});
   for (let i = 0; i < 1000; i++)
-    await zarr.create(root0.resolve(`a${i}`), { shape: [256], chunkShape: [256], dtype: "float32" });
+    await zarr.create(root0.resolve(`a${i}`), {
+      shape: [256],
+      chunkShape: [256],
+      dtype: "float32",
+    });
   await s0.commit("arrays");
   for (let rep = 0; rep < 3; rep++)
     await timed("touch 1000 arrays", async () => {
@@ -65,7 +76,11 @@ async function touch(): Promise<void> {
       await Promise.all(
         Array.from({ length: 1000 }, async (_, i) => {
           const arr = await zarr.open.v3(root.resolve(`a${i}`), { kind: "array" });
-          await zarr.set(arr as zarr.Array<"float32", zarr.Mutable>, null, { data, shape: [256], stride: [1] });
+          await zarr.set(arr as zarr.Array<"float32", zarr.Mutable>, null, {
+            data,
+            shape: [256],
+            stride: [1],
+          });
         }),
       );
       const t1 = performance.now();

@@ -25,21 +25,28 @@ function records(count: number, seed: number): Uint8Array {
   return out;
 }
 
-const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0;
+const same = (a: Uint8Array, b: Uint8Array) =>
+  a.length === b.length && Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0;
 
 const inputs: Array<[string, () => Uint8Array]> = [
   ["manifest-like records 1 MB", () => records(24_000, 3)],
   ["manifest-like records 5 MB (beyond one segment)", () => records(120_000, 4)],
   ["long matches 2 MB", () => binaryWithMatches(2_000_000, 11)],
-  ["period-3 run (overlapping matches)", () => Uint8Array.from({ length: 200_000 }, (_, i) => i % 3)],
-  ["random then repeated", () => {
-    const r = randomBytes(100_000, 7);
-    const out = new Uint8Array(300_000);
-    out.set(r);
-    out.set(r, 100_000);
-    out.set(r.subarray(0, 50_000), 200_000);
-    return out;
-  }],
+  [
+    "period-3 run (overlapping matches)",
+    () => Uint8Array.from({ length: 200_000 }, (_, i) => i % 3),
+  ],
+  [
+    "random then repeated",
+    () => {
+      const r = randomBytes(100_000, 7);
+      const out = new Uint8Array(300_000);
+      out.set(r);
+      out.set(r, 100_000);
+      out.set(r.subarray(0, 50_000), 200_000);
+      return out;
+    },
+  ],
   ["tiny inputs", () => Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 1, 2, 3, 4, 5, 6, 7, 8, 9)],
 ];
 

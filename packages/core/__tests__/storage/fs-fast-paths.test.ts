@@ -12,7 +12,8 @@ import { isIcechunkError } from "../../src/errors.js";
 import { localFilesystemStorage } from "../../src/storage/fs.js";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
-const text = (b: Uint8Array | undefined) => (b === undefined ? undefined : new TextDecoder().decode(b));
+const text = (b: Uint8Array | undefined) =>
+  b === undefined ? undefined : new TextDecoder().decode(b);
 
 async function withTmp(fn: (dir: string) => Promise<void>): Promise<void> {
   const tmp = await makeTempDir("icechunk-fs-fast-");
@@ -27,7 +28,10 @@ describe("filesystem storage fast paths", () => {
   it("writes an unpublished key in place (directory created, no temp file left, version when asked)", () =>
     withTmp(async (dir) => {
       const s = localFilesystemStorage(join(dir, "repo"));
-      const a = await s.put("chunks/AAAA", bytes("hello"), { unpublishedKey: true, needVersion: false });
+      const a = await s.put("chunks/AAAA", bytes("hello"), {
+        unpublishedKey: true,
+        needVersion: false,
+      });
       expect(a).toEqual({ kind: "written", version: {} });
       const b = await s.put("chunks/BBBB", bytes("world"), { unpublishedKey: true });
       expect(b.kind === "written" && typeof b.version.etag).toBe("string");
@@ -52,7 +56,10 @@ describe("filesystem storage fast paths", () => {
   it("needVersion: false on a plain put returns {} and writes the bytes", () =>
     withTmp(async (dir) => {
       const s = localFilesystemStorage(dir);
-      expect(await s.put("a/b", bytes("x"), { needVersion: false })).toEqual({ kind: "written", version: {} });
+      expect(await s.put("a/b", bytes("x"), { needVersion: false })).toEqual({
+        kind: "written",
+        version: {},
+      });
       expect(text((await s.get("a/b"))?.data)).toBe("x");
     }));
 
@@ -66,10 +73,16 @@ describe("filesystem storage fast paths", () => {
       expect((await fast(0, 3))?.version).toEqual({});
       expect(text((await fast(8, 10))?.data)).toBe("89");
       expect((await fast(20, 5))?.data.length).toBe(0);
-      expect(await s.get("chunks/missing", { range: { offset: 0, length: 1 }, needVersion: false })).toBeUndefined();
-      expect(await s.get("nodir/missing", { range: { offset: 0, length: 1 }, needVersion: false })).toBeUndefined();
+      expect(
+        await s.get("chunks/missing", { range: { offset: 0, length: 1 }, needVersion: false }),
+      ).toBeUndefined();
+      expect(
+        await s.get("nodir/missing", { range: { offset: 0, length: 1 }, needVersion: false }),
+      ).toBeUndefined();
       await mkdir(join(dir, "chunks/adir"));
-      expect(await s.get("chunks/adir", { range: { offset: 0, length: 1 }, needVersion: false })).toBeUndefined();
+      expect(
+        await s.get("chunks/adir", { range: { offset: 0, length: 1 }, needVersion: false }),
+      ).toBeUndefined();
     }));
 
   it("bounded reads without a version follow symlinks inside the root and refuse ones leaving it", () =>

@@ -92,7 +92,9 @@ export async function putInPlace(
       done += bytesWritten;
     }
     if (opts.fsync) await fh.sync();
-    const version: ObjectVersion = opts.needVersion ? { etag: etagOf(await fh.stat({ bigint: true })) } : {};
+    const version: ObjectVersion = opts.needVersion
+      ? { etag: etagOf(await fh.stat({ bigint: true })) }
+      : {};
     ok = true;
     return { kind: "written", version };
   } finally {

@@ -36,7 +36,10 @@ export class FastMatchFinder {
 
   private hashLong(p: number): number {
     const s = this.src;
-    return (Math.imul(read32(s, p), 0x9e3779b1) ^ Math.imul(read32(s, p + 4), 0x85ebca77)) >>> this.longShift;
+    return (
+      (Math.imul(read32(s, p), 0x9e3779b1) ^ Math.imul(read32(s, p + 4), 0x85ebca77)) >>>
+      this.longShift
+    );
   }
 
   private hashShort(p: number): number {
@@ -78,7 +81,12 @@ export class FastMatchFinder {
         start = ip + 1;
         off = r0;
         len = MIN_MATCH + this.count(start + MIN_MATCH, start + MIN_MATCH - r0, be);
-      } else if (candL >= 0 && ip - candL <= maxDist && read32(s, candL) === cur && read32(s, candL + 4) === read32(s, ip + 4)) {
+      } else if (
+        candL >= 0 &&
+        ip - candL <= maxDist &&
+        read32(s, candL) === cur &&
+        read32(s, candL + 4) === read32(s, ip + 4)
+      ) {
         off = ip - candL;
         len = 8 + this.count(ip + 8, candL + 8, be);
       } else if (candS >= 0 && ip - candS <= maxDist && read32(s, candS) === cur) {

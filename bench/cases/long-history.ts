@@ -1,0 +1,193 @@
+/**
+ * @module bench/cases/long-history
+ * Case 5: a repository with 10,000 commits — listing the ancestry of `main` and opening an old
+ * snapshot (read-only session at its id, then reading the root's zarr.json), icechunk-ts vs the
+ * official native build. The history is built directly with our format encoders (one snapshot
+ * file per commit, one `repo` object listing them all), as 10,000 real commits would rewrite a
+ * growing `repo` object 10,000 times.
+ */
+import { Repository } from "@icechunk-ts/core";
+import { localFilesystemStorage } from "@icechunk-ts/core/fs";
+import {
+  FileType,
+  REPO_INFO_PATH,
+  SNAPSHOTS_PREFIX,
+} from "../../packages/core/src/format/constants.js";
+import { newNodeId, newSnapshotId, type SnapshotId } from "../../packages/core/src/format/ids.js";
+import { decodeObjectFile, encodeObjectFile } from "../../packages/core/src/format/object-file.js";
+import {
+  decodeRepoInfo,
+  encodeRepoInfo,
+  type RepoSnapshotInfo,
+} from "../../packages/core/src/format/repo-info.js";
+import { encodeSnapshot } from "../../packages/core/src/format/snapshot.js";
+import { nativeOrReason, type Oracle } from "../lib/anchors.js";
+import { tempDir } from "../lib/data.js";
+import { type CaseResult, guarded, log, type Measurement, row, timeRuns } from "../lib/measure.js";
+
+const COMMITS = 10_000;
+/** The commit whose snapshot is opened (an old one: 10 commits after the first). */
+const OLD = 10;
+
+const rootJson = (k: number) =>
+  new TextEncoder().encode(
+    JSON.stringify({ zarr_format: 3, node_type: "group", attributes: { commit: k } }),
+  );
+
+/** Writes COMMITS snapshots on top of a fresh repository's first one; returns their ids, oldest first. */
+async function buildHistory(dir: string): Promise<SnapshotId[]> {
+  const storage = localFilesystemStorage(dir);
+  await Repository.create(storage);
+  const got = await storage.get(REPO_INFO_PATH);
+  if (!got) throw new Error("no repo object");
+  const info = decodeRepoInfo(decodeObjectFile(got.data, FileType.RepoInfo).payload);
+  const first = info.snapshots[0]!;
+  const rootId = newNodeId();
+  const ids: SnapshotId[] = [];
+  const added: RepoSnapshotInfo[] = [];
+  let parent = first.id;
+  for (let k = 1; k <= COMMITS; k++) {
+    const id = newSnapshotId();
+    const flushedAt = first.flushedAt + k * 1000;
+    ids.push(id);
+    added.push({ id, parentId: parent, flushedAt, message: `commit ${k}`, metadata: {} });
+    parent = id;
+  }
+  const BATCH = 64;
+  for (let i = 0; i < COMMITS; i += BATCH) {
+    await Promise.all(
+      added.slice(i, i + BATCH).map((s, j) => {
+        const bytes = encodeObjectFile(
+          FileType.Snapshot,
+          2,
+          encodeSnapshot(
+            {
+              id: s.id,
+              flushedAt: s.flushedAt,
+              message: s.message,
+              metadata: s.metadata,
+              manifestFiles: [],
+              nodes: [
+                {
+                  id: rootId,
+                  path: "/",
+                  userData: rootJson(i + j + 1),
+                  nodeData: { type: "group" },
+                },
+              ],
+            },
+            2,
+          ),
+          { level: 1 },
+        );
+        return storage.put(SNAPSHOTS_PREFIX + s.id, bytes);
+      }),
+    );
+  }
+  const updated = {
+    ...info,
+    branches: [{ name: "main", snapshotId: parent }],
+    snapshots: [...info.snapshots, ...added],
+  };
+  const put = await storage.put(
+    REPO_INFO_PATH,
+    encodeObjectFile(FileType.RepoInfo, 2, encodeRepoInfo(updated), { level: 3 }),
+    {
+      condition: { ifMatch: got.version },
+    },
+  );
+  if (put.kind !== "written") throw new Error("the repo object changed while building the history");
+  return ids;
+}
+
+function checkRoot(bytes: Uint8Array | null | undefined): void {
+  const attrs = bytes
+    ? (JSON.parse(new TextDecoder().decode(bytes)) as { attributes?: { commit?: number } })
+        .attributes
+    : undefined;
+  if (attrs?.commit !== OLD)
+    throw new Error(`old snapshot's root says commit ${attrs?.commit}, expected ${OLD}`);
+}
+
+/** Runs case 5. */
+export async function longHistoryCase(options: {
+  reps: number;
+  signal?: AbortSignal;
+}): Promise<CaseResult> {
+  const reps = Math.max(1, Math.min(options.reps, 5));
+  const dir = await tempDir("history");
+  const t = performance.now();
+  const ids = await buildHistory(dir);
+  log(`  built ${COMMITS} commits in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  const oldId = ids[OLD - 1]!;
+  const rows: Measurement[] = [];
+  const oursOpen = () => Repository.open(localFilesystemStorage(dir));
+  rows.push(
+    await guarded("icechunk-ts", async () => {
+      const samples = await timeRuns({ reps, warmup: 1 }, async () => {
+        const repo = await oursOpen();
+        const anc = await repo.ancestry({ branch: "main" });
+        if (anc.length !== COMMITS + 1 || anc[COMMITS - OLD]?.id !== oldId)
+          throw new Error(`ancestry has ${anc.length} entries`);
+      });
+      return row("icechunk-ts", samples, { operation: "open + ancestry of main" });
+    }),
+  );
+  const native = await nativeOrReason();
+  const o: Oracle | undefined = native.oracle;
+  rows.push(
+    o
+      ? await guarded("official (native)", async () => {
+          const samples = await timeRuns({ reps, warmup: 1 }, async () => {
+            const repo = await o.Repository.open(await o.Storage.newLocalFilesystem(dir));
+            const anc = await repo.ancestry({ branch: "main" });
+            if (anc.length !== COMMITS + 1 || anc[COMMITS - OLD]?.id !== oldId)
+              throw new Error(`ancestry has ${anc.length} entries`);
+          });
+          return row("official (native)", samples, { operation: "open + ancestry of main" });
+        })
+      : { name: "official (native)", skipped: native.reason ?? "unavailable" },
+  );
+  rows.push(
+    await guarded("icechunk-ts ", async () => {
+      const samples = await timeRuns({ reps, warmup: 1 }, async () => {
+        const repo = await oursOpen();
+        const s = await repo.readonlySession({ snapshotId: oldId });
+        checkRoot(await s.store.get("zarr.json"));
+      });
+      return row("icechunk-ts ", samples, {
+        operation: `open + session at commit ${OLD} + read zarr.json`,
+      });
+    }),
+  );
+  rows.push(
+    o
+      ? await guarded("official (native) ", async () => {
+          const samples = await timeRuns({ reps, warmup: 1 }, async () => {
+            const repo = await o.Repository.open(await o.Storage.newLocalFilesystem(dir));
+            const s = await repo.readonlySession({ snapshotId: oldId });
+            checkRoot(await s.store.get("zarr.json"));
+          });
+          return row("official (native) ", samples, {
+            operation: `open + session at commit ${OLD} + read zarr.json`,
+          });
+        })
+      : { name: "official (native) ", skipped: native.reason ?? "unavailable" },
+  );
+  const vs = (a: Measurement, b: Measurement, what: string) => ({
+    target: `${what}: at least as fast as native`,
+    met: a.medianMs !== undefined && b.medianMs !== undefined && a.medianMs <= b.medianMs,
+    detail:
+      a.medianMs === undefined || b.medianMs === undefined
+        ? "not measured"
+        : `ours ${a.medianMs.toFixed(1)} ms vs native ${b.medianMs.toFixed(1)} ms`,
+  });
+  return {
+    id: "5",
+    title: `A history of ${COMMITS.toLocaleString("en-US")} commits`,
+    setup: `A spec-2 repository on local disk whose \`main\` has ${COMMITS.toLocaleString("en-US")} commits on top of the initial snapshot (each snapshot: a root group whose attributes name its commit), built with our format encoders: one snapshot file per commit and one \`repo\` object listing all of them (the spec-2 layout a real history has). (a) Open the repository cold and list the ancestry of \`main\` (all ${(COMMITS + 1).toLocaleString("en-US")} entries; checked). (b) Open the repository cold, open a read-only session at commit ${OLD} and read the root's zarr.json (checked). Rows whose name ends in a space are (b).`,
+    rows,
+    baseline: "icechunk-ts",
+    targets: [vs(rows[0]!, rows[1]!, "ancestry"), vs(rows[2]!, rows[3]!, "old snapshot")],
+  };
+}
