@@ -452,3 +452,27 @@ export class UnsupportedChunkGridError extends IcechunkError {
     super(`cannot reindex or shift '${path}': only arrays with a regular chunk grid can be reindexed`);
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// repository operations
+
+/**
+ * Upgrading a spec-1 repository to spec 2 failed. `rolledBack` tells whether the new `repo` object
+ * was removed again (the repository then reads as spec 1, unless `refs/` were already deleted).
+ */
+export class MigrationFailedError extends IcechunkError {
+  readonly kind = "migration-failed";
+  constructor(
+    readonly detail: string,
+    readonly rolledBack: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `upgrading the repository to spec 2 failed: ${detail}. ` +
+        (rolledBack
+          ? "The new 'repo' object was removed; fix the cause and run the upgrade again"
+          : "Inspect the repository before retrying (a 'repo' object may remain)"),
+      options,
+    );
+  }
+}

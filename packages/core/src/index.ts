@@ -51,3 +51,6 @@ export {
   type VirtualChunkAuthorization,
   type VirtualChunkFetcher,
 } from "./virtual/resolver.js";
+export type { ExpireOptions } from "./ops/expire.js";
+export type { GarbageCollectOptions, GCSummary } from "./ops/gc.js";
+export { type UpgradeOptions, upgradeRepository } from "./ops/migrate.js";

@@ -38,6 +38,8 @@ import {
 import type { CallOptions, SnapshotInfo, VersionControl, VersionSpec } from "./types.js";
 import { branchKey, RefFilesVersionControl } from "./v1.js";
 import { RepoInfoVersionControl } from "./v2.js";
+import { expireV1, expireV2, type ExpireOptions } from "../ops/expire.js";
+import { garbageCollect, type GarbageCollectOptions, type GCSummary } from "../ops/gc.js";
 
 export interface OpenOptions extends CallOptions {
   /** Overrides merged over the persisted config (field by field). */
@@ -391,6 +393,34 @@ export class Repository {
   async setFeatureFlag(name: string, value: boolean | undefined, options: CallOptions = {}): Promise<void> {
     this.#requireV2("feature flags");
     await this.#update(admin.setFeatureFlag(name, value), options);
+  }
+
+  // ---------------------------------------------------------------------------- maintenance
+
+  /**
+   * Removes snapshots written before `olderThan` from the history (no object is deleted; run
+   * `garbageCollect` afterwards). Roots and the `main` tip are never expired; other ref tips only
+   * when their ref is deleted (`deleteExpiredBranches` / `deleteExpiredTags`). Spec 2: one update
+   * of the `repo` object; retained snapshots are re-parented to the root and keep their expired
+   * ancestors' transaction logs (`prunedAncestorTxLogs`). Spec 1: rewrites the oldest retained
+   * snapshot file of each ref (reopen other instances afterwards).
+   * @returns the ids of the released snapshots, sorted
+   */
+  async expireSnapshots(olderThan: Date, options: ExpireOptions = {}): Promise<SnapshotId[]> {
+    const result =
+      this.specVersion === 2
+        ? await expireV2(this.ctx.assets, this.config, olderThan, options)
+        : await expireV1(this.ctx.assets, olderThan, options);
+    return result.releasedSnapshots;
+  }
+
+  /**
+   * Deletes objects unreachable from every branch and tag that storage reports as written before
+   * `deleteObjectsOlderThan`. Pick a cutoff older than the start of every writer still running
+   * (their uncommitted chunks are unreachable too). `dryRun` only counts.
+   */
+  garbageCollect(deleteObjectsOlderThan: Date, options: GarbageCollectOptions = {}): Promise<GCSummary> {
+    return garbageCollect(this.ctx.assets, this.specVersion, this.config, deleteObjectsOlderThan, options);
   }
 }
 

@@ -1,0 +1,342 @@
+/**
+ * @module ops/gc
+ * Garbage collection (upstream `ops/gc.rs`, format notes §9.5). Keeps every snapshot reachable
+ * from a branch or tag, plus (spec 2) every snapshot of the repo info whose file is newer than the
+ * cutoff or not listed yet (grace period for in-flight commits); keeps their manifests, the native
+ * chunks those reference, and their transaction logs plus every pruned ancestor log. Spec 2 first
+ * drops the other snapshots from the repo info (`gc-ran`, re-parenting survivors over dropped
+ * ancestors), then deletes, in order, unreferenced snapshots, tx logs, manifests and chunks whose
+ * storage last-modified time precedes the cutoff, in batches. `overwritten/` is never touched.
+ */
+import type { AssetManager } from "../assets/asset-manager.js";
+import {
+  ReadOnlyRepositoryError,
+  RepoUpdateAttemptsLimitError,
+  throwIfAborted,
+} from "../errors.js";
+import {
+  CHUNKS_PREFIX,
+  INITIAL_SNAPSHOT_ID,
+  MANIFESTS_PREFIX,
+  SNAPSHOTS_PREFIX,
+  TRANSACTIONS_PREFIX,
+} from "../format/constants.js";
+import type { SnapshotId } from "../format/ids.js";
+import type { RepoInfoData, RepoSnapshotInfo } from "../format/repo-info.js";
+import type { ManifestFileInfo } from "../format/snapshot.js";
+import type { RepositoryConfig } from "../repo/config.js";
+import { updateRepoInfo } from "../repo/repo-info-update.js";
+import type { CallOptions } from "../repo/types.js";
+import { RefFilesVersionControl } from "../repo/v1.js";
+import type { ListEntry } from "../storage/types.js";
+import { mapConcurrent } from "../util/concurrency.js";
+import {
+  ancestryInInfo,
+  indexById,
+  RepoInfoChangedSignal,
+  reparentAndPrune,
+  withParent,
+} from "./history.js";
+
+/** Options of `Repository.garbageCollect`. */
+export interface GarbageCollectOptions extends CallOptions {
+  /** Only count what would be deleted; change nothing. */
+  dryRun?: boolean;
+}
+
+/** What a garbage collection deleted (or, in a dry run, would delete). */
+export interface GCSummary {
+  chunks: number;
+  manifests: number;
+  snapshots: number;
+  transactionLogs: number;
+  bytes: number;
+}
+
+const DELETE_BATCH_SIZE = 1000;
+const DELETE_CONCURRENCY = 10;
+
+/**
+ * True when an object listed with `createdAt` was written entirely before `cutoff`. A listing that
+ * reports whole seconds may have floored the time, so such objects must be a full second older.
+ */
+export function createdBefore(createdAt: Date, cutoff: Date): boolean {
+  const t = createdAt.getTime();
+  if (t % 1000 === 0) return t + 1000 <= cutoff.getTime();
+  return t < cutoff.getTime();
+}
+
+async function listPrefix(
+  assets: AssetManager,
+  prefix: string,
+  signal?: AbortSignal,
+): Promise<Map<string, ListEntry>> {
+  const out = new Map<string, ListEntry>();
+  for await (const e of assets.storage.list(prefix.replace(/\/$/, ""), { signal })) {
+    if (!e.key.includes("/")) out.set(e.key, e);
+  }
+  return out;
+}
+
+interface Retained {
+  snapshots: Set<string>;
+  manifests: Set<string>;
+  chunks: Set<string>;
+}
+
+/** Ids of every snapshot in the ancestry of the refs (spec 1: read from snapshot files). */
+async function pointedSnapshots(
+  assets: AssetManager,
+  info: RepoInfoData | undefined,
+  signal?: AbortSignal,
+): Promise<Set<string>> {
+  const out = new Set<string>();
+  if (info) {
+    const byId = indexById(info);
+    for (const ref of [...info.tags, ...info.branches])
+      for (const s of ancestryInInfo(byId, ref.snapshotId)) out.add(s.id);
+    return out;
+  }
+  const vc = new RefFilesVersionControl(assets);
+  const tips = [
+    ...(await Promise.all(
+      (await vc.listBranches({ signal })).map((b) => vc.lookupBranch(b, { signal })),
+    )),
+    ...(await Promise.all((await vc.listTags({ signal })).map((t) => vc.lookupTag(t, { signal })))),
+  ];
+  for (const tip of tips)
+    for await (const s of vc.ancestry(tip, { signal })) {
+      if (out.has(s.id)) break;
+      out.add(s.id);
+    }
+  return out;
+}
+
+/** Manifests and native chunks referenced by the retained snapshots. */
+async function retainedObjects(
+  assets: AssetManager,
+  snapshots: Set<string>,
+  signal?: AbortSignal,
+): Promise<Retained> {
+  const manifests = new Map<string, ManifestFileInfo>();
+  await mapConcurrent([...snapshots], 16, async (id) => {
+    throwIfAborted(signal);
+    const snap = await assets.fetchSnapshot(id as SnapshotId, { signal });
+    if (!snap) return; // a snapshot with no file references nothing we could keep
+    for (const m of snap.manifestFiles) manifests.set(m.id, m);
+  });
+  const chunks = new Set<string>();
+  await mapConcurrent([...manifests.values()], 16, async (m) => {
+    throwIfAborted(signal);
+    const manifest = await assets.fetchManifest(m.id, m.sizeBytes, { signal });
+    for (const node of manifest.nodeIds())
+      for (const [, payload] of manifest.refs(node))
+        if (payload.kind === "native") chunks.add(payload.chunkId);
+  });
+  return { snapshots, manifests: new Set(manifests.keys()), chunks };
+}
+
+/**
+ * The repo-info update of a spec-2 GC (upstream `delete_snapshots_from_repo_info`): removes the
+ * dropped snapshots; a kept snapshot whose parent is dropped is re-parented to its nearest kept
+ * ancestor (or the initial snapshot) collecting pruned logs. Signals a restart when a snapshot that
+ * appeared meanwhile sits on a dropped parent, or a ref points at a dropped snapshot. Adds new
+ * snapshots to `keep`.
+ */
+export function planGcRepoInfo(
+  info: RepoInfoData,
+  keep: Set<string>,
+  drop: Set<string>,
+): RepoInfoData {
+  const byId = indexById(info);
+  const out: RepoSnapshotInfo[] = [];
+  for (const s of info.snapshots) {
+    const kept = keep.has(s.id);
+    if (drop.has(s.id) && !kept) continue;
+    const parentDropped = s.parentId !== undefined && drop.has(s.parentId);
+    if (!kept && parentDropped) throw new RepoInfoChangedSignal();
+    if (!kept) keep.add(s.id);
+    if (parentDropped) {
+      const { newParent, pruned } = reparentAndPrune(byId, s, (a) => keep.has(a.id));
+      out.push(withParent(s, newParent ?? INITIAL_SNAPSHOT_ID, pruned));
+    } else out.push(s);
+  }
+  const ids = new Set(out.map((s) => s.id));
+  for (const ref of [...info.tags, ...info.branches])
+    if (!ids.has(ref.snapshotId)) throw new RepoInfoChangedSignal();
+  return { ...info, snapshots: out };
+}
+
+async function deleteUnretained(
+  assets: AssetManager,
+  prefix: string,
+  listed: Map<string, ListEntry>,
+  keep: (id: string) => boolean,
+  cutoff: Date,
+  dryRun: boolean,
+  signal?: AbortSignal,
+): Promise<{ objects: number; bytes: number }> {
+  const doomed = [...listed.values()].filter(
+    (e) => createdBefore(e.lastModified, cutoff) && !keep(e.key),
+  );
+  if (dryRun) return { objects: doomed.length, bytes: doomed.reduce((n, e) => n + e.size, 0) };
+  const batches: ListEntry[][] = [];
+  for (let i = 0; i < doomed.length; i += DELETE_BATCH_SIZE)
+    batches.push(doomed.slice(i, i + DELETE_BATCH_SIZE));
+  const results = await mapConcurrent(batches, DELETE_CONCURRENCY, async (batch) => {
+    throwIfAborted(signal);
+    return assets.request(() =>
+      assets.storage.delete(
+        batch.map((e) => prefix + e.key),
+        { signal },
+      ),
+    );
+  });
+  return results.reduce(
+    (acc, r) => ({ objects: acc.objects + r.deletedObjects, bytes: acc.bytes + r.deletedBytes }),
+    {
+      objects: 0,
+      bytes: 0,
+    },
+  );
+}
+
+/** One GC attempt; throws RepoInfoChangedSignal when it must start over. */
+async function attempt(
+  assets: AssetManager,
+  specVersion: 1 | 2,
+  config: RepositoryConfig,
+  cutoff: Date,
+  options: GarbageCollectOptions,
+): Promise<GCSummary> {
+  const { signal } = options;
+  const dryRun = options.dryRun ?? false;
+  const listedSnapshots = await listPrefix(assets, SNAPSHOTS_PREFIX, signal);
+  const info = specVersion === 2 ? (await assets.fetchRepoInfo({ signal }))?.info : undefined;
+  if (specVersion === 2 && !info) throw new ReadOnlyRepositoryError("the 'repo' object is missing");
+  const keepSnapshots = await pointedSnapshots(assets, info, signal);
+  const all = new Set<string>();
+  for (const s of info?.snapshots ?? []) {
+    all.add(s.id);
+    if (keepSnapshots.has(s.id)) continue;
+    const listed = listedSnapshots.get(s.id);
+    // grace period: a snapshot newer than the cutoff (or not listed yet) survives
+    if (!listed || !createdBefore(listed.lastModified, cutoff)) keepSnapshots.add(s.id);
+  }
+  const retained = await retainedObjects(assets, keepSnapshots, signal);
+  const drop = new Set([...all].filter((id) => !keepSnapshots.has(id)));
+  let latest = info;
+  if (info && !dryRun) {
+    latest = await updateRepoInfo(
+      assets,
+      config,
+      (current) => ({
+        info: planGcRepoInfo(current, keepSnapshots, drop),
+        update: { type: "gc-ran" },
+      }),
+      { signal },
+    );
+  }
+  const summary: GCSummary = {
+    chunks: 0,
+    manifests: 0,
+    snapshots: 0,
+    transactionLogs: 0,
+    bytes: 0,
+  };
+  const add = (
+    field: "chunks" | "manifests" | "snapshots" | "transactionLogs",
+    r: { objects: number; bytes: number },
+  ) => {
+    summary[field] += r.objects;
+    summary.bytes += r.bytes;
+  };
+  add(
+    "snapshots",
+    await deleteUnretained(
+      assets,
+      SNAPSHOTS_PREFIX,
+      listedSnapshots,
+      (id) => keepSnapshots.has(id),
+      cutoff,
+      dryRun,
+      signal,
+    ),
+  );
+  const keepTx = new Set(keepSnapshots);
+  for (const s of latest?.snapshots ?? [])
+    for (const id of s.prunedAncestorTxLogs ?? []) keepTx.add(id);
+  const listedTx = await listPrefix(assets, TRANSACTIONS_PREFIX, signal);
+  add(
+    "transactionLogs",
+    await deleteUnretained(
+      assets,
+      TRANSACTIONS_PREFIX,
+      listedTx,
+      (id) => keepTx.has(id),
+      cutoff,
+      dryRun,
+      signal,
+    ),
+  );
+  const listedManifests = await listPrefix(assets, MANIFESTS_PREFIX, signal);
+  add(
+    "manifests",
+    await deleteUnretained(
+      assets,
+      MANIFESTS_PREFIX,
+      listedManifests,
+      (id) => retained.manifests.has(id),
+      cutoff,
+      dryRun,
+      signal,
+    ),
+  );
+  const listedChunks = await listPrefix(assets, CHUNKS_PREFIX, signal);
+  add(
+    "chunks",
+    await deleteUnretained(
+      assets,
+      CHUNKS_PREFIX,
+      listedChunks,
+      (id) => retained.chunks.has(id),
+      cutoff,
+      dryRun,
+      signal,
+    ),
+  );
+  return summary;
+}
+
+/**
+ * Deletes objects no ref can reach that were written before `deleteObjectsOlderThan` (judged by
+ * the storage's last-modified times). The cutoff must precede the start of every writer still
+ * running: their uncommitted chunks and manifests are unreferenced too.
+ */
+export async function garbageCollect(
+  assets: AssetManager,
+  specVersion: 1 | 2,
+  config: RepositoryConfig,
+  deleteObjectsOlderThan: Date,
+  options: GarbageCollectOptions = {},
+): Promise<GCSummary> {
+  if (!assets.storage.canWrite)
+    throw new ReadOnlyRepositoryError("its storage is read-only; cannot garbage collect");
+  if (specVersion === 2) {
+    const info = (await assets.fetchRepoInfo(options))?.info;
+    if (info && info.status.availability !== "online")
+      throw new ReadOnlyRepositoryError(
+        info.status.reason ?? "its status is read-only; cannot garbage collect",
+      );
+  }
+  const maxTries = config.repoUpdateRetries?.default?.maxTries ?? 100;
+  for (let i = 0; i < maxTries; i++) {
+    throwIfAborted(options.signal);
+    try {
+      return await attempt(assets, specVersion, config, deleteObjectsOlderThan, options);
+    } catch (e) {
+      if (!(e instanceof RepoInfoChangedSignal)) throw e;
+    }
+  }
+  throw new RepoUpdateAttemptsLimitError(maxTries);
+}

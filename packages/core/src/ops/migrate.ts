@@ -1,0 +1,271 @@
+/**
+ * @module ops/migrate
+ * Upgrading a spec-1 repository to spec 2 (upstream `migrations/mod.rs` `migrate_1_to_2`, format
+ * notes §9.6): read the refs, deleted tags and every snapshot reachable from a ref, build a repo
+ * info with a synthetic ops log (initialization, commits, branch and tag events reconstructed from
+ * snapshot times) and the persisted `config.yaml` re-encoded, create `repo` create-if-absent,
+ * verify by reopening, then delete `refs/` (main's ref first) and `config.yaml`. Any failure after
+ * `repo` was written deletes it again. Snapshot, manifest and tx log files keep their spec-1
+ * headers. Administrative: run it while nothing else writes to the repository.
+ */
+import { AssetManager } from "../assets/asset-manager.js";
+import {
+  InvalidInputError,
+  MigrationFailedError,
+  ReadOnlyRepositoryError,
+  throwIfAborted,
+} from "../errors.js";
+import { CONFIG_PATH, REPO_INFO_PATH } from "../format/constants.js";
+import { encodeFlexbuffer } from "../format/flexbuffers.js";
+import type { SnapshotId } from "../format/ids.js";
+import type {
+  RepoInfoData,
+  RepoSnapshotInfo,
+  RepoUpdate,
+  RepoUpdateEntry,
+} from "../format/repo-info.js";
+import { parseYamlConfig } from "../format/yaml.js";
+import { configFromSerde, configToSerde } from "../repo/config.js";
+import { Repository } from "../repo/repository.js";
+import type { CallOptions } from "../repo/types.js";
+import { branchKey, REFS_PREFIX, RefFilesVersionControl, tagKey } from "../repo/v1.js";
+import { nowMicros } from "../session/flush.js";
+import { compareUtf8 } from "../util/bytes.js";
+
+/** Options of {@link upgradeRepository}. */
+export interface UpgradeOptions extends CallOptions {
+  /** Plan and validate only; write nothing (default false). */
+  dryRun?: boolean;
+  /** Delete `refs/` and `config.yaml` after the upgrade (default true); 1.x clients stop working. */
+  deleteUnusedV1Files?: boolean;
+}
+
+/** Synthetic branch/tag events are placed 1 ms after the snapshot they point at. */
+const SYNTHETIC_OFFSET_US = 1000;
+
+interface Ancestries {
+  byId: Map<string, RepoSnapshotInfo>;
+  /** tip → root. */
+  chain(tip: SnapshotId): RepoSnapshotInfo[];
+}
+
+async function collectSnapshots(
+  assets: AssetManager,
+  tips: SnapshotId[],
+  signal?: AbortSignal,
+): Promise<Ancestries> {
+  const vc = new RefFilesVersionControl(assets);
+  const byId = new Map<string, RepoSnapshotInfo>();
+  for (const tip of tips) {
+    if (byId.has(tip)) continue;
+    for await (const s of vc.ancestry(tip, { signal })) {
+      if (byId.has(s.id)) break;
+      byId.set(s.id, {
+        id: s.id,
+        ...(s.parentId ? { parentId: s.parentId } : {}),
+        flushedAt: s.flushedAt,
+        message: s.message,
+        metadata: s.metadata,
+      });
+    }
+  }
+  const chain = (tip: SnapshotId) => {
+    const out: RepoSnapshotInfo[] = [];
+    for (let s = byId.get(tip); s; s = s.parentId ? byId.get(s.parentId) : undefined) out.push(s);
+    return out;
+  };
+  return { byId, chain };
+}
+
+/**
+ * The synthetic ops log of a migrated repository, newest first, without backup paths: repo
+ * initialized at the root's time, a commit per main snapshot, per other branch a creation 1 ms
+ * after its tip and a commit per snapshot not seen before, a creation per tag and a creation +
+ * deletion per deleted tag; times bumped by 1 µs to be strictly increasing.
+ */
+export function syntheticOpsLog(input: {
+  main: RepoSnapshotInfo[];
+  branches: Array<{ name: string; chain: RepoSnapshotInfo[] }>;
+  tags: Array<{ name: string; snapshotId: SnapshotId }>;
+  deletedTags: Array<{ name: string; snapshotId: SnapshotId }>;
+  times: ReadonlyMap<string, number>;
+}): RepoUpdateEntry[] {
+  const root = input.main.at(-1);
+  if (!root) return [];
+  const rootTime = root.flushedAt;
+  const entries: Array<{ update: RepoUpdate; updatedAt: number }> = [
+    { update: { type: "repo-initialized" }, updatedAt: rootTime },
+  ];
+  const emitted = new Set(input.main.map((s) => s.id));
+  for (const s of input.main.slice(0, -1).reverse())
+    entries.push({
+      update: { type: "new-commit", branch: "main", newSnapId: s.id },
+      updatedAt: s.flushedAt,
+    });
+  for (const b of input.branches) {
+    entries.push({
+      update: { type: "branch-created", name: b.name },
+      updatedAt: (b.chain[0]?.flushedAt ?? rootTime) + SYNTHETIC_OFFSET_US,
+    });
+    for (const s of [...b.chain].reverse())
+      if (!emitted.has(s.id)) {
+        emitted.add(s.id);
+        entries.push({
+          update: { type: "new-commit", branch: b.name, newSnapId: s.id },
+          updatedAt: s.flushedAt,
+        });
+      }
+  }
+  for (const t of input.tags)
+    entries.push({
+      update: { type: "tag-created", name: t.name },
+      updatedAt: (input.times.get(t.snapshotId) ?? rootTime) + SYNTHETIC_OFFSET_US,
+    });
+  for (const t of input.deletedTags) {
+    const at = (input.times.get(t.snapshotId) ?? rootTime) + SYNTHETIC_OFFSET_US;
+    entries.push({ update: { type: "tag-created", name: t.name }, updatedAt: at });
+    entries.push({
+      update: { type: "tag-deleted", name: t.name, previousSnapId: t.snapshotId },
+      updatedAt: at + SYNTHETIC_OFFSET_US,
+    });
+  }
+  entries.sort((a, b) => a.updatedAt - b.updatedAt); // stable: ties keep insertion order
+  for (let i = 1; i < entries.length; i++)
+    if (entries[i]!.updatedAt <= entries[i - 1]!.updatedAt)
+      entries[i]!.updatedAt = entries[i - 1]!.updatedAt + 1;
+  return entries.reverse();
+}
+
+/** Builds the spec-2 repo info of a spec-1 repository (nothing is written). */
+export async function planUpgrade(
+  assets: AssetManager,
+  options: CallOptions = {},
+): Promise<RepoInfoData> {
+  const { signal } = options;
+  const vc = new RefFilesVersionControl(assets);
+  const branchNames = (await vc.listBranches(options)).sort(compareUtf8);
+  const tagNames = (await vc.listTags(options)).sort(compareUtf8);
+  const deletedNames = (await vc.listDeletedTags(options)).sort(compareUtf8);
+  const branches = await Promise.all(
+    branchNames.map(async (name) => ({ name, snapshotId: await vc.lookupBranch(name, options) })),
+  );
+  const tags = await Promise.all(
+    tagNames.map(async (name) => ({ name, snapshotId: await vc.lookupTag(name, options) })),
+  );
+  const deletedTags: Array<{ name: string; snapshotId: SnapshotId }> = [];
+  for (const name of deletedNames) {
+    const ref = await vc.readRef(tagKey(name), options).catch(() => undefined);
+    if (ref) deletedTags.push({ name, snapshotId: ref.snapshotId });
+  }
+  const history = await collectSnapshots(
+    assets,
+    [...tags, ...branches].map((r) => r.snapshotId),
+    signal,
+  );
+  const mainTip = branches.find((b) => b.name === "main")?.snapshotId;
+  const main = mainTip ? history.chain(mainTip) : [];
+  const times = new Map([...history.byId.values()].map((s) => [s.id as string, s.flushedAt]));
+  const synthetic = syntheticOpsLog({
+    main,
+    branches: branches
+      .filter((b) => b.name !== "main")
+      .map((b) => ({ name: b.name, chain: history.chain(b.snapshotId) })),
+    tags,
+    deletedTags,
+    times,
+  });
+  let migratedAt = nowMicros();
+  if (synthetic[0] && migratedAt <= synthetic[0].updatedAt) migratedAt = synthetic[0].updatedAt + 1;
+  const yaml = await assets.request(() => assets.storage.get(CONFIG_PATH, { signal }));
+  const config = yaml
+    ? encodeFlexbuffer(
+        configToSerde(configFromSerde(parseYamlConfig(new TextDecoder().decode(yaml.data)))),
+      )
+    : undefined;
+  const rootTime = main.at(-1)?.flushedAt ?? migratedAt;
+  return {
+    specVersion: 2,
+    tags,
+    branches,
+    deletedTags: deletedNames,
+    snapshots: [...history.byId.values()],
+    status: { availability: "online", setAt: rootTime },
+    metadata: {},
+    latestUpdates: [
+      { update: { type: "repo-migrated", fromVersion: 1, toVersion: 2 }, updatedAt: migratedAt },
+      ...synthetic,
+    ],
+    ...(config ? { config } : {}),
+    enabledFeatureFlags: [],
+    disabledFeatureFlags: [],
+  };
+}
+
+async function opensAsV2(repo: Repository, signal?: AbortSignal): Promise<boolean> {
+  try {
+    return (await Repository.open(repo.storage, { signal })).specVersion === 2;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Upgrades a spec-1 repository to spec 2 in place and returns it reopened (the same instance on a
+ * dry run). Run it while no other process uses the repository.
+ * @throws {InvalidInputError} when the repository is not spec 1
+ * @throws {MigrationFailedError} when writing or verifying failed (the new `repo` is rolled back)
+ */
+export async function upgradeRepository(
+  repo: Repository,
+  options: UpgradeOptions = {},
+): Promise<Repository> {
+  const { signal } = options;
+  if (repo.specVersion !== 1)
+    throw new InvalidInputError(
+      `only spec 1 repositories can be upgraded; this one is already spec ${repo.specVersion}`,
+    );
+  const storage = repo.storage;
+  if (!storage.canWrite)
+    throw new ReadOnlyRepositoryError(
+      `storage ${storage.description} is read-only; the upgrade must write`,
+    );
+  const assets = new AssetManager(storage, {
+    snapshotCacheNodes: 500_000,
+    manifestCacheRefs: 1,
+    maxConcurrentRequests: 64,
+    compressionLevel: repo.config.compression?.level ?? 3,
+  });
+  const info = await planUpgrade(assets, options);
+  if (options.dryRun) return repo;
+  throwIfAborted(signal);
+  const written = await assets.writeRepoInfo(info, { ifNoneMatch: "*" }, { signal });
+  if (written.kind !== "written")
+    throw new MigrationFailedError(
+      "a 'repo' object already exists (a spec-2 repository or an unfinished upgrade)",
+      false,
+    );
+  const rollback = async (detail: string, cause?: unknown): Promise<never> => {
+    await storage.delete([REPO_INFO_PATH]);
+    throw new MigrationFailedError(detail, true, { cause });
+  };
+  if (!(await opensAsV2(repo, signal)))
+    await rollback("the upgraded repository does not open as spec 2");
+  if (options.deleteUnusedV1Files ?? true) {
+    try {
+      // main's ref first: 1.x clients stop seeing a repository at once
+      await storage.delete([branchKey("main")], { signal });
+      const keys: string[] = [];
+      for await (const e of storage.list(REFS_PREFIX, { signal }))
+        keys.push(`${REFS_PREFIX}/${e.key}`);
+      if (keys.length > 0) await storage.delete(keys, { signal });
+      for await (const e of storage.list(REFS_PREFIX, { signal }))
+        throw new Error(`could not delete ${REFS_PREFIX}/${e.key}`);
+    } catch (e) {
+      await rollback(`deleting the spec-1 refs failed (${(e as Error).message})`, e);
+    }
+    if (!(await opensAsV2(repo, signal)))
+      await rollback("the upgraded repository does not open as spec 2 after deleting refs/");
+    await storage.delete([CONFIG_PATH], { signal }).catch(() => undefined); // best effort
+  }
+  return Repository.open(storage, { signal });
+}
