@@ -125,6 +125,27 @@ for (const specVersion of [2, 1] as const) {
   });
 }
 
+describe("spec 2 expiration under concurrent writers", () => {
+  it("retries on a changed repo object; every concurrent change lands", async () => {
+    const { ours, theirs } = await setup(2);
+    const h = await buildHistory(ours);
+    const writers = await Promise.all(Array.from({ length: 4 }, () => ours()));
+    const [released] = await Promise.all([
+      (await ours()).expireSnapshots(h.cutoff),
+      ...writers.map((w, i) => w.createBranch(`w${i}`, h.c5)),
+    ]);
+    expect(released).toEqual([h.f1]);
+    const after = await ours();
+    expect(await after.listBranches()).toEqual(expect.arrayContaining(["w0", "w1", "w2", "w3"]));
+    const log = await after.opsLog();
+    expect(log.filter((e) => e.type === "expiration-ran")).toHaveLength(1);
+    expect(log.filter((e) => e.type === "branch-created" && e.name.startsWith("w"))).toHaveLength(
+      4,
+    );
+    await compareRepositories(after, await theirs());
+  });
+});
+
 describe("spec 2 expiration matches the Rust implementation", () => {
   async function backup(dir: string, name: string): Promise<RepoInfoData> {
     const bytes = await readFile(join(dir, "overwritten", name));

@@ -7,7 +7,13 @@
  */
 import { access, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { isIcechunkError, Repository, upgradeRepository } from "@icechunk-ts/core";
+import {
+  isIcechunkError,
+  MigrationFailedError,
+  Repository,
+  type Storage,
+  upgradeRepository,
+} from "@icechunk-ts/core";
 import { localFilesystemStorage } from "@icechunk-ts/core/fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { FileType } from "../packages/core/src/format/constants.js";
@@ -158,5 +164,31 @@ describe("upgrading our own spec-1 repositories", () => {
     const repo = await ours();
     expect(repo.specVersion).toBe(2);
     await compareRepositories(repo, await theirs());
+  });
+  it("rolls back (deletes the new repo object) when removing refs/ fails", async () => {
+    const { dir } = await ownV1();
+    const real = localFilesystemStorage(dir);
+    // storage whose listing of refs/ fails once the upgrade started deleting them
+    let deleting = false;
+    const flaky: Storage = {
+      description: real.description,
+      canWrite: true,
+      get: (k, o) => real.get(k, o),
+      put: (k, d, o) => real.put(k, d, o),
+      copy: (a, b, o) => real.copy(a, b, o),
+      delete: (k, o) => {
+        if (k.some((x) => x.startsWith("refs/"))) deleting = true;
+        return real.delete(k, o);
+      },
+      lastModified: (k, o) => real.lastModified(k, o),
+      list: (prefix, o) => {
+        if (deleting && prefix.startsWith("refs")) throw new Error("listing refused");
+        return real.list(prefix, o);
+      },
+    };
+    const err = await upgradeRepository(await Repository.open(flaky)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MigrationFailedError);
+    expect((err as MigrationFailedError).rolledBack).toBe(true);
+    expect(await exists(join(dir, "repo"))).toBe(false);
   });
 });
