@@ -35,7 +35,7 @@ const rootJson = (k: number) =>
   );
 
 /** Writes COMMITS snapshots on top of a fresh repository's first one; returns their ids, oldest first. */
-async function buildHistory(dir: string): Promise<SnapshotId[]> {
+export async function buildHistory(dir: string): Promise<SnapshotId[]> {
   const storage = localFilesystemStorage(dir);
   await Repository.create(storage);
   const got = await storage.get(REPO_INFO_PATH);

@@ -1,7 +1,7 @@
 /**
  * @module bench/tools/profile
  * Runs one benchmark workload of icechunk-ts alone, for profiling:
- * `node --import tsx --cpu-prof --cpu-prof-dir=/tmp/prof bench/tools/profile.ts write|read|touch`.
+ * `node --import tsx --cpu-prof --cpu-prof-dir=/tmp/prof bench/tools/profile.ts write|read|touch|history|manifest`.
  * Prints the wall time of each phase to stderr.
  */
 import { Repository } from "@icechunk-ts/core";
@@ -89,8 +89,20 @@ async function touch(): Promise<void> {
     });
 }
 
+async function history(): Promise<void> {
+  const { longHistoryCase } = await import("../cases/long-history.js");
+  const r = await longHistoryCase({ reps: 20 });
+  for (const m of r.rows) log(`${m.name}: ${m.medianMs?.toFixed(1)} ms`);
+}
+
+async function manifest(): Promise<void> {
+  const { largeManifestCase } = await import("../cases/large-manifest.js");
+  const r = await largeManifestCase({ reps: 2 });
+  for (const m of r.rows) log(`${m.name}: ${m.medianMs?.toFixed(1)} ms ${JSON.stringify(m.extra)}`);
+}
+
 const which = process.argv[2] ?? "write";
-const fns: Record<string, () => Promise<void>> = { write, read, touch };
+const fns: Record<string, () => Promise<void>> = { write, read, touch, history, manifest };
 await fns[which]!();
 await cleanupTempDirs();
 process.exit(0);

@@ -17,7 +17,12 @@ import {
 import { decodeManifest, encodeManifest, type ManifestView } from "../format/manifest.js";
 import { decodeObjectFile, encodeObjectFile } from "../format/object-file.js";
 import { decodeRepoInfo, encodeRepoInfo, type RepoInfoData } from "../format/repo-info.js";
-import { decodeSnapshot, encodeSnapshot, type SnapshotData, type SnapshotView } from "../format/snapshot.js";
+import {
+  decodeSnapshot,
+  encodeSnapshot,
+  type SnapshotData,
+  type SnapshotView,
+} from "../format/snapshot.js";
 import {
   decodeTransactionLog,
   encodeTransactionLog,
@@ -27,7 +32,6 @@ import type { ChunkId, ManifestId, SnapshotId } from "../format/ids.js";
 import type { ObjectVersion, PutCondition, PutResult, Storage } from "../storage/types.js";
 import { Semaphore } from "../util/concurrency.js";
 import { WeightedLru } from "../util/lru.js";
-
 
 export interface AssetManagerOptions {
   /** Cache capacity in snapshot nodes. */
@@ -72,14 +76,26 @@ export class AssetManager {
     return this.#requests.run(fn);
   }
 
-  async #fetchObject(path: string, what: string, signal?: AbortSignal, size?: number): Promise<Uint8Array | undefined> {
+  async #fetchObject(
+    path: string,
+    what: string,
+    signal?: AbortSignal,
+    size?: number,
+  ): Promise<Uint8Array | undefined> {
     throwIfAborted(signal);
     const got = await this.request(() =>
-      this.storage.get(path, { signal, ...(size !== undefined ? { range: { offset: 0, length: size } } : {}) }),
+      this.storage.get(path, {
+        signal,
+        ...(size !== undefined ? { range: { offset: 0, length: size } } : {}),
+      }),
     );
     if (got === undefined) return undefined;
     if (size !== undefined && got.data.length !== size && got.data.length < size)
-      throw new CorruptObjectError(what, `expected ${size} bytes, storage returned ${got.data.length}`, { path });
+      throw new CorruptObjectError(
+        what,
+        `expected ${size} bytes, storage returned ${got.data.length}`,
+        { path },
+      );
     return got.data;
   }
 
@@ -93,7 +109,9 @@ export class AssetManager {
     this.#seededFreshUntil = 0;
     if (cached && performance.now() < freshUntil) return cached;
     if (cached && this.storage.getIfModified && cached.version.etag) {
-      const got = await this.request(() => this.storage.getIfModified!(REPO_INFO_PATH, cached.version, { signal }));
+      const got = await this.request(() =>
+        this.storage.getIfModified!(REPO_INFO_PATH, cached.version, { signal }),
+      );
       if (got === "not-modified") return cached;
       if (got === undefined) return undefined;
       return this.#acceptRepoInfo(got.data, got.version);
@@ -128,7 +146,11 @@ export class AssetManager {
       level: this.options.compressionLevel,
     });
     const result = await this.request(() =>
-      this.storage.put(REPO_INFO_PATH, bytes, { condition, signal, metadata: metadataFor(2, "repo-info") }),
+      this.storage.put(REPO_INFO_PATH, bytes, {
+        condition,
+        signal,
+        metadata: metadataFor(2, "repo-info"),
+      }),
     );
     if (result.kind === "written") this.#repoInfo = { info, version: result.version };
     return result;
@@ -151,20 +173,43 @@ export class AssetManager {
     }
   }
 
-  async writeSnapshot(data: SnapshotData, specVersion: 1 | 2, { signal }: Signal = {}): Promise<void> {
-    const bytes = encodeObjectFile(FileType.Snapshot, specVersion, encodeSnapshot(data, specVersion), {
-      level: this.options.compressionLevel,
-    });
+  async writeSnapshot(
+    data: SnapshotData,
+    specVersion: 1 | 2,
+    { signal }: Signal = {},
+  ): Promise<void> {
+    const bytes = encodeObjectFile(
+      FileType.Snapshot,
+      specVersion,
+      encodeSnapshot(data, specVersion),
+      {
+        level: this.options.compressionLevel,
+      },
+    );
     await this.#mustWrite(SNAPSHOTS_PREFIX + data.id, bytes, specVersion, "snapshot", signal);
   }
 
-  async fetchManifest(id: ManifestId, sizeBytes: number | undefined, { signal }: Signal = {}): Promise<ManifestView> {
+  async fetchManifest(
+    id: ManifestId,
+    sizeBytes: number | undefined,
+    { signal }: Signal = {},
+  ): Promise<ManifestView> {
     const path = MANIFESTS_PREFIX + id;
     return this.#manifests.getOrLoad(id, async () => {
       // size_bytes is the exact object size, so a bounded ranged GET is safe (upstream does the same);
       // 0 means unknown (older writers).
-      const bytes = await this.#fetchObject(path, "manifest", signal, sizeBytes ? sizeBytes : undefined);
-      if (!bytes) throw new CorruptObjectError("manifest", "the snapshot references it but it does not exist", { path });
+      const bytes = await this.#fetchObject(
+        path,
+        "manifest",
+        signal,
+        sizeBytes ? sizeBytes : undefined,
+      );
+      if (!bytes)
+        throw new CorruptObjectError(
+          "manifest",
+          "the snapshot references it but it does not exist",
+          { path },
+        );
       const { header, payload } = decodeObjectFile(bytes, FileType.Manifest, { path });
       return decodeManifest(payload, header.specVersion as 1 | 2, { path });
     });
@@ -176,14 +221,22 @@ export class AssetManager {
     specVersion: 1 | 2,
     { signal }: Signal = {},
   ): Promise<number> {
-    const bytes = encodeObjectFile(FileType.Manifest, specVersion, encodeManifest(data, specVersion), {
-      level: this.options.compressionLevel,
-    });
+    const bytes = encodeObjectFile(
+      FileType.Manifest,
+      specVersion,
+      encodeManifest(data, specVersion),
+      {
+        level: this.options.compressionLevel,
+      },
+    );
     await this.#mustWrite(MANIFESTS_PREFIX + data.id, bytes, specVersion, "manifest", signal);
     return bytes.length;
   }
 
-  async fetchTransactionLog(id: SnapshotId, { signal }: Signal = {}): Promise<TransactionLogData | undefined> {
+  async fetchTransactionLog(
+    id: SnapshotId,
+    { signal }: Signal = {},
+  ): Promise<TransactionLogData | undefined> {
     const path = TRANSACTIONS_PREFIX + id;
     try {
       return await this.#txLogs.getOrLoad(id, async () => {
@@ -198,38 +251,83 @@ export class AssetManager {
     }
   }
 
-  async writeTransactionLog(data: TransactionLogData, specVersion: 1 | 2, { signal }: Signal = {}): Promise<void> {
+  async writeTransactionLog(
+    data: TransactionLogData,
+    specVersion: 1 | 2,
+    { signal }: Signal = {},
+  ): Promise<void> {
     const bytes = encodeObjectFile(
       FileType.TransactionLog,
       specVersion,
       encodeTransactionLog(data, specVersion),
       { level: this.options.compressionLevel },
     );
-    await this.#mustWrite(TRANSACTIONS_PREFIX + data.id, bytes, specVersion, "transaction-log", signal);
+    await this.#mustWrite(
+      TRANSACTIONS_PREFIX + data.id,
+      bytes,
+      specVersion,
+      "transaction-log",
+      signal,
+    );
   }
 
   /** Bytes `[offset, offset+length)` of a native chunk object. */
-  async fetchChunk(id: ChunkId, offset: number, length: number, { signal }: Signal = {}): Promise<Uint8Array> {
+  async fetchChunk(
+    id: ChunkId,
+    offset: number,
+    length: number,
+    { signal }: Signal = {},
+  ): Promise<Uint8Array> {
     const path = CHUNKS_PREFIX + id;
     throwIfAborted(signal);
-    const got = await this.request(() => this.storage.get(path, { signal, range: { offset, length }, needVersion: false }));
-    if (!got) throw new StorageError("get", path, "the chunk object is missing (was it garbage-collected?)");
+    const got = await this.request(() =>
+      this.storage.get(path, { signal, range: { offset, length }, needVersion: false }),
+    );
+    if (!got)
+      throw new StorageError(
+        "get",
+        path,
+        "the chunk object is missing (was it garbage-collected?)",
+      );
     if (got.data.length !== length)
-      throw new CorruptObjectError("chunk", `expected ${length} bytes, got ${got.data.length}`, { path });
+      throw new CorruptObjectError("chunk", `expected ${length} bytes, got ${got.data.length}`, {
+        path,
+      });
     return got.data;
   }
 
   async writeChunk(id: ChunkId, data: Uint8Array, { signal }: Signal = {}): Promise<void> {
     throwIfAborted(signal);
-    await this.request(() => this.storage.put(CHUNKS_PREFIX + id, data, { signal, needVersion: false, unpublishedKey: true }));
+    await this.request(() =>
+      this.storage.put(CHUNKS_PREFIX + id, data, {
+        signal,
+        needVersion: false,
+        unpublishedKey: true,
+      }),
+    );
   }
 
-  async #mustWrite(path: string, bytes: Uint8Array, spec: 1 | 2, fileType: string, signal?: AbortSignal): Promise<void> {
+  async #mustWrite(
+    path: string,
+    bytes: Uint8Array,
+    spec: 1 | 2,
+    fileType: string,
+    signal?: AbortSignal,
+  ): Promise<void> {
     throwIfAborted(signal);
+    // Snapshots, manifests and transaction logs get fresh random ids that nothing refers to until a
+    // commit publishes them, so backends may write them in place; an existing file (a rewritten
+    // spec-1 snapshot, the fixed initial snapshot id) still takes the atomic path.
     const r = await this.request(() =>
-      this.storage.put(path, bytes, { signal, metadata: metadataFor(spec, fileType) }),
+      this.storage.put(path, bytes, {
+        signal,
+        metadata: metadataFor(spec, fileType),
+        needVersion: false,
+        unpublishedKey: true,
+      }),
     );
-    if (r.kind !== "written") throw new StorageError("put", path, "unconditional write was refused");
+    if (r.kind !== "written")
+      throw new StorageError("put", path, "unconditional write was refused");
   }
 
   /** The repo info this manager last read or wrote (to hand over to another manager without a refetch). */
@@ -254,5 +352,10 @@ class NotFound extends Error {}
 const SEEDED_REPO_INFO_FRESH_MS = 1000;
 
 function metadataFor(spec: 1 | 2, fileType: string): Record<string, string> {
-  return { ic_spec_ver: String(spec), ic_client: "icts-0.1.0", ic_file_type: fileType, ic_comp_alg: "zstd" };
+  return {
+    ic_spec_ver: String(spec),
+    ic_client: "icts-0.1.0",
+    ic_file_type: fileType,
+    ic_comp_alg: "zstd",
+  };
 }

@@ -8,14 +8,26 @@ import { CorruptObjectError, InvalidInputError } from "../errors.js";
 import type { JsonObject } from "../format/json-value.js";
 import { newManifestId, newSnapshotId, type NodeId, type SnapshotId } from "../format/ids.js";
 import type { ChunkPayload } from "../format/manifest.js";
-import type { ManifestFileInfo, ManifestRef, NodeSnapshot, SnapshotData } from "../format/snapshot.js";
+import type {
+  ManifestFileInfo,
+  ManifestRef,
+  NodeSnapshot,
+  SnapshotData,
+} from "../format/snapshot.js";
 import { comparePathsComponentWise, type TransactionLogData } from "../format/transaction-log.js";
 import { mapConcurrent } from "../util/concurrency.js";
 import { compareBytes } from "../util/bytes.js";
 import { idToBytes } from "../format/ids.js";
 import { parseCoordKey } from "./change-set.js";
 import { type ArrayNode, isValidCoord, listNodes, manifestSize, type ReadContext } from "./read.js";
-import { extentsInside, extentsOverlap, inRegion, type Region, splitRegions, splitSizes } from "./splitting.js";
+import {
+  extentsInside,
+  extentsOverlap,
+  inRegion,
+  type Region,
+  splitRegions,
+  splitSizes,
+} from "./splitting.js";
 import type { JsonValue } from "../format/json-value.js";
 
 export interface FlushContext extends ReadContext {
@@ -41,7 +53,10 @@ type Ref = [coords: number[], payload: ChunkPayload];
 
 function boundingBox(refs: readonly Ref[]): Array<[number, number]> {
   const rank = refs[0]![0].length;
-  const box: Array<[number, number]> = Array.from({ length: rank }, () => [Number.MAX_SAFE_INTEGER, 0]);
+  const box: Array<[number, number]> = Array.from({ length: rank }, () => [
+    Number.MAX_SAFE_INTEGER,
+    0,
+  ]);
   for (const [c] of refs)
     for (let i = 0; i < rank; i++) {
       const b = box[i]!;
@@ -62,64 +77,124 @@ class ManifestWriter {
 
   reuse(ref: ManifestRef): ManifestRef {
     if (!this.files.has(ref.objectId))
-      throw new CorruptObjectError("snapshot", `manifest ${ref.objectId} is referenced but not listed`);
+      throw new CorruptObjectError(
+        "snapshot",
+        `manifest ${ref.objectId} is referenced but not listed`,
+      );
     return ref;
   }
 
   async write(nodeId: NodeId, refs: Ref[]): Promise<ManifestRef> {
     const id = newManifestId();
-    const sizeBytes = await this.ctx.assets.writeManifest({ id, arrays: [{ nodeId, refs }] }, this.ctx.specVersion, {
-      signal: this.signal,
-    });
+    const sizeBytes = await this.ctx.assets.writeManifest(
+      { id, arrays: [{ nodeId, refs }] },
+      this.ctx.specVersion,
+      {
+        signal: this.signal,
+      },
+    );
     this.files.set(id, { id, sizeBytes, numChunkRefs: refs.length });
     return { objectId: id, extents: boundingBox(refs) };
   }
 }
 
-async function oldRefs(ctx: FlushContext, node: ArrayNode, ref: ManifestRef, signal?: AbortSignal): Promise<Ref[]> {
-  const m = await ctx.assets.fetchManifest(ref.objectId, manifestSize(ctx.snapshot, ref.objectId), { signal });
+async function oldRefs(
+  ctx: FlushContext,
+  node: ArrayNode,
+  ref: ManifestRef,
+  signal?: AbortSignal,
+): Promise<Ref[]> {
+  const m = await ctx.assets.fetchManifest(ref.objectId, manifestSize(ctx.snapshot, ref.objectId), {
+    signal,
+  });
   return [...m.refs(node.id)];
 }
 
 /** Manifest refs of one array after this session's changes. */
-async function flushArray(ctx: FlushContext, node: ArrayNode, writer: ManifestWriter, signal?: AbortSignal): Promise<ManifestRef[]> {
+async function flushArray(
+  ctx: FlushContext,
+  node: ArrayNode,
+  writer: ManifestWriter,
+  signal?: AbortSignal,
+): Promise<ManifestRef[]> {
   const changes = ctx.changes.chunkChanges(node.id);
   const isNew = ctx.changes.newArrays.has(node.path);
   const updated = ctx.changes.updatedArrays.has(node.id);
-  if (!isNew && !updated && (!changes || changes.size === 0)) return node.manifests.map((r) => writer.reuse(r));
-  const regions = splitRegions(node.shape, splitSizes(ctx.splitting, node.path, node.shape, node.dimensionNames));
+  if (!isNew && !updated && (!changes || changes.size === 0))
+    return node.manifests.map((r) => writer.reuse(r));
+  const regions = splitRegions(
+    node.shape,
+    splitSizes(ctx.splitting, node.path, node.shape, node.dimensionNames),
+  );
   const changed: Ref[] = [];
   const changedKeys = new Set<string>();
+  /** Coordinates of every change inside the grid (writes and deletes), parsed once. */
+  const changedCoords: number[][] = [];
   if (changes)
     for (const [k, p] of changes) {
       const coords = parseCoordKey(k);
       if (!isValidCoord(node.shape, coords)) continue;
       changedKeys.add(k);
+      changedCoords.push(coords);
       if (p) changed.push([coords, p]);
     }
   const out: ManifestRef[] = [];
   for (const region of regions) {
-    const regionChanged = [...changedKeys].some((k) => inRegion(region, parseCoordKey(k)));
+    const inThisRegion =
+      regions.length === 1 ? changedCoords : changedCoords.filter((c) => inRegion(region, c));
+    const regionChanged = inThisRegion.length > 0;
     const overlapping = node.manifests.filter((r) => extentsOverlap(r.extents, region));
     if (!regionChanged) {
       for (const r of overlapping) {
-        if (extentsInside(r.extents, region) && extentsInside(r.extents, gridRegion(node))) out.push(writer.reuse(r));
+        if (extentsInside(r.extents, region) && extentsInside(r.extents, gridRegion(node)))
+          out.push(writer.reuse(r));
         else {
-          const kept = (await oldRefs(ctx, node, r, signal)).filter(([c]) => inRegion(region, c) && isValidCoord(node.shape, c));
+          const kept = (await oldRefs(ctx, node, r, signal)).filter(
+            ([c]) => inRegion(region, c) && isValidCoord(node.shape, c),
+          );
           if (kept.length > 0) out.push(await writer.write(node.id, kept));
         }
       }
       continue;
     }
     const refs: Ref[] = changed.filter(([c]) => inRegion(region, c));
-    for (const r of overlapping)
+    for (const r of overlapping) {
+      // every ref this manifest could contribute here is overwritten or deleted: skip reading it
+      if (coveredByChanges(r.extents, region, inThisRegion)) continue;
       for (const entry of await oldRefs(ctx, node, r, signal)) {
         const c = entry[0];
-        if (inRegion(region, c) && isValidCoord(node.shape, c) && !changedKeys.has(c.join(","))) refs.push(entry);
+        if (inRegion(region, c) && isValidCoord(node.shape, c) && !changedKeys.has(c.join(",")))
+          refs.push(entry);
       }
+    }
     if (refs.length > 0) out.push(await writer.write(node.id, refs));
   }
   return out;
+}
+
+/**
+ * True when every coordinate of `extents` ∩ `region` is among `coords` (distinct coordinates, all
+ * inside `region`), i.e. a manifest with these extents has nothing left to contribute there.
+ */
+function coveredByChanges(
+  extents: readonly (readonly [number, number])[],
+  region: Region,
+  coords: readonly number[][],
+): boolean {
+  if (extents.length !== region.length) return false;
+  let volume = 1;
+  const box: Array<[number, number]> = [];
+  for (let i = 0; i < extents.length; i++) {
+    const lo = Math.max(extents[i]![0], region[i]![0]);
+    const hi = Math.min(extents[i]![1], region[i]![1]);
+    if (hi <= lo) return true;
+    volume *= hi - lo;
+    box.push([lo, hi]);
+  }
+  if (volume > coords.length) return false;
+  let inside = 0;
+  for (const c of coords) if (inRegion(box, c)) inside++;
+  return inside === volume;
 }
 
 function gridRegion(node: ArrayNode): Region {
@@ -179,7 +254,9 @@ export async function flushChanges(ctx: FlushContext, options: FlushOptions): Pr
   const writer = new ManifestWriter(ctx, options.signal);
   const nodes = listNodes(ctx, "/");
   const arrays = nodes.filter((n): n is ArrayNode => n.kind === "array");
-  const manifests = await mapConcurrent(arrays, 8, (n) => flushArray(ctx, n, writer, options.signal));
+  const manifests = await mapConcurrent(arrays, 8, (n) =>
+    flushArray(ctx, n, writer, options.signal),
+  );
   const manifestsById = new Map(arrays.map((a, i) => [a.id, manifests[i]!]));
   const snapshotNodes: NodeSnapshot[] = nodes.map((n) =>
     n.kind === "group"
