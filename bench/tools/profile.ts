@@ -47,7 +47,9 @@ async function read(): Promise<void> {
   await writeGridRepo(dir);
   for (let i = 0; i < 4; i++)
     await timed("read 10,000 chunks", async () => {
-      const repo = await Repository.open(localFilesystemStorage(dir));
+      const repo = await Repository.open(
+        localFilesystemStorage(dir, { syncReadMaxBytes: Number(process.env.SYNC_READ_MAX ?? 0) }),
+      );
       const store = new IcechunkStore(await repo.readonlySession({ branch: "main" }));
       const arr = await zarr.open.v3(zarr.root(store).resolve("grid"), { kind: "array" });
       checkGrid((await zarr.get(arr, null)).data as Float32Array);

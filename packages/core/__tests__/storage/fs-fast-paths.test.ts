@@ -63,51 +63,56 @@ describe("filesystem storage fast paths", () => {
       expect(text((await s.get("a/b"))?.data)).toBe("x");
     }));
 
-  it("bounded reads without a version: same bytes, clamped at the end, missing is undefined", () =>
-    withTmp(async (dir) => {
-      const s = localFilesystemStorage(dir);
-      await s.put("chunks/C", bytes("0123456789"));
-      const fast = (offset: number, length: number) =>
-        s.get("chunks/C", { range: { offset, length }, needVersion: false });
-      expect(text((await fast(2, 3))?.data)).toBe("234");
-      expect((await fast(0, 3))?.version).toEqual({});
-      expect(text((await fast(8, 10))?.data)).toBe("89");
-      expect((await fast(20, 5))?.data.length).toBe(0);
-      expect(
-        await s.get("chunks/missing", { range: { offset: 0, length: 1 }, needVersion: false }),
-      ).toBeUndefined();
-      expect(
-        await s.get("nodir/missing", { range: { offset: 0, length: 1 }, needVersion: false }),
-      ).toBeUndefined();
-      await mkdir(join(dir, "chunks/adir"));
-      expect(
-        await s.get("chunks/adir", { range: { offset: 0, length: 1 }, needVersion: false }),
-      ).toBeUndefined();
-    }));
+  for (const [mode, options] of [
+    ["thread pool", {}],
+    ["synchronous small reads", { syncReadMaxBytes: 65536 }],
+  ] as const) {
+    it(`bounded reads without a version: same bytes, clamped at the end, missing is undefined (${mode})`, () =>
+      withTmp(async (dir) => {
+        const s = localFilesystemStorage(dir, options);
+        await s.put("chunks/C", bytes("0123456789"));
+        const fast = (offset: number, length: number) =>
+          s.get("chunks/C", { range: { offset, length }, needVersion: false });
+        expect(text((await fast(2, 3))?.data)).toBe("234");
+        expect((await fast(0, 3))?.version).toEqual({});
+        expect(text((await fast(8, 10))?.data)).toBe("89");
+        expect((await fast(20, 5))?.data.length).toBe(0);
+        expect(
+          await s.get("chunks/missing", { range: { offset: 0, length: 1 }, needVersion: false }),
+        ).toBeUndefined();
+        expect(
+          await s.get("nodir/missing", { range: { offset: 0, length: 1 }, needVersion: false }),
+        ).toBeUndefined();
+        await mkdir(join(dir, "chunks/adir"));
+        expect(
+          await s.get("chunks/adir", { range: { offset: 0, length: 1 }, needVersion: false }),
+        ).toBeUndefined();
+      }));
 
-  it("bounded reads without a version follow symlinks inside the root and refuse ones leaving it", () =>
-    withTmp(async (dir) => {
-      const root = join(dir, "root");
-      const s = localFilesystemStorage(root);
-      await s.put("chunks/real", bytes("inside"));
-      await writeFile(join(dir, "secret"), "outside");
-      await symlink(join(root, "chunks/real"), join(root, "chunks/link-in"));
-      await symlink(join(dir, "secret"), join(root, "chunks/link-out"));
-      const opts = { range: { offset: 0, length: 100 }, needVersion: false } as const;
-      expect(text((await s.get("chunks/link-in", opts))?.data)).toBe("inside");
-      const err = await s.get("chunks/link-out", opts).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect(isIcechunkError(err, "invalid-key")).toBe(true);
-      // a directory symlinked out of the root is refused as well
-      await mkdir(join(dir, "elsewhere"));
-      await writeFile(join(dir, "elsewhere/c"), "outside");
-      await symlink(join(dir, "elsewhere"), join(root, "outdir"));
-      const err2 = await s.get("outdir/c", opts).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect(isIcechunkError(err2, "invalid-key")).toBe(true);
-    }));
+    it(`bounded reads without a version follow symlinks inside the root and refuse ones leaving it (${mode})`, () =>
+      withTmp(async (dir) => {
+        const root = join(dir, "root");
+        const s = localFilesystemStorage(root, options);
+        await s.put("chunks/real", bytes("inside"));
+        await writeFile(join(dir, "secret"), "outside");
+        await symlink(join(root, "chunks/real"), join(root, "chunks/link-in"));
+        await symlink(join(dir, "secret"), join(root, "chunks/link-out"));
+        const opts = { range: { offset: 0, length: 100 }, needVersion: false } as const;
+        expect(text((await s.get("chunks/link-in", opts))?.data)).toBe("inside");
+        const err = await s.get("chunks/link-out", opts).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(isIcechunkError(err, "invalid-key")).toBe(true);
+        // a directory symlinked out of the root is refused as well
+        await mkdir(join(dir, "elsewhere"));
+        await writeFile(join(dir, "elsewhere/c"), "outside");
+        await symlink(join(dir, "elsewhere"), join(root, "outdir"));
+        const err2 = await s.get("outdir/c", opts).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(isIcechunkError(err2, "invalid-key")).toBe(true);
+      }));
+  }
 });
