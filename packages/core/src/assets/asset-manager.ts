@@ -187,6 +187,8 @@ export class AssetManager {
       },
     );
     await this.#mustWrite(SNAPSHOTS_PREFIX + data.id, bytes, specVersion, "snapshot", signal);
+    // snapshot files are immutable except for spec-1 expiration's `adopt` rewrite: drop any cached copy
+    this.#snapshots.delete(data.id);
   }
 
   async fetchManifest(
