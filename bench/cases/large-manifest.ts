@@ -57,7 +57,7 @@ function lookupKeys(): string[] {
   return keys;
 }
 
-async function buildNativeRefs(dir: string): Promise<void> {
+export async function buildNativeRefs(dir: string): Promise<void> {
   const repo = await Repository.create(localFilesystemStorage(dir));
   const s = await repo.writableSession("main");
   await s.store.set("zarr.json", GROUP);

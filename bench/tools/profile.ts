@@ -103,8 +103,14 @@ async function manifest(): Promise<void> {
   for (const m of r.rows) log(`${m.name}: ${m.medianMs?.toFixed(1)} ms ${JSON.stringify(m.extra)}`);
 }
 
+async function bigManifest(): Promise<void> {
+  const { buildNativeRefs } = await import("../cases/large-manifest.js");
+  const dir = await tempDir("prof-m");
+  await timed("1,000,000 native refs: set + commit", () => buildNativeRefs(dir));
+}
+
 const which = process.argv[2] ?? "write";
-const fns: Record<string, () => Promise<void>> = { write, read, touch, history, manifest };
+const fns: Record<string, () => Promise<void>> = { write, read, touch, history, manifest, bigManifest };
 await fns[which]!();
 await cleanupTempDirs();
 process.exit(0);

@@ -26,9 +26,17 @@ export type ObjectId = SnapshotId | ManifestId | ChunkId | NodeId;
 const OBJECT_ID_CHARS = Math.ceil((OBJECT_ID_LENGTH * 8) / 5);
 const NODE_ID_CHARS = Math.ceil((NODE_ID_LENGTH * 8) / 5);
 
+/** Random bytes drawn in bulk (one getRandomValues call per 4 KiB instead of one per id). */
+const pool = new Uint8Array(4096);
+let poolPos = pool.length;
+
 function randomId(length: number): string {
-  const bytes = new Uint8Array(length);
-  crypto.getRandomValues(bytes);
+  if (poolPos + length > pool.length) {
+    crypto.getRandomValues(pool);
+    poolPos = 0;
+  }
+  const bytes = pool.subarray(poolPos, poolPos + length);
+  poolPos += length;
   return encodeBase32(bytes);
 }
 

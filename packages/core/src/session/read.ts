@@ -42,12 +42,17 @@ export interface ReadContext {
 }
 
 function withArrayData(base: Omit<ArrayNode, "shape" | "dimensionNames" | "userData">, data: ArrayData): ArrayNode {
-  return {
-    ...base,
+  // explicit fields, no spreads: this runs once per chunk read or write
+  const node: { -readonly [K in keyof ArrayNode]: ArrayNode[K] } = {
+    kind: "array",
+    id: base.id,
+    path: base.path,
     userData: data.userData,
     shape: data.shape,
-    ...(data.dimensionNames ? { dimensionNames: data.dimensionNames } : {}),
+    manifests: base.manifests,
   };
+  if (data.dimensionNames) node.dimensionNames = data.dimensionNames;
+  return node;
 }
 
 /** The node at `path`, or undefined. */

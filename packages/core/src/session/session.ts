@@ -106,7 +106,10 @@ export class Session implements StoreHost {
     if (this.#mode === "rearrange")
       throw new SessionStateError(`cannot ${operation} in a rearrange session: it only moves nodes; use writableSession for other edits`);
     return {
-      ...this.readContext(),
+      snapshot: this.#snapshot,
+      changes: this.#changes,
+      assets: this.repo.assets,
+      virtual: this.repo.virtual,
       specVersion: this.repo.specVersion,
       inlineThreshold: this.repo.config.inlineChunkThresholdBytes ?? DEFAULT_INLINE_CHUNK_THRESHOLD_BYTES,
     };
