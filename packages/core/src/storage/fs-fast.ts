@@ -6,15 +6,19 @@
  * protection (the parent directory is checked once, the final component is never followed).
  */
 import {
+  type BigIntStats,
   close as closeCb,
   closeSync,
   constants as fsConstants,
   open as openCb,
   openSync,
   read as readCb,
+  fstat as fstatCb,
+  fsync as fsyncCb,
   readSync,
+  write as writeCb,
 } from "node:fs";
-import { type FileHandle, mkdir, open, unlink } from "node:fs/promises";
+import { type FileHandle, mkdir, unlink } from "node:fs/promises";
 import { dirname } from "node:path";
 import { throwIfAborted } from "../errors.js";
 import { errCode, etagOf, isNotFound, type RootGuard } from "./fs-lock.js";
@@ -137,6 +141,18 @@ function readFd(
   );
 }
 
+function writeFd(
+  fd: number,
+  buf: Uint8Array,
+  at: number,
+  length: number,
+  position: number,
+): Promise<number> {
+  return new Promise((resolve, reject) =>
+    writeCb(fd, buf, at, length, position, (err, n) => (err ? reject(err) : resolve(n))),
+  );
+}
+
 function closeFd(fd: number): Promise<void> {
   return new Promise((resolve) => closeCb(fd, () => resolve()));
 }
@@ -151,14 +167,15 @@ export async function putInPlace(
   data: Uint8Array,
   opts: { needVersion: boolean; fsync: boolean },
 ): Promise<PutResult | undefined> {
-  let fh: FileHandle;
+  const flags = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL;
+  let fd: number;
   try {
     try {
-      fh = await open(target, "wx");
+      fd = await openFd(target, flags);
     } catch (err) {
       if (errCode(err) !== "ENOENT") throw err;
       await mkdir(dirname(target), { recursive: true });
-      fh = await open(target, "wx");
+      fd = await openFd(target, flags);
     }
   } catch (err) {
     if (errCode(err) === "EEXIST") return undefined;
@@ -167,18 +184,22 @@ export async function putInPlace(
   let ok = false;
   try {
     let done = 0;
-    while (done < data.length) {
-      const { bytesWritten } = await fh.write(data, done, data.length - done, done);
-      done += bytesWritten;
+    while (done < data.length) done += await writeFd(fd, data, done, data.length - done, done);
+    if (opts.fsync)
+      await new Promise<void>((resolve, reject) =>
+        fsyncCb(fd, (err) => (err ? reject(err) : resolve())),
+      );
+    let version: ObjectVersion = {};
+    if (opts.needVersion) {
+      const st = await new Promise<BigIntStats>((resolve, reject) =>
+        fstatCb(fd, { bigint: true }, (err, s) => (err ? reject(err) : resolve(s))),
+      );
+      version = { etag: etagOf(st) };
     }
-    if (opts.fsync) await fh.sync();
-    const version: ObjectVersion = opts.needVersion
-      ? { etag: etagOf(await fh.stat({ bigint: true })) }
-      : {};
     ok = true;
     return { kind: "written", version };
   } finally {
-    await fh.close();
+    await closeFd(fd);
     if (!ok) await unlink(target).catch(() => undefined);
   }
 }
