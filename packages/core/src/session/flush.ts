@@ -249,12 +249,18 @@ export interface FlushOptions {
   parentFlushedAt: number;
 }
 
+/**
+ * Arrays flushed at once. Each writes its own manifest(s); the asset manager's request limit still
+ * bounds storage calls, so this only keeps enough writes in flight for many small arrays.
+ */
+const FLUSH_CONCURRENCY = 32;
+
 /** Writes manifests for every changed array and builds the new snapshot and transaction log (not yet written). */
 export async function flushChanges(ctx: FlushContext, options: FlushOptions): Promise<FlushResult> {
   const writer = new ManifestWriter(ctx, options.signal);
   const nodes = listNodes(ctx, "/");
   const arrays = nodes.filter((n): n is ArrayNode => n.kind === "array");
-  const manifests = await mapConcurrent(arrays, 8, (n) =>
+  const manifests = await mapConcurrent(arrays, FLUSH_CONCURRENCY, (n) =>
     flushArray(ctx, n, writer, options.signal),
   );
   const manifestsById = new Map(arrays.map((a, i) => [a.id, manifests[i]!]));
