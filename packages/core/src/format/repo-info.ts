@@ -106,7 +106,9 @@ function readU16Vector(r: FlatBufferReader, vec: number): number[] {
 }
 
 /**
- * Decodes the repo info flatbuffer (payload of the `repo` object).
+ * Decodes the repo info flatbuffer (payload of the `repo` object). The snapshot list is checked
+ * here (ids present, parent offsets in range) but built on first access of `snapshots`, so a
+ * missing message or bad metadata of a snapshot entry surfaces then.
  * @throws {CorruptObjectError} when fields are missing, indices are out of range or offsets are invalid.
  */
 export function decodeRepoInfo(
@@ -117,28 +119,39 @@ export function decodeRepoInfo(
   const root = r.root();
   const snapVec = r.required(r.vector(root, P.snapshots, 4), "Repo.snapshots");
   const count = r.vectorLength(snapVec);
-  const tables: number[] = [];
-  const ids: SnapshotId[] = [];
+  // Validated now (cheap, no allocation per entry); turned into objects only when `snapshots` is
+  // first read: opening a repository with a long history needs just the branches and tags.
+  const tables = new Int32Array(count);
   for (let i = 0; i < count; i++) {
     const t = r.vectorTable(snapVec, i);
-    tables.push(t);
-    ids.push(requiredId12<SnapshotId>(r, t, SI.id, "SnapshotInfo.id"));
-  }
-  const snapshots = tables.map((t, i): RepoSnapshotInfo => {
+    tables[i] = t;
+    r.required(r.struct(t, SI.id, OBJECT_ID_LENGTH), "SnapshotInfo.id");
     const parent = r.i32(t, SI.parentOffset, 0);
     if (parent < -1 || parent >= count)
-      r.fail(`snapshot ${ids[i]} has parent offset ${parent} out of range`);
-    const info: RepoSnapshotInfo = {
-      id: ids[i],
-      flushedAt: r.u64(t, SI.flushedAt, 0),
-      message: r.requiredString(t, SI.message, "SnapshotInfo.message"),
-      metadata: readMetadata(r, r.vector(t, SI.metadata, 4), "flexbuffers"),
-    };
-    if (parent >= 0) info.parentId = ids[parent];
-    const pruned = r.vector(t, SI.pruned, OBJECT_ID_LENGTH);
-    if (pruned !== 0) info.prunedAncestorTxLogs = readId12Vector<SnapshotId>(r, pruned);
-    return info;
-  });
+      r.fail(
+        `snapshot ${requiredId12(r, t, SI.id, "SnapshotInfo.id")} has parent offset ${parent} out of range`,
+      );
+  }
+  const idAt = (i: number): SnapshotId =>
+    requiredId12<SnapshotId>(r, tables[i]!, SI.id, "SnapshotInfo.id");
+  const decodeSnapshots = (): RepoSnapshotInfo[] => {
+    const ids: SnapshotId[] = [];
+    for (let i = 0; i < count; i++) ids.push(idAt(i));
+    return ids.map((id, i): RepoSnapshotInfo => {
+      const t = tables[i]!;
+      const parent = r.i32(t, SI.parentOffset, 0);
+      const info: RepoSnapshotInfo = {
+        id,
+        flushedAt: r.u64(t, SI.flushedAt, 0),
+        message: r.requiredString(t, SI.message, "SnapshotInfo.message"),
+        metadata: readMetadata(r, r.vector(t, SI.metadata, 4), "flexbuffers"),
+      };
+      if (parent >= 0) info.parentId = ids[parent];
+      const pruned = r.vector(t, SI.pruned, OBJECT_ID_LENGTH);
+      if (pruned !== 0) info.prunedAncestorTxLogs = readId12Vector<SnapshotId>(r, pruned);
+      return info;
+    });
+  };
   const refs = (slot: number, name: string): RepoRef[] => {
     const vec = r.required(r.vector(root, slot, 4), name);
     const out: RepoRef[] = [];
@@ -146,7 +159,7 @@ export function decodeRepoInfo(
       const t = r.vectorTable(vec, i);
       const index = r.u32(t, 1, 0);
       if (index >= count) r.fail(`${name} entry points at snapshot index ${index} of ${count}`);
-      out.push({ name: r.requiredString(t, 0, "Ref.name"), snapshotId: ids[index] });
+      out.push({ name: r.requiredString(t, 0, "Ref.name"), snapshotId: idAt(index) });
     }
     return out;
   };
@@ -171,7 +184,7 @@ export function decodeRepoInfo(
     tags: refs(P.tags, "Repo.tags"),
     branches: refs(P.branches, "Repo.branches"),
     deletedTags,
-    snapshots,
+    snapshots: [],
     status: readStatus(r, r.required(r.table(root, P.status), "Repo.status")),
     metadata: readMetadata(r, r.vector(root, P.metadata, 4), "flexbuffers"),
     latestUpdates,
@@ -182,6 +195,18 @@ export function decodeRepoInfo(
   if (before !== undefined) out.repoBeforeUpdates = before;
   const config = r.bytesField(root, P.config);
   if (config !== undefined) out.config = config.slice();
+  let snapshots: RepoSnapshotInfo[] | undefined;
+  Object.defineProperty(out, "snapshots", {
+    enumerable: true,
+    configurable: true,
+    get: () => {
+      snapshots ??= decodeSnapshots();
+      return snapshots;
+    },
+    set: (value: RepoSnapshotInfo[]) => {
+      snapshots = value;
+    },
+  });
   return out;
 }
 
