@@ -145,8 +145,10 @@ export class Repository {
 
   /** The history of a version, newest first, ending at the repository's first snapshot. */
   async ancestry(version: VersionSpec, options: CallOptions = {}): Promise<SnapshotInfo[]> {
+    const id = await this.resolveVersion(version, options);
+    if (this.versionControl.ancestryList) return this.versionControl.ancestryList(id, options);
     const out: SnapshotInfo[] = [];
-    for await (const info of this.versionControl.ancestry(await this.resolveVersion(version, options), options)) {
+    for await (const info of this.versionControl.ancestry(id, options)) {
       throwIfAborted(options.signal);
       out.push(info);
     }

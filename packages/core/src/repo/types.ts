@@ -34,6 +34,8 @@ export interface VersionControl {
   lookupTag(name: string, options?: CallOptions): Promise<SnapshotId>;
   lookupSnapshot(id: SnapshotId, options?: CallOptions): Promise<SnapshotInfo>;
   ancestry(id: SnapshotId, options?: CallOptions): AsyncIterable<SnapshotInfo>;
+  /** The whole ancestry as one list, where the backend has it in memory (spec 2). */
+  ancestryList?(id: SnapshotId, options?: CallOptions): Promise<SnapshotInfo[]>;
 }
 
 export function snapshotInfo(
@@ -43,12 +45,13 @@ export function snapshotInfo(
   message: string,
   metadata: JsonObject,
 ): SnapshotInfo {
-  return {
+  const info: { -readonly [K in keyof SnapshotInfo]: SnapshotInfo[K] } = {
     id,
-    ...(parentId ? { parentId } : {}),
     flushedAt,
     writtenAt: new Date(Math.floor(flushedAt / 1000)),
     message,
     metadata,
   };
+  if (parentId) info.parentId = parentId;
+  return info;
 }

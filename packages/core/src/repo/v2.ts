@@ -16,7 +16,8 @@ export class RepoInfoVersionControl implements VersionControl {
 
   async info(options: CallOptions = {}): Promise<RepoInfoData> {
     const got = await this.assets.fetchRepoInfo(options);
-    if (!got) throw new CorruptObjectError("repo info", "the 'repo' object disappeared", { path: "repo" });
+    if (!got)
+      throw new CorruptObjectError("repo info", "the 'repo' object disappeared", { path: "repo" });
     return got.info;
   }
 
@@ -47,20 +48,29 @@ export class RepoInfoVersionControl implements VersionControl {
   }
 
   async *ancestry(id: SnapshotId, options?: CallOptions): AsyncIterable<SnapshotInfo> {
+    yield* await this.ancestryList(id, options);
+  }
+
+  /** The whole ancestry at once (the repo object holds it all: no per-entry async step). */
+  async ancestryList(id: SnapshotId, options?: CallOptions): Promise<SnapshotInfo[]> {
     const byId = indexSnapshots(await this.info(options));
     let current = byId.get(id);
     if (!current) throw new SnapshotNotFoundError(id);
     const seen = new Set<string>();
+    const out: SnapshotInfo[] = [];
     while (current) {
       if (seen.has(current.id))
-        throw new CorruptObjectError("repo info", `the ancestry of ${id} has a cycle`, { path: "repo" });
+        throw new CorruptObjectError("repo info", `the ancestry of ${id} has a cycle`, {
+          path: "repo",
+        });
       seen.add(current.id);
-      yield toInfo(current);
-      if (!current.parentId) return;
+      out.push(toInfo(current));
+      if (!current.parentId) break;
       const parent = byId.get(current.parentId);
       if (!parent) throw new SnapshotNotFoundError(current.parentId);
       current = parent;
     }
+    return out;
   }
 }
 
