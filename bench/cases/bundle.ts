@@ -67,9 +67,15 @@ export async function bundleCase(): Promise<CaseResult> {
   const wasm = wasmSize();
   const rows: Measurement[] = [
     { name: "icechunk-ts read path", extra: { minified: kb(read.min), gzipped: kb(read.gz) } },
-    { name: "icechunk-ts read + write path", extra: { minified: kb(write.min), gzipped: kb(write.gz) } },
+    {
+      name: "icechunk-ts read + write path",
+      extra: { minified: kb(write.min), gzipped: kb(write.gz) },
+    },
     wasm
-      ? { name: "official WASM (icechunk.wasm32-wasi.wasm)", extra: { minified: kb(wasm.raw), gzipped: kb(wasm.gz) } }
+      ? {
+          name: "official WASM (icechunk.wasm32-wasi.wasm)",
+          extra: { minified: kb(wasm.raw), gzipped: kb(wasm.gz) },
+        }
       : { name: "official WASM", skipped: "package not found" },
   ];
   return {
@@ -81,7 +87,11 @@ export async function bundleCase(): Promise<CaseResult> {
     baseline: "icechunk-ts read path",
     targets: [
       { target: "read path < 60 KB gzipped", met: read.gz < 60 * 1024, detail: kb(read.gz) },
-      { target: "read + write path < 120 KB gzipped", met: write.gz < 120 * 1024, detail: kb(write.gz) },
+      {
+        target: "read + write path < 120 KB gzipped",
+        met: write.gz < 120 * 1024,
+        detail: kb(write.gz),
+      },
     ],
   };
 }

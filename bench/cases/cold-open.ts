@@ -34,11 +34,16 @@ function withSpans(storage: Storage, spans: Span[]): Storage {
   };
   const wrapped: Storage = {
     ...storage,
-    get: (key, options) => timed(key + (options?.range ? `@${JSON.stringify(options.range)}` : ""), storage.get(key, options)),
+    get: (key, options) =>
+      timed(
+        key + (options?.range ? `@${JSON.stringify(options.range)}` : ""),
+        storage.get(key, options),
+      ),
   };
   if (storage.getIfModified) {
     const inner = storage.getIfModified.bind(storage);
-    wrapped.getIfModified = (key, version, options) => timed(`${key} (if-none-match)`, inner(key, version, options));
+    wrapped.getIfModified = (key, version, options) =>
+      timed(`${key} (if-none-match)`, inner(key, version, options));
   }
   return wrapped;
 }
@@ -58,7 +63,10 @@ function depth(spans: readonly Span[], upTo: Span): number {
 }
 
 /** Runs case 1. */
-export async function coldOpenCase(options: { reps: number; signal?: AbortSignal }): Promise<CaseResult> {
+export async function coldOpenCase(options: {
+  reps: number;
+  signal?: AbortSignal;
+}): Promise<CaseResult> {
   const reps = Math.max(3, options.reps);
   const dir = await tempDir("cold");
   log("  writing the repository");
@@ -73,9 +81,12 @@ export async function coldOpenCase(options: { reps: number; signal?: AbortSignal
         const counting = withCounting(httpStorage(server.url));
         const repo = await Repository.open(withSpans(counting, spans));
         const session = await repo.readonlySession({ branch: "main" });
-        const arr = await zarr.open.v3(zarr.root(new IcechunkStore(session)).resolve("grid"), { kind: "array" });
+        const arr = await zarr.open.v3(zarr.root(new IcechunkStore(session)).resolve("grid"), {
+          kind: "array",
+        });
         const chunk = await arr.getChunk([7, 9]);
-        if ((chunk.data as Float32Array)[0] !== ((7 * 32 * 3200 + 9 * 32) % 9973) * 0.5) throw new Error("wrong chunk value");
+        if ((chunk.data as Float32Array)[0] !== ((7 * 32 * 3200 + 9 * 32) % 9973) * 0.5)
+          throw new Error("wrong chunk value");
         lastSpans = spans;
         counts = { ...counting.counts.byOperationAndPrefix };
       });
@@ -86,7 +97,9 @@ export async function coldOpenCase(options: { reps: number; signal?: AbortSignal
         requests: lastSpans.length,
         "sequential round trips to the chunk": chunkSpan ? depth(lastSpans, chunkSpan) : "–",
         "requested twice": twice.length ? twice.join(", ") : "none",
-        "by kind": Object.entries(counts).map(([k, v]) => `${k} ×${v}`).join(", "),
+        "by kind": Object.entries(counts)
+          .map(([k, v]) => `${k} ×${v}`)
+          .join(", "),
       });
     });
     const native = await nativeOrReason();
@@ -98,11 +111,15 @@ export async function coldOpenCase(options: { reps: number; signal?: AbortSignal
             const before = server.requests.length;
             const repo = await o.Repository.open(o.Storage.newHttp(server.url));
             const session = await repo.readonlySession({ branch: "main" });
-            const arr = await zarr.open.v3(zarr.root(oracleZarrStore(session)).resolve("grid"), { kind: "array" });
+            const arr = await zarr.open.v3(zarr.root(oracleZarrStore(session)).resolve("grid"), {
+              kind: "array",
+            });
             await arr.getChunk([7, 9]);
             requests = server.requests.length - before;
           });
-          const mine = server.requests.slice(-requests).map((r) => `${r.method} ${r.url.split("?")[0]!.split("/")[1]}`);
+          const mine = server.requests
+            .slice(-requests)
+            .map((r) => `${r.method} ${r.url.split("?")[0]!.split("/")[1]}`);
           const byKind = new Map<string, number>();
           for (const k of mine) byKind.set(k, (byKind.get(k) ?? 0) + 1);
           return row(NATIVE, samples, {

@@ -11,7 +11,15 @@ import FileSystemStore from "@zarrita/storage/fs";
 import * as zarr from "zarrita";
 import { nativeOrReason, oracleStorage, oracleZarrStore, wasiOrReason } from "../lib/anchors.js";
 import { checkGrid, tempDir, writeGridPlainZarr, writeGridRepo } from "../lib/data.js";
-import { type CaseResult, guarded, log, type Measurement, row, timeRuns } from "../lib/measure.js";
+import {
+  type CaseResult,
+  guarded,
+  log,
+  type Measurement,
+  row,
+  timeInterleaved,
+  timeRuns,
+} from "../lib/measure.js";
 
 const OURS = "icechunk-ts";
 const OURS_SYNC = "icechunk-ts, syncReadMaxBytes: 64 KiB";
@@ -33,50 +41,68 @@ export async function readArrayCase(options: {
   log("  writing the 10,000-chunk array (icechunk-ts repo and plain Zarr)");
   await writeGridRepo(repoDir, { signal });
   await writeGridPlainZarr(plainDir);
-  const rows: Measurement[] = [];
-  // Every contender opens the repository cold in each repetition (open + session + read).
-  rows.push(
-    await guarded(OURS, async () =>
-      row(
-        OURS,
-        await timeRuns({ reps, warmup: 1, signal }, async () => {
-          const repo = await Repository.open(localFilesystemStorage(repoDir), { signal });
-          await readAll(
-            new IcechunkStore(await repo.readonlySession({ branch: "main" }, { signal })),
-          );
-        }),
-      ),
-    ),
-  );
-  rows.push(
-    await guarded(OURS_SYNC, async () =>
-      row(
-        OURS_SYNC,
-        await timeRuns({ reps, warmup: 1, signal }, async () => {
-          const storage = localFilesystemStorage(repoDir, { syncReadMaxBytes: 64 * 1024 });
-          const repo = await Repository.open(storage, { signal });
-          await readAll(
-            new IcechunkStore(await repo.readonlySession({ branch: "main" }, { signal })),
-          );
-        }),
-      ),
-    ),
-  );
+  // Every contender opens the repository cold in each repetition (open + session + read); the
+  // fast contenders alternate within each repetition so outside load hits them alike.
   const native = await nativeOrReason();
-  rows.push(
-    native.oracle
-      ? await guarded("official (native)", async () => {
-          const o = native.oracle!;
-          return row(
-            "official (native)",
-            await timeRuns({ reps, warmup: 1, signal }, async () => {
-              const repo = await o.Repository.open(await o.Storage.newLocalFilesystem(repoDir));
-              await readAll(oracleZarrStore(await repo.readonlySession({ branch: "main" })));
-            }),
-          );
-        })
-      : { name: "official (native)", skipped: native.reason ?? "unavailable" },
+  const PLAIN = "zarrita + FileSystemStore (plain Zarr)";
+  const contenders: Array<[string, () => Promise<void>]> = [
+    [
+      OURS,
+      async () => {
+        const repo = await Repository.open(localFilesystemStorage(repoDir), { signal });
+        await readAll(
+          new IcechunkStore(await repo.readonlySession({ branch: "main" }, { signal })),
+        );
+      },
+    ],
+    [
+      OURS_SYNC,
+      async () => {
+        const storage = localFilesystemStorage(repoDir, { syncReadMaxBytes: 64 * 1024 });
+        const repo = await Repository.open(storage, { signal });
+        await readAll(
+          new IcechunkStore(await repo.readonlySession({ branch: "main" }, { signal })),
+        );
+      },
+    ],
+  ];
+  if (native.oracle) {
+    const o = native.oracle;
+    contenders.push([
+      "official (native)",
+      async () => {
+        const repo = await o.Repository.open(await o.Storage.newLocalFilesystem(repoDir));
+        await readAll(oracleZarrStore(await repo.readonlySession({ branch: "main" })));
+      },
+    ]);
+  }
+  contenders.push([PLAIN, () => readAll(new FileSystemStore(plainDir))]);
+  const timed = await timeInterleaved(
+    { reps, warmup: 1, signal },
+    contenders.map(([, fn]) => fn),
   );
+  const byName = new Map<string, Measurement>();
+  contenders.forEach(([name], k) => {
+    const samples = timed.samples[k];
+    const err = timed.errors[k];
+    byName.set(
+      name,
+      samples
+        ? row(name, samples)
+        : {
+            name,
+            skipped: `failed: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`,
+          },
+    );
+  });
+  const rows: Measurement[] = [
+    byName.get(OURS)!,
+    byName.get(OURS_SYNC)!,
+    byName.get("official (native)") ?? {
+      name: "official (native)",
+      skipped: native.reason ?? "unavailable",
+    },
+  ];
   const wasi = await wasiOrReason();
   rows.push(
     wasi.oracle
@@ -94,16 +120,7 @@ export async function readArrayCase(options: {
         })
       : { name: "official (WASI)", skipped: wasi.reason ?? "unavailable" },
   );
-  rows.push(
-    await guarded("zarrita + FileSystemStore (plain Zarr)", async () =>
-      row(
-        "zarrita + FileSystemStore (plain Zarr)",
-        await timeRuns({ reps, warmup: 1, signal }, async () =>
-          readAll(new FileSystemStore(plainDir)),
-        ),
-      ),
-    ),
-  );
+  rows.push(byName.get(PLAIN)!);
   const ours = rows[0]!.medianMs ?? Number.POSITIVE_INFINITY;
   const med = (name: string) => rows.find((r) => r.name === name)?.medianMs;
   const vs = (name: string, factor: number, label: string) => {
@@ -121,7 +138,7 @@ export async function readArrayCase(options: {
     id: "2",
     title: "Reading a whole array of 10,000 chunks through zarrita",
     setup:
-      "A 3200×3200 float32 array in 32×32 chunks (10,000 native chunks of 4 KiB, no compression) committed by icechunk-ts to a spec-2 repository on local disk; the official builds read the same repository (native: `Storage.newLocalFilesystem`; WASI: `Storage.newCustom` over our filesystem storage, the only storage that build has). The plain-Zarr anchor is the same array written by zarrita to `@zarrita/storage`'s FileSystemStore. Each run opens the repository cold (a new Storage and Repository), opens a read-only session on `main`, and reads the whole array with `zarr.get(arr, null)`; values are checked.",
+      "A 3200×3200 float32 array in 32×32 chunks (10,000 native chunks of 4 KiB, no compression) committed by icechunk-ts to a spec-2 repository on local disk; the official builds read the same repository (native: `Storage.newLocalFilesystem`; WASI: `Storage.newCustom` over our filesystem storage, the only storage that build has). The plain-Zarr anchor is the same array written by zarrita to `@zarrita/storage`'s FileSystemStore. The icechunk-ts rows, the native build and plain zarrita alternate within each repetition (order rotated). Each run opens the repository cold (a new Storage and Repository), opens a read-only session on `main`, and reads the whole array with `zarr.get(arr, null)`; values are checked.",
     rows,
     baseline: OURS,
     targets: [

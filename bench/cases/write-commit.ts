@@ -10,7 +10,7 @@ import { IcechunkStore } from "@icechunk-ts/zarrita";
 import * as zarr from "zarrita";
 import { nativeOrReason, type Oracle, oracleZarrStore } from "../lib/anchors.js";
 import { GRID_ARRAY, gridData, tempDir } from "../lib/data.js";
-import { type CaseResult, guarded, log, type Measurement, row, timeRuns } from "../lib/measure.js";
+import { type CaseResult, log, type Measurement, row, timeInterleaved } from "../lib/measure.js";
 
 const OURS = "icechunk-ts";
 const NATIVE = "official (native)";
@@ -67,37 +67,77 @@ async function touchArrays(w: Writer, rep: number): Promise<void> {
   await Promise.all(
     Array.from({ length: ARRAYS }, async (_, i) => {
       const arr = await zarr.open.v3(root.resolve(`a${i}`), { kind: "array" });
-      await zarr.set(arr as zarr.Array<"float32", zarr.Mutable>, null, { data, shape: [256], stride: [1] });
+      await zarr.set(arr as zarr.Array<"float32", zarr.Mutable>, null, {
+        data,
+        shape: [256],
+        stride: [1],
+      });
     }),
   );
   await s.commit(`touch ${ARRAYS} arrays`);
 }
 
-async function contender(name: string, make: (dir: string) => Promise<Writer>, reps: number): Promise<Measurement[]> {
-  const grid = await guarded(name, async () =>
-    row(name, await timeRuns({ reps, warmup: 1 }, async () => writeGrid(await make(await tempDir("w")))), {
-      scenario: "10,000 chunks",
-    }),
-  );
-  const many = await guarded(`${name} `, async () => {
-    const w = await make(await tempDir("w1000"));
-    await createArrays(w);
-    return row(`${name} `, await timeRuns({ reps, warmup: 1 }, (rep) => touchArrays(w, rep)), {
-      scenario: `${ARRAYS} arrays`,
-    });
+function toRows(
+  names: readonly string[],
+  result: { samples: Array<number[] | undefined>; errors: unknown[] },
+  scenario: string,
+  suffix: string,
+): Measurement[] {
+  return names.map((name, k) => {
+    const samples = result.samples[k];
+    if (samples === undefined) {
+      const err = result.errors[k];
+      const msg = err instanceof Error ? err.message : String(err);
+      return { name: name + suffix, skipped: `failed: ${msg.split("\n")[0]!.slice(0, 160)}` };
+    }
+    return row(name + suffix, samples, { scenario });
   });
-  return [grid, many];
 }
 
-/** Runs case 4. */
-export async function writeCommitCase(options: { reps: number; signal?: AbortSignal }): Promise<CaseResult> {
+/** Runs case 4 (contenders alternate within each repetition). */
+export async function writeCommitCase(options: {
+  reps: number;
+  signal?: AbortSignal;
+}): Promise<CaseResult> {
   const reps = Math.max(1, Math.min(options.reps, 5));
-  log("  icechunk-ts");
-  const ours = await contender(OURS, oursWriter, reps);
   const native = await nativeOrReason();
-  log("  official (native)");
-  const theirs = native.oracle
-    ? await contender(NATIVE, (dir) => nativeWriter(native.oracle!, dir), reps)
+  const makers: Array<[string, (dir: string) => Promise<Writer>]> = [[OURS, oursWriter]];
+  if (native.oracle) makers.push([NATIVE, (dir) => nativeWriter(native.oracle!, dir)]);
+  const names = makers.map(([n]) => n);
+  log("  10,000 chunks (contenders alternate)");
+  const grid = toRows(
+    names,
+    await timeInterleaved(
+      { reps, warmup: 1, signal: options.signal },
+      makers.map(
+        ([, make]) =>
+          async () =>
+            writeGrid(await make(await tempDir("w"))),
+      ),
+    ),
+    "10,000 chunks",
+    "",
+  );
+  log(`  ${ARRAYS} arrays (contenders alternate)`);
+  const writers = await Promise.all(
+    makers.map(async ([, make]) => {
+      const w = await make(await tempDir("w1000"));
+      await createArrays(w);
+      return w;
+    }),
+  );
+  const many = toRows(
+    names,
+    await timeInterleaved(
+      { reps, warmup: 1, signal: options.signal },
+      writers.map((w) => (rep: number) => touchArrays(w, rep)),
+    ),
+    `${ARRAYS} arrays`,
+    " ",
+  );
+  const ours = [grid[0]!, many[0]!];
+  const theirs: Measurement[] = native.oracle
+    ? [grid[1]!, many[1]!]
     : [{ name: NATIVE, skipped: native.reason ?? "unavailable" }];
   const rows = [ours[0]!, theirs[0]!, ours[1]!, ...(theirs[1] ? [theirs[1]] : [])];
   const check = (o: Measurement, t: Measurement | undefined, what: string) => ({
@@ -111,9 +151,12 @@ export async function writeCommitCase(options: { reps: number; signal?: AbortSig
   return {
     id: "4",
     title: "Writing and committing",
-    setup: `(a) A fresh spec-2 repository on local disk; one writable session writes the 3200×3200 float32 array (10,000 chunks of 4 KiB) through zarrita (which issues every chunk's set concurrently) and commits; timed from repository creation to the commit's return. (b) A repository with ${ARRAYS} arrays of one 1 KiB chunk; each run opens a writable session, writes one chunk into every array (concurrently) and commits — a commit touching ${ARRAYS} arrays, i.e. ${ARRAYS} new manifests. Rows whose name ends in a space are scenario (b).`,
+    setup: `Contenders alternate within each repetition (order rotated), so load from other processes hits them alike. (a) A fresh spec-2 repository on local disk; one writable session writes the 3200×3200 float32 array (10,000 chunks of 4 KiB) through zarrita (which issues every chunk's set concurrently) and commits; timed from repository creation to the commit's return. (b) A repository with ${ARRAYS} arrays of one 1 KiB chunk; each run opens a writable session, writes one chunk into every array (concurrently) and commits — a commit touching ${ARRAYS} arrays, i.e. ${ARRAYS} new manifests. Rows whose name ends in a space are scenario (b).`,
     rows,
     baseline: OURS,
-    targets: [check(ours[0]!, theirs[0], "10,000 chunks"), check(ours[1]!, theirs[1], `${ARRAYS} arrays`)],
+    targets: [
+      check(ours[0]!, theirs[0], "10,000 chunks"),
+      check(ours[1]!, theirs[1], `${ARRAYS} arrays`),
+    ],
   };
 }

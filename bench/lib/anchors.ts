@@ -4,7 +4,12 @@
  * (loaded through test/support/oracle.ts) and zarrita stores over their sessions.
  */
 import type { AbsolutePath, AsyncMutable, RangeQuery } from "@zarrita/storage";
-import { loadNativeOracle, loadOracle, nativeOracleUnavailableReason, type Oracle } from "../../test/support/oracle.js";
+import {
+  loadNativeOracle,
+  loadOracle,
+  nativeOracleUnavailableReason,
+  type Oracle,
+} from "../../test/support/oracle.js";
 
 export { loadNativeOracle, loadOracle, oracleStorage } from "../../test/support/oracle.js";
 export type { Oracle, OracleStorage } from "../../test/support/oracle.js";

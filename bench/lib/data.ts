@@ -45,7 +45,10 @@ export const GRID_ARRAY: { shape: number[]; chunkShape: number[]; dtype: "float3
 };
 
 /** Writes the grid array as `/grid` into a new spec-2 icechunk-ts repository at `dir` and commits. */
-export async function writeGridRepo(dir: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+export async function writeGridRepo(
+  dir: string,
+  options: { signal?: AbortSignal } = {},
+): Promise<void> {
   const repo = await Repository.create(localFilesystemStorage(dir), options);
   const session = await repo.writableSession("main", options);
   const root = zarr.root(new IcechunkStore(session));
@@ -68,6 +71,7 @@ export function checkGrid(data: ArrayLike<number>): void {
   const n = GRID.side * GRID.side;
   if (data.length !== n) throw new Error(`read ${data.length} values, expected ${n}`);
   for (let i = 0; i < n; i += 997) {
-    if (data[i] !== (i % 9973) * 0.5) throw new Error(`value ${i} is ${data[i]}, expected ${(i % 9973) * 0.5}`);
+    if (data[i] !== (i % 9973) * 0.5)
+      throw new Error(`value ${i} is ${data[i]}, expected ${(i % 9973) * 0.5}`);
   }
 }

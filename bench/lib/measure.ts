@@ -138,3 +138,36 @@ export function fmtMs(ms: number | undefined): string {
 export function log(message: string): void {
   process.stderr.write(`${message}\n`);
 }
+
+/**
+ * Times several contenders in alternation (each repetition runs every one, in an order rotated
+ * per repetition) so that load from other processes and disk writeback hit them alike.
+ * Returns one sample list per contender; a contender that throws gets `undefined` (its error in
+ * `errors`) and is left out of later repetitions.
+ */
+export async function timeInterleaved(
+  options: { reps: number; warmup?: number; signal?: AbortSignal },
+  fns: ReadonlyArray<(rep: number) => Promise<void>>,
+): Promise<{ samples: Array<number[] | undefined>; errors: unknown[] }> {
+  const samples: Array<number[] | undefined> = fns.map(() => []);
+  const errors: unknown[] = fns.map(() => undefined);
+  const total = (options.warmup ?? 0) + options.reps;
+  for (let i = 0; i < total; i++) {
+    const rep = i - (options.warmup ?? 0);
+    for (let k = 0; k < fns.length; k++) {
+      options.signal?.throwIfAborted();
+      const j = (k + i) % fns.length;
+      if (samples[j] === undefined) continue;
+      const t0 = performance.now();
+      try {
+        await fns[j]!(rep < 0 ? rep : rep);
+      } catch (err) {
+        errors[j] = err;
+        samples[j] = undefined;
+        continue;
+      }
+      if (rep >= 0) samples[j]!.push(performance.now() - t0);
+    }
+  }
+  return { samples, errors };
+}

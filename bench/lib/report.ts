@@ -27,7 +27,9 @@ function table(result: CaseResult): string {
   const lines = [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`];
   for (const r of result.rows) {
     if (r.skipped) {
-      lines.push(`| ${r.name} | skipped: ${r.skipped.replace(/\|/g, "\\|")} | | |${extraCols.map(() => " |").join("")}`);
+      lines.push(
+        `| ${r.name} | skipped: ${r.skipped.replace(/\|/g, "\\|")} | | |${extraCols.map(() => " |").join("")}`,
+      );
       continue;
     }
     const cells = [
@@ -57,7 +59,8 @@ export function renderReport(results: readonly CaseResult[], env: ReportEnvironm
     "|---|---|---|---|",
   ];
   for (const r of results)
-    for (const t of r.targets) out.push(`| ${r.id} | ${t.target} | ${t.met ? "yes" : "**no**"} | ${t.detail} |`);
+    for (const t of r.targets)
+      out.push(`| ${r.id} | ${t.target} | ${t.met ? "yes" : "**no**"} | ${t.detail} |`);
   for (const r of results) {
     out.push("", `## ${r.id}. ${r.title}`, "", r.setup, "", table(r));
     if (r.notes) out.push("", r.notes);

@@ -110,7 +110,14 @@ async function bigManifest(): Promise<void> {
 }
 
 const which = process.argv[2] ?? "write";
-const fns: Record<string, () => Promise<void>> = { write, read, touch, history, manifest, bigManifest };
+const fns: Record<string, () => Promise<void>> = {
+  write,
+  read,
+  touch,
+  history,
+  manifest,
+  bigManifest,
+};
 await fns[which]!();
 await cleanupTempDirs();
 process.exit(0);
