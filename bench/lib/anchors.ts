@@ -11,8 +11,8 @@ import {
   type Oracle,
 } from "../../test/support/oracle.js";
 
-export { loadNativeOracle, loadOracle, oracleStorage } from "../../test/support/oracle.js";
 export type { Oracle, OracleStorage } from "../../test/support/oracle.js";
+export { loadNativeOracle, loadOracle, oracleStorage } from "../../test/support/oracle.js";
 
 /** The official session type. */
 export type OracleSession = import("@earthmover/icechunk").Session;

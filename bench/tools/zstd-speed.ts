@@ -3,8 +3,9 @@
  * Encoder throughput on a manifest payload (`node --import tsx bench/tools/zstd-speed.ts [refs]`):
  * encodes a manifest of N native refs, compresses it at levels 1 and 3, checks the round trip.
  */
-import { encodeManifest } from "../../packages/core/src/format/manifest.js";
+
 import { newChunkId, newManifestId, newNodeId } from "../../packages/core/src/format/ids.js";
+import { encodeManifest } from "../../packages/core/src/format/manifest.js";
 import { zstdCompress, zstdDecompress } from "../../packages/core/src/format/zstd/index.js";
 
 const n = Number(process.argv[2] ?? 100_000);

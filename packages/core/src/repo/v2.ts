@@ -3,11 +3,12 @@
  * Refs and history of a spec-2 repository, read from the single `repo` object (repo info):
  * branches, tags, deleted tags and every snapshot with its parent link.
  */
+
+import type { AssetManager } from "../assets/asset-manager.js";
 import { CorruptObjectError, RefNotFoundError, SnapshotNotFoundError } from "../errors.js";
 import type { SnapshotId } from "../format/ids.js";
 import type { RepoInfoData } from "../format/repo-info.js";
-import type { AssetManager } from "../assets/asset-manager.js";
-import { snapshotInfo, type CallOptions, type SnapshotInfo, type VersionControl } from "./types.js";
+import { type CallOptions, type SnapshotInfo, snapshotInfo, type VersionControl } from "./types.js";
 
 type RepoSnapshot = RepoInfoData["snapshots"][number];
 

@@ -10,11 +10,11 @@ import {
   close as closeCb,
   closeSync,
   constants as fsConstants,
+  fstat as fstatCb,
+  fsync as fsyncCb,
   open as openCb,
   openSync,
   read as readCb,
-  fstat as fstatCb,
-  fsync as fsyncCb,
   readSync,
   write as writeCb,
 } from "node:fs";

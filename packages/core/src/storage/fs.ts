@@ -20,6 +20,7 @@ import {
 import { join, relative, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import { IcechunkError, InvalidKeyError, StorageError, throwIfAborted } from "../errors.js";
+import { putInPlace, readBoundedFast, readSpan } from "./fs-fast.js";
 import {
   errCode,
   etagOf,
@@ -29,7 +30,6 @@ import {
   tempPathFor,
   withLock,
 } from "./fs-lock.js";
-import { putInPlace, readBoundedFast, readSpan } from "./fs-fast.js";
 import { checkRange, normalizePrefix, resolveRange, validateKey } from "./key.js";
 import type {
   DeleteResult,
@@ -186,7 +186,12 @@ export function localFilesystemStorage(
 
   const readObject = async (key: string, options?: GetOptions): Promise<GetResult | undefined> => {
     const range = options?.range;
-    if (options?.needVersion === false && range && "offset" in range && range.length !== undefined) {
+    if (
+      options?.needVersion === false &&
+      range &&
+      "offset" in range &&
+      range.length !== undefined
+    ) {
       const target = uncheckedPathOf(key);
       const fast = await readBoundedFast(
         guard,
@@ -212,7 +217,10 @@ export function localFilesystemStorage(
     const condition = opts?.condition;
     if (condition === undefined && opts?.unpublishedKey) {
       throwIfAborted(opts.signal);
-      const written = await putInPlace(target, data, { needVersion: opts.needVersion !== false, fsync: options.fsync === true });
+      const written = await putInPlace(target, data, {
+        needVersion: opts.needVersion !== false,
+        fsync: options.fsync === true,
+      });
       if (written) {
         guard.trustParent(target);
         return written;

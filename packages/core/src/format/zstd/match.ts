@@ -140,7 +140,11 @@ export class MatchFinder {
         ip += 1 + ((ip - anchor) >> 10);
         continue;
       }
-      for (let step = 0; step < this.params.lazy && ip + 1 <= iLimit && len < this.params.enough; step++) {
+      for (
+        let step = 0;
+        step < this.params.lazy && ip + 1 <= iLimit && len < this.params.enough;
+        step++
+      ) {
         this.insertUpTo(ip + 1);
         this.search(ip + 1, be, rep[0]!, alt);
         if (alt[0] > len) {
