@@ -34,7 +34,9 @@ console.log(`committed ${first}`);
 // 2. a second commit that changes one region, on a branch
 await repo.createBranch("warmer", first);
 const edit = await repo.writableSession("warmer");
-const editArr = await zarr.open.v3(zarr.root(new IcechunkStore(edit)).resolve("temperature"), { kind: "array" });
+const editArr = await zarr.open.v3(zarr.root(new IcechunkStore(edit)).resolve("temperature"), {
+  kind: "array",
+});
 await zarr.set(editArr, [zarr.slice(0, 3), zarr.slice(0, 4)], 99);
 const second = await edit.commit("heat wave in the north-west", { metadata: { author: "demo" } });
 await repo.createTag("v1", first);
@@ -42,12 +44,16 @@ await repo.createTag("v1", first);
 // 3. read both versions back
 for (const version of [{ tag: "v1" }, { branch: "warmer" }] as const) {
   const ro = await repo.readonlySession(version);
-  const arr = await zarr.open.v3(zarr.root(new IcechunkStore(ro)).resolve("temperature"), { kind: "array" });
+  const arr = await zarr.open.v3(zarr.root(new IcechunkStore(ro)).resolve("temperature"), {
+    kind: "array",
+  });
   const { data } = await zarr.get(arr, [0, null]);
   console.log(`${JSON.stringify(version)} row 0:`, Array.from(data as Float32Array).join(" "));
 }
 console.log("history of 'warmer':");
 for (const s of await repo.ancestry({ branch: "warmer" }))
   console.log(`  ${s.id}  ${s.writtenAt.toISOString()}  ${s.message}`);
-console.log(`branches: ${(await repo.listBranches()).join(", ")}; tags: ${(await repo.listTags()).join(", ")}`);
+console.log(
+  `branches: ${(await repo.listBranches()).join(", ")}; tags: ${(await repo.listTags()).join(", ")}`,
+);
 console.log(`tip of warmer is ${second}`);

@@ -14,10 +14,17 @@ if (!url) {
   process.exit(2);
 }
 const repo = await Repository.open(httpStorage(url));
-console.log(`spec ${repo.specVersion}; branches: ${(await repo.listBranches()).join(", ")}; tags: ${(await repo.listTags()).join(", ")}`);
-for (const s of await repo.ancestry({ branch })) console.log(`  ${s.id} ${s.writtenAt.toISOString()} ${s.message}`);
+console.log(
+  `spec ${repo.specVersion}; branches: ${(await repo.listBranches()).join(", ")}; tags: ${(await repo.listTags()).join(", ")}`,
+);
+for (const s of await repo.ancestry({ branch }))
+  console.log(`  ${s.id} ${s.writtenAt.toISOString()} ${s.message}`);
 const session = await repo.readonlySession({ branch });
-const arr = await zarr.open.v3(zarr.root(new IcechunkStore(session)).resolve(path), { kind: "array" });
+const arr = await zarr.open.v3(zarr.root(new IcechunkStore(session)).resolve(path), {
+  kind: "array",
+});
 const { data, shape } = await zarr.get(arr);
 const values = Array.from(data as ArrayLike<number>);
-console.log(`${path}: shape [${shape.join(", ")}], ${arr.dtype}, min ${Math.min(...values)}, max ${Math.max(...values)}`);
+console.log(
+  `${path}: shape [${shape.join(", ")}], ${arr.dtype}, min ${Math.min(...values)}, max ${Math.max(...values)}`,
+);

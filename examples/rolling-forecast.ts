@@ -42,15 +42,23 @@ for (let day = 0; day < days; day++) {
   // the window is full: drop the oldest day by shifting every chunk one step back in time
   const slot = Math.min(day, WINDOW - 1);
   if (day >= WINDOW) await session.shiftArray("/forecast", [-1, 0, 0]);
-  await zarr.set(cube, [slot, null, null], { data: field(day), shape: [LAT, LON], stride: [LON, 1] });
+  await zarr.set(cube, [slot, null, null], {
+    data: field(day),
+    shape: [LAT, LON],
+    stride: [LON, 1],
+  });
   await session.commit(`forecast for day ${day}`, { metadata: { day } });
 }
 const ro = await repo.readonlySession({ branch: "main" });
-const cube = await zarr.open.v3(zarr.root(new IcechunkStore(ro)).resolve("forecast"), { kind: "array" });
+const cube = await zarr.open.v3(zarr.root(new IcechunkStore(ro)).resolve("forecast"), {
+  kind: "array",
+});
 const first = (await zarr.get(cube, [0, 0, 0])) as number;
 const last = (await zarr.get(cube, [WINDOW - 1, 0, 0])) as number;
 let chunkFiles = 0;
 for await (const _ of repo.storage.list("chunks")) chunkFiles++;
 console.log(`window holds days ${first / 1000}..${last / 1000} after ${days} daily commits`);
-console.log(`chunk files written: ${chunkFiles} (one per day; shifted days are re-referenced, not copied)`);
+console.log(
+  `chunk files written: ${chunkFiles} (one per day; shifted days are re-referenced, not copied)`,
+);
 console.log(`repository at ${dir}`);

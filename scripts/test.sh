@@ -25,5 +25,5 @@ if [ -z "${S3_ENDPOINT:-}" ]; then
 fi
 
 pnpm typecheck
-pnpm biome lint --diagnostic-level=error .
+pnpm biome check .
 pnpm vitest run "$@"

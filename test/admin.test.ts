@@ -8,7 +8,8 @@ import { describe, expect, it } from "vitest";
 import { loadOracle, oracleStorage } from "./support/oracle.js";
 
 const kind = (k: string) => (e: unknown) => isIcechunkError(e, k);
-const group = (n: number) => new TextEncoder().encode(`{"zarr_format":3,"node_type":"group","attributes":{"n":${n}}}`);
+const group = (n: number) =>
+  new TextEncoder().encode(`{"zarr_format":3,"node_type":"group","attributes":{"n":${n}}}`);
 
 async function commit(repo: Repository, n: number) {
   const s = await repo.writableSession("main");
@@ -27,14 +28,18 @@ describe("administration", () => {
     const s = await repo.readonlySession({ branch: "main", asOf: between });
     expect(s.snapshotId).toBe(c1);
     expect(new TextDecoder().decode(await s.store.get("zarr.json"))).toContain('"n":1');
-    await expect(repo.readonlySession({ branch: "main", asOf: new Date(0) })).rejects.toSatisfy(kind("invalid-input"));
+    await expect(repo.readonlySession({ branch: "main", asOf: new Date(0) })).rejects.toSatisfy(
+      kind("invalid-input"),
+    );
   });
 
   for (const specVersion of [1, 2] as const) {
     it(`spec ${specVersion}: saveConfig persists what the official implementation reads back`, async () => {
       const storage = inMemoryStorage();
       const repo = await Repository.create(storage, { specVersion });
-      const changed = await repo.reopen({ config: { inlineChunkThresholdBytes: 7, compression: { level: 5 } } });
+      const changed = await repo.reopen({
+        config: { inlineChunkThresholdBytes: 7, compression: { level: 5 } },
+      });
       await changed.saveConfig();
       expect((await Repository.fetchConfig(storage))?.inlineChunkThresholdBytes).toBe(7);
       const oracle = await loadOracle();
@@ -43,11 +48,21 @@ describe("administration", () => {
       expect(theirs.config.compression?.level).toBe(5);
       // and the threshold is honoured: an 8-byte chunk is no longer inline
       const s = await changed.writableSession("main");
-      await s.store.set("a/zarr.json", new TextEncoder().encode(JSON.stringify({
-        zarr_format: 3, node_type: "array", shape: [8], data_type: "uint8",
-        chunk_grid: { name: "regular", configuration: { chunk_shape: [8] } },
-        chunk_key_encoding: { name: "default", configuration: { separator: "/" } }, fill_value: 0, codecs: [{ name: "bytes" }],
-      })));
+      await s.store.set(
+        "a/zarr.json",
+        new TextEncoder().encode(
+          JSON.stringify({
+            zarr_format: 3,
+            node_type: "array",
+            shape: [8],
+            data_type: "uint8",
+            chunk_grid: { name: "regular", configuration: { chunk_shape: [8] } },
+            chunk_key_encoding: { name: "default", configuration: { separator: "/" } },
+            fill_value: 0,
+            codecs: [{ name: "bytes" }],
+          }),
+        ),
+      );
       await s.store.set("a/c/0", new Uint8Array(8).fill(3));
       await s.commit("native chunk");
       let chunks = 0;
@@ -64,34 +79,57 @@ describe("administration", () => {
     const oracle = await loadOracle();
     const theirs = await oracle.Repository.open(await oracleStorage(storage));
     const strip = (flags: Array<{ name: string; enabled: boolean; setting?: boolean | null }>) =>
-      flags.map((f) => ({ name: f.name, enabled: f.enabled, setting: f.setting ?? null })).sort((a, b) => a.name.localeCompare(b.name));
+      flags
+        .map((f) => ({ name: f.name, enabled: f.enabled, setting: f.setting ?? null }))
+        .sort((a, b) => a.name.localeCompare(b.name));
     expect(strip(await repo.featureFlags())).toEqual(strip(await theirs.featureFlags()));
     await expect(repo.createTag("t", c1)).rejects.toSatisfy(kind("invalid-input"));
     await expect(theirs.createTag("t", c1)).rejects.toBeDefined();
     await theirs.setFeatureFlag("create_tag", null);
-    expect((await (await Repository.open(storage)).featureFlags()).find((f) => f.name === "create_tag")).toEqual({
-      id: 4, name: "create_tag", defaultEnabled: true, enabled: true,
+    expect(
+      (await (await Repository.open(storage)).featureFlags()).find((f) => f.name === "create_tag"),
+    ).toEqual({
+      id: 4,
+      name: "create_tag",
+      defaultEnabled: true,
+      enabled: true,
     });
     await (await Repository.open(storage)).createTag("t", c1);
-    await expect(repo.setFeatureFlag("no_such_flag", true)).rejects.toSatisfy(kind("invalid-input"));
+    await expect(repo.setFeatureFlag("no_such_flag", true)).rejects.toSatisfy(
+      kind("invalid-input"),
+    );
   });
 
   it("repository metadata and the read-only status", async () => {
     const storage = inMemoryStorage();
     const repo = await Repository.create(storage);
     await repo.setMetadata({ owner: "forecast-team", big: 2 ** 40 });
-    expect(await repo.updateMetadata({ region: "eu" })).toEqual({ owner: "forecast-team", big: 2 ** 40, region: "eu" });
+    expect(await repo.updateMetadata({ region: "eu" })).toEqual({
+      owner: "forecast-team",
+      big: 2 ** 40,
+      region: "eu",
+    });
     await repo.setStatus("read-only", { reason: "maintenance" });
     expect((await repo.getStatus()).availability).toBe("read-only");
     await expect(repo.writableSession("main")).rejects.toSatisfy(kind("read-only-repository"));
-    await expect(repo.createBranch("x", await repo.lookupBranch("main"))).rejects.toSatisfy(kind("read-only-repository"));
+    await expect(repo.createBranch("x", await repo.lookupBranch("main"))).rejects.toSatisfy(
+      kind("read-only-repository"),
+    );
     const oracle = await loadOracle();
     const theirs = await oracle.Repository.open(await oracleStorage(storage));
     await expect(theirs.writableSession("main")).rejects.toBeDefined();
     await repo.setStatus("online");
     await commit(repo, 5);
     const log = (await repo.opsLog()).map((e) => e.type);
-    expect(log.slice(0, 5)).toEqual(["new-commit", "repo-status-changed", "repo-status-changed", "metadata-changed", "metadata-changed"]);
-    await expect((await Repository.create(inMemoryStorage(), { specVersion: 1 })).getMetadata()).rejects.toSatisfy(kind("invalid-input"));
+    expect(log.slice(0, 5)).toEqual([
+      "new-commit",
+      "repo-status-changed",
+      "repo-status-changed",
+      "metadata-changed",
+      "metadata-changed",
+    ]);
+    await expect(
+      (await Repository.create(inMemoryStorage(), { specVersion: 1 })).getMetadata(),
+    ).rejects.toSatisfy(kind("invalid-input"));
   });
 });

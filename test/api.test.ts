@@ -14,9 +14,22 @@ describe("public API", () => {
   it("core exports the documented entry points, named only", () => {
     expect("default" in core).toBe(false);
     for (const name of [
-      "Repository", "Session", "SessionStore", "inMemoryStorage", "httpStorage", "redirectStorage",
-      "withCounting", "withLatency", "isIcechunkError", "IcechunkError", "ConflictError", "BasicConflictSolver",
-      "ConflictDetector", "httpVirtualChunkFetcher", "s3AnonymousVirtualChunkFetcher", "upgradeRepository",
+      "Repository",
+      "Session",
+      "SessionStore",
+      "inMemoryStorage",
+      "httpStorage",
+      "redirectStorage",
+      "withCounting",
+      "withLatency",
+      "isIcechunkError",
+      "IcechunkError",
+      "ConflictError",
+      "BasicConflictSolver",
+      "ConflictDetector",
+      "httpVirtualChunkFetcher",
+      "s3AnonymousVirtualChunkFetcher",
+      "upgradeRepository",
       "INITIAL_SNAPSHOT_ID",
     ])
       expect(core, name).toHaveProperty(name);

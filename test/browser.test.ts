@@ -28,15 +28,25 @@ beforeAll(async () => {
   cleanups.push(cleanup);
   // repo 1: written by the official implementation onto our filesystem storage
   const oracle = await loadOracle();
-  const theirs = await oracle.Repository.create(await oracleStorage(localFilesystemStorage(join(dir, "official"))));
+  const theirs = await oracle.Repository.create(
+    await oracleStorage(localFilesystemStorage(join(dir, "official"))),
+  );
   const s = await theirs.writableSession("main");
-  const arr = await zarr.create(zarr.root(s.store as never).resolve("a"), { shape: [6, 8], chunkShape: [3, 4], dtype: "int32" });
+  const arr = await zarr.create(zarr.root(s.store as never).resolve("a"), {
+    shape: [6, 8],
+    chunkShape: [3, 4],
+    dtype: "int32",
+  });
   await zarr.set(arr, null, { data: Int32Array.from(expected), shape: [6, 8], stride: [8, 1] });
   await s.commit("official commit");
   // repo 2: written by icechunk-ts
   const ours = await Repository.create(localFilesystemStorage(join(dir, "ours")));
   const w = await ours.writableSession("main");
-  const a2 = await zarr.create(zarr.root(new IcechunkStore(w)).resolve("a"), { shape: [6, 8], chunkShape: [2, 8], dtype: "float64" });
+  const a2 = await zarr.create(zarr.root(new IcechunkStore(w)).resolve("a"), {
+    shape: [6, 8],
+    chunkShape: [2, 8],
+    dtype: "float64",
+  });
   await zarr.set(a2, null, { data: Float64Array.from(expected), shape: [6, 8], stride: [8, 1] });
   await w.commit("icechunk-ts commit");
   await ours.createTag("v1", await ours.lookupBranch("main"));
@@ -55,12 +65,23 @@ beforeAll(async () => {
   await import("node:fs/promises").then((fs) => fs.mkdir(pageDir));
   // the test server sends no Content-Type, so the bundle is inlined as a classic script
   const bundle = out.outputFiles[0]!.text.replaceAll("</script", "<\\/script");
-  await writeFile(join(pageDir, "index.html"), `<!doctype html><meta charset="utf-8"><script>${bundle}; window.ready = true;</script>`);
+  await writeFile(
+    join(pageDir, "index.html"),
+    `<!doctype html><meta charset="utf-8"><script>${bundle}; window.ready = true;</script>`,
+  );
   pageServer = await startHttpServer({ root: pageDir });
   dataServer = await startHttpServer({ root: dir });
   browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
   page = await browser.newPage();
   page.on("console", (m) => console.log("[page]", m.text()));
@@ -78,7 +99,10 @@ afterAll(async () => {
 type Lib = typeof import("./browser/entry.js");
 const call = <K extends keyof Lib>(name: K, ...args: Parameters<Lib[K]>) =>
   page.evaluate(
-    ([n, a]) => ((window as unknown as { lib: Record<string, (...x: unknown[]) => unknown> }).lib[n as string]!)(...(a as unknown[])),
+    ([n, a]) =>
+      (window as unknown as { lib: Record<string, (...x: unknown[]) => unknown> }).lib[
+        n as string
+      ]!(...(a as unknown[])),
     [name, args] as const,
   ) as Promise<Awaited<ReturnType<Lib[K]>>>;
 
@@ -98,7 +122,13 @@ describe("headless Chromium", () => {
   });
 
   it("follows a redirect to the repository's real location (redirect storage)", async () => {
-    const r = await call("readArray", `${dataServer.url}/redirect-plain/ours`, { branch: "main" }, "a", { redirect: true });
+    const r = await call(
+      "readArray",
+      `${dataServer.url}/redirect-plain/ours`,
+      { branch: "main" },
+      "a",
+      { redirect: true },
+    );
     expect(r.data).toEqual(expected);
     expect(r.history).toEqual(["icechunk-ts commit", "Repository initialized"]);
   });
@@ -108,12 +138,15 @@ describe("headless Chromium", () => {
     expect(r.data).toEqual(Array.from({ length: 256 }, (_, i) => i * 3));
     // copy the page's objects into a storage the official implementation opens
     const storage = inMemoryStorage();
-    for (const [key, bytes] of Object.entries(r.files)) await storage.put(key, Uint8Array.from(bytes));
+    for (const [key, bytes] of Object.entries(r.files))
+      await storage.put(key, Uint8Array.from(bytes));
     const oracle = await loadOracle();
     const theirs = await oracle.Repository.open(await oracleStorage(storage));
     expect(await theirs.lookupBranch("main")).toBe(r.id);
     const s = await theirs.readonlySession({ branch: "main" });
-    const got = await zarr.get(await zarr.open.v3(zarr.root(s.store as never).resolve("grid"), { kind: "array" }));
+    const got = await zarr.get(
+      await zarr.open.v3(zarr.root(s.store as never).resolve("grid"), { kind: "array" }),
+    );
     expect(Array.from(got.data as Int32Array)).toEqual(r.data);
   });
 

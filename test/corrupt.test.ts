@@ -27,7 +27,11 @@ async function readAll(dir: string): Promise<unknown> {
         await s.store.get(key);
       } catch (e) {
         // virtual chunks of the fixture point at an unreachable server: not what we test here
-        if ((e as IcechunkError).kind?.startsWith("virtual-chunk") || (e as IcechunkError).kind === "unauthorized-virtual-chunk-container") continue;
+        if (
+          (e as IcechunkError).kind?.startsWith("virtual-chunk") ||
+          (e as IcechunkError).kind === "unauthorized-virtual-chunk-container"
+        )
+          continue;
         throw e;
       }
     }
@@ -58,16 +62,49 @@ describe("corrupt repositories", () => {
     ["truncated to 20 bytes", (b: Buffer) => b.subarray(0, 20)],
     ["truncated in the zstd frame", (b: Buffer) => b.subarray(0, Math.floor(b.length * 0.6))],
     ["wrong magic", (b: Buffer) => Buffer.concat([Buffer.from("NOTICECHUNK!"), b.subarray(12)])],
-    ["unsupported spec version", (b: Buffer) => { const c = Buffer.from(b); c[36] = 9; return c; }],
-    ["wrong file type", (b: Buffer) => { const c = Buffer.from(b); c[37] = 2; return c; }],
-    ["no compression byte", (b: Buffer) => { const c = Buffer.from(b); c[38] = 0; return c; }],
-    ["random payload", (b: Buffer) => Buffer.concat([b.subarray(0, 39), Buffer.from(Array.from({ length: 500 }, (_, i) => (i * 97 + 13) % 256))])],
+    [
+      "unsupported spec version",
+      (b: Buffer) => {
+        const c = Buffer.from(b);
+        c[36] = 9;
+        return c;
+      },
+    ],
+    [
+      "wrong file type",
+      (b: Buffer) => {
+        const c = Buffer.from(b);
+        c[37] = 2;
+        return c;
+      },
+    ],
+    [
+      "no compression byte",
+      (b: Buffer) => {
+        const c = Buffer.from(b);
+        c[38] = 0;
+        return c;
+      },
+    ],
+    [
+      "random payload",
+      (b: Buffer) =>
+        Buffer.concat([
+          b.subarray(0, 39),
+          Buffer.from(Array.from({ length: 500 }, (_, i) => (i * 97 + 13) % 256)),
+        ]),
+    ],
   ] as const) {
     it(`repo object ${what}`, async () => {
       const dir = await fixture();
       await writeFile(join(dir, "repo"), mutate(await readFile(join(dir, "repo"))));
       const err = await readAll(dir);
-      if (what === "wrong magic" || what === "truncated to 20 bytes" || what === "random payload" || what === "truncated in the zstd frame")
+      if (
+        what === "wrong magic" ||
+        what === "truncated to 20 bytes" ||
+        what === "random payload" ||
+        what === "truncated in the zstd frame"
+      )
         expectTyped(err, "corrupt-object", "compression");
       else if (what === "unsupported spec version") expectTyped(err, "unsupported-spec-version");
       else if (what === "wrong file type") expectTyped(err, "file-type-mismatch");

@@ -14,7 +14,10 @@ import { makeTempDir } from "./support/tmp.js";
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, "..");
 const tsx = (script: string, ...args: string[]) =>
-  run(join(ROOT, "node_modules/.bin/tsx"), [join(ROOT, "examples", script), ...args], { cwd: ROOT, timeout: 120_000 });
+  run(join(ROOT, "node_modules/.bin/tsx"), [join(ROOT, "examples", script), ...args], {
+    cwd: ROOT,
+    timeout: 120_000,
+  });
 
 const cleanups: Array<() => Promise<void>> = [];
 afterAll(async () => {
@@ -49,7 +52,9 @@ describe("examples", () => {
     expect(oracle).toBeDefined();
     const theirs = await oracle!.Repository.open(await oracle!.Storage.newLocalFilesystem(repoDir));
     const session = await theirs.readonlySession({ branch: "main" });
-    const cube = await zarr.get(await zarr.open.v3(zarr.root(session.store as never).resolve("forecast"), { kind: "array" }));
+    const cube = await zarr.get(
+      await zarr.open.v3(zarr.root(session.store as never).resolve("forecast"), { kind: "array" }),
+    );
     const data = cube.data as Float32Array;
     const plane = 45 * 90;
     for (let slot = 0; slot < 15; slot++) {

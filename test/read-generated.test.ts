@@ -42,9 +42,15 @@ for (const specVersion of [1, 2] as const) {
         {
           inlineChunkThresholdBytes: 64,
           manifest: {
-            splitting: { split_sizes: [[{ name_matches: { regex: "^split" } }, [{ condition: "Any", num_chunks: 3 }]]] },
+            splitting: {
+              split_sizes: [
+                [{ name_matches: { regex: "^split" } }, [{ condition: "Any", num_chunks: 3 }]],
+              ],
+            },
           },
-          virtualChunkContainers: { [prefix]: { urlPrefix: prefix, store: { type: "LocalFileSystem", field0: vdir } } },
+          virtualChunkContainers: {
+            [prefix]: { urlPrefix: prefix, store: { type: "LocalFileSystem", field0: vdir } },
+          },
         },
         specVersion,
         { [prefix]: null },
@@ -53,16 +59,39 @@ for (const specVersion of [1, 2] as const) {
       const root = zarr.root(s1.store as never);
       await zarr.create(root, { attributes: { written_by: "official" } });
       await zarr.create(root.resolve("group"));
-      const many = await zarr.create(root.resolve("group/many"), { shape: [100, 100], chunkShape: [5, 5], dtype: "int16" });
-      await zarr.set(many, null, { data: Int16Array.from({ length: 10000 }, (_, i) => i % 3000), shape: [100, 100], stride: [100, 1] });
-      const split = await zarr.create(root.resolve("group/split2d"), { shape: [30, 30], chunkShape: [5, 5], dtype: "float64" });
-      await zarr.set(split, null, { data: Float64Array.from({ length: 900 }, (_, i) => i / 7), shape: [30, 30], stride: [30, 1] });
-      await s1.store.set("virt/zarr.json", enc({
-        zarr_format: 3, node_type: "array", shape: [4800], data_type: "uint8",
-        chunk_grid: { name: "regular", configuration: { chunk_shape: [4] } },
-        chunk_key_encoding: { name: "default", configuration: { separator: "/" } },
-        fill_value: 0, codecs: [{ name: "bytes" }],
-      }));
+      const many = await zarr.create(root.resolve("group/many"), {
+        shape: [100, 100],
+        chunkShape: [5, 5],
+        dtype: "int16",
+      });
+      await zarr.set(many, null, {
+        data: Int16Array.from({ length: 10000 }, (_, i) => i % 3000),
+        shape: [100, 100],
+        stride: [100, 1],
+      });
+      const split = await zarr.create(root.resolve("group/split2d"), {
+        shape: [30, 30],
+        chunkShape: [5, 5],
+        dtype: "float64",
+      });
+      await zarr.set(split, null, {
+        data: Float64Array.from({ length: 900 }, (_, i) => i / 7),
+        shape: [30, 30],
+        stride: [30, 1],
+      });
+      await s1.store.set(
+        "virt/zarr.json",
+        enc({
+          zarr_format: 3,
+          node_type: "array",
+          shape: [4800],
+          data_type: "uint8",
+          chunk_grid: { name: "regular", configuration: { chunk_shape: [4] } },
+          chunk_key_encoding: { name: "default", configuration: { separator: "/" } },
+          fill_value: 0,
+          codecs: [{ name: "bytes" }],
+        }),
+      );
       const failed = await s1.store.setVirtualRefs(
         "virt",
         Array.from({ length: 1200 }, (_, i) => ({
@@ -77,7 +106,9 @@ for (const specVersion of [1, 2] as const) {
       const first = await s1.commit("first by official");
       await theirs.createBranch("dev", first);
       const s2 = await theirs.writableSession("dev");
-      const many2 = await zarr.open.v3(zarr.root(s2.store as never).resolve("group/many"), { kind: "array" });
+      const many2 = await zarr.open.v3(zarr.root(s2.store as never).resolve("group/many"), {
+        kind: "array",
+      });
       await zarr.set(many2, [zarr.slice(10, 20), null], 7);
       await s2.store.delete("group/split2d/c/0/0");
       await s2.commit("edit on dev");
@@ -93,14 +124,20 @@ for (const specVersion of [1, 2] as const) {
         virtualChunkFetchers: { file: fileVirtualChunkFetcher() },
       });
       expect(ours.specVersion).toBe(specVersion);
-      const reopened = await oracle!.Repository.open(await oracle!.Storage.newLocalFilesystem(repoDir), null, { [prefix]: null });
+      const reopened = await oracle!.Repository.open(
+        await oracle!.Storage.newLocalFilesystem(repoDir),
+        null,
+        { [prefix]: null },
+      );
       const { snapshots } = await compareRepositories(ours, reopened);
       expect(snapshots.length).toBe(specVersion === 2 ? 4 : 3);
       const main = await ours.readonlySession({ branch: "main" });
       const base = specVersion === 2 ? "/moved" : "/group";
       const splitNode = main.getNode(`${base}/split2d`);
       expect(splitNode?.kind === "array" && splitNode.manifests.length).toBe(4);
-      const virt = await zarr.get(await zarr.open.v3(zarr.root(main.store as never).resolve("virt"), { kind: "array" }));
+      const virt = await zarr.get(
+        await zarr.open.v3(zarr.root(main.store as never).resolve("virt"), { kind: "array" }),
+      );
       expect(Buffer.from(virt.data as Uint8Array).equals(Buffer.from(blob))).toBe(true);
       // spec 2 writers compress >= 1000 virtual locations with a zstd dictionary (magic 0xEC30A437)
       const virtNode = main.getNode("/virt");

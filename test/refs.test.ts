@@ -14,7 +14,10 @@ const GROUP = new TextEncoder().encode('{"zarr_format":3,"node_type":"group"}');
 
 async function commitSomething(repo: Repository, branch: string, attr: number) {
   const s = await repo.writableSession(branch);
-  await s.store.set("zarr.json", new TextEncoder().encode(`{"zarr_format":3,"node_type":"group","attributes":{"n":${attr}}}`));
+  await s.store.set(
+    "zarr.json",
+    new TextEncoder().encode(`{"zarr_format":3,"node_type":"group","attributes":{"n":${attr}}}`),
+  );
   return s.commit(`commit ${attr} on ${branch}`);
 }
 
@@ -23,14 +26,18 @@ for (const specVersion of [1, 2] as const) {
     it("create refuses a non-empty location; openOrCreate opens it", async () => {
       const storage = inMemoryStorage();
       await storage.put("something-else", GROUP);
-      await expect(Repository.create(storage, { specVersion })).rejects.toSatisfy(kind("repository-already-exists"));
+      await expect(Repository.create(storage, { specVersion })).rejects.toSatisfy(
+        kind("repository-already-exists"),
+      );
       const fresh = inMemoryStorage();
       const a = await Repository.openOrCreate(fresh, { specVersion });
       const first = await commitSomething(a, "main", 1);
       const b = await Repository.openOrCreate(fresh, { specVersion });
       expect(b.specVersion).toBe(specVersion);
       expect(await b.lookupBranch("main")).toBe(first);
-      await expect(Repository.create(fresh, { specVersion })).rejects.toSatisfy(kind("repository-already-exists"));
+      await expect(Repository.create(fresh, { specVersion })).rejects.toSatisfy(
+        kind("repository-already-exists"),
+      );
     });
 
     it("branches: create, compare-and-swap reset, delete (never main); tags: immutable, never reused", async () => {
@@ -40,10 +47,14 @@ for (const specVersion of [1, 2] as const) {
       const c2 = await commitSomething(repo, "main", 2);
       await repo.createBranch("dev", c1);
       await expect(repo.createBranch("dev", c2)).rejects.toSatisfy(kind("ref-already-exists"));
-      await expect(repo.createBranch("ghost", "0000000000000000000G")).rejects.toSatisfy(kind("snapshot-not-found"));
+      await expect(repo.createBranch("ghost", "0000000000000000000G")).rejects.toSatisfy(
+        kind("snapshot-not-found"),
+      );
       await repo.resetBranch("dev", c2, { fromSnapshotId: c1 });
       expect(await repo.lookupBranch("dev")).toBe(c2);
-      await expect(repo.resetBranch("dev", c1, { fromSnapshotId: c1 })).rejects.toSatisfy(kind("commit-conflict"));
+      await expect(repo.resetBranch("dev", c1, { fromSnapshotId: c1 })).rejects.toSatisfy(
+        kind("commit-conflict"),
+      );
       expect(await repo.lookupBranch("dev")).toBe(c2);
       await repo.resetBranch("dev", c1);
       expect(await repo.lookupBranch("dev")).toBe(c1);
@@ -92,7 +103,8 @@ describe("spec 2 repo object updates", () => {
       "new-commit",
       "repo-initialized",
     ]);
-    for (let i = 1; i < log.length; i++) expect(log[i - 1]!.updatedAt).toBeGreaterThan(log[i]!.updatedAt);
+    for (let i = 1; i < log.length; i++)
+      expect(log[i - 1]!.updatedAt).toBeGreaterThan(log[i]!.updatedAt);
     expect(log[0]!.backupPath).toBeUndefined();
     const backups = new Set<string>();
     for await (const e of storage.list("overwritten")) backups.add(e.key);
@@ -109,7 +121,10 @@ describe("spec 2 repo object updates", () => {
     expect(log).toHaveLength(11);
     expect(log.at(-1)!.type).toBe("repo-initialized");
     const oracle = await loadOracle();
-    await compareRepositories(await Repository.open(storage), await oracle.Repository.open(await oracleStorage(storage)));
+    await compareRepositories(
+      await Repository.open(storage),
+      await oracle.Repository.open(await oracleStorage(storage)),
+    );
   });
 
   it("concurrent writers on the repo object all land (retry on lost races)", async () => {
@@ -119,7 +134,10 @@ describe("spec 2 repo object updates", () => {
     const writers = await Promise.all(Array.from({ length: 8 }, () => Repository.open(storage)));
     await Promise.all(writers.map((w, i) => w.createBranch(`w${i}`, c)));
     const after = await Repository.open(storage);
-    expect(await after.listBranches()).toEqual(["main", ...Array.from({ length: 8 }, (_, i) => `w${i}`)]);
+    expect(await after.listBranches()).toEqual([
+      "main",
+      ...Array.from({ length: 8 }, (_, i) => `w${i}`),
+    ]);
     expect((await after.opsLog()).filter((e) => e.type === "branch-created")).toHaveLength(8);
   });
 });

@@ -12,7 +12,13 @@ import { loadOracle, oracleStorage } from "./support/oracle.js";
 const EMPTY = 0xffffffffffffffffn;
 
 /** One shard of `shardShape` made of `inner`-shaped uint16 chunks (bytes codec), index at the end. */
-function buildShard(origin: [number, number], shardShape: number, inner: number, value: (y: number, x: number) => number, skip?: [number, number]) {
+function buildShard(
+  origin: [number, number],
+  shardShape: number,
+  inner: number,
+  value: (y: number, x: number) => number,
+  skip?: [number, number],
+) {
   const per = shardShape / inner;
   const chunks: Uint8Array[] = [];
   const index = new BigUint64Array(per * per * 2);
@@ -27,7 +33,8 @@ function buildShard(origin: [number, number], shardShape: number, inner: number,
       }
       const data = new Uint16Array(inner * inner);
       for (let y = 0; y < inner; y++)
-        for (let x = 0; x < inner; x++) data[y * inner + x] = value(origin[0] + cy * inner + y, origin[1] + cx * inner + x);
+        for (let x = 0; x < inner; x++)
+          data[y * inner + x] = value(origin[0] + cy * inner + y, origin[1] + cx * inner + x);
       const bytes = new Uint8Array(data.buffer);
       index[slot] = BigInt(offset);
       index[slot + 1] = BigInt(bytes.length);
@@ -69,12 +76,27 @@ function metadata(size: number, shard: number, inner: number) {
 
 const value = (y: number, x: number) => (y * 131 + x * 7) % 65000;
 
-async function writeSharded(set: (k: string, v: Uint8Array) => Promise<void>, name: string, size: number, shard: number, inner: number) {
+async function writeSharded(
+  set: (k: string, v: Uint8Array) => Promise<void>,
+  name: string,
+  size: number,
+  shard: number,
+  inner: number,
+) {
   await set(`${name}/zarr.json`, new TextEncoder().encode(metadata(size, shard, inner)));
   const n = size / shard;
   for (let sy = 0; sy < n; sy++)
     for (let sx = 0; sx < n; sx++)
-      await set(`${name}/c/${sy}/${sx}`, buildShard([sy * shard, sx * shard], shard, inner, value, sy === 0 && sx === 1 ? [1, 0] : undefined));
+      await set(
+        `${name}/c/${sy}/${sx}`,
+        buildShard(
+          [sy * shard, sx * shard],
+          shard,
+          inner,
+          value,
+          sy === 0 && sx === 1 ? [1, 0] : undefined,
+        ),
+      );
 }
 
 function expected(size: number, shard: number, inner: number) {
@@ -82,7 +104,12 @@ function expected(size: number, shard: number, inner: number) {
     const y = Math.floor(i / size);
     const x = i % size;
     // shard (0, 1), inner chunk (1, 0) is empty → fill value
-    if (Math.floor(y / shard) === 0 && Math.floor(x / shard) === 1 && Math.floor((y % shard) / inner) === 1 && Math.floor((x % shard) / inner) === 0)
+    if (
+      Math.floor(y / shard) === 0 &&
+      Math.floor(x / shard) === 1 &&
+      Math.floor((y % shard) / inner) === 1 &&
+      Math.floor((x % shard) / inner) === 0
+    )
       return 65535;
     return value(y, x);
   });
@@ -96,13 +123,22 @@ describe("sharded arrays through the adapter", () => {
     const storage = inMemoryStorage();
     const repo = await Repository.create(storage);
     const ours = await repo.writableSession("main");
-    for (const set of [(k: string, v: Uint8Array) => ours.store.set(k, v), (k: string, v: Uint8Array) => theirs.store.set(k, Buffer.from(v))]) {
+    for (const set of [
+      (k: string, v: Uint8Array) => ours.store.set(k, v),
+      (k: string, v: Uint8Array) => theirs.store.set(k, Buffer.from(v)),
+    ]) {
       await writeSharded(set, "big", 64, 32, 16); // 2 KiB shards: native chunks
       await writeSharded(set, "small", 16, 8, 4); // 192-byte shards: inline
     }
     const read = async (store: zarr.Readable, name: string) =>
-      Array.from((await zarr.get(await zarr.open.v3(zarr.root(store).resolve(name), { kind: "array" }))).data as Uint16Array);
-    for (const [name, size, shard, inner] of [["big", 64, 32, 16], ["small", 16, 8, 4]] as const) {
+      Array.from(
+        (await zarr.get(await zarr.open.v3(zarr.root(store).resolve(name), { kind: "array" })))
+          .data as Uint16Array,
+      );
+    for (const [name, size, shard, inner] of [
+      ["big", 64, 32, 16],
+      ["small", 16, 8, 4],
+    ] as const) {
       const want = expected(size, shard, inner);
       expect(await read(new IcechunkStore(ours), name)).toEqual(want);
       expect(await read(theirs.store as never, name)).toEqual(want);
@@ -113,7 +149,9 @@ describe("sharded arrays through the adapter", () => {
     expect(node?.kind).toBe("array");
     expect(await read(new IcechunkStore(ro), "big")).toEqual(expected(64, 32, 16));
     // a partial read (one inner chunk) only touches the index and that chunk
-    const arr = await zarr.open.v3(zarr.root(new IcechunkStore(ro)).resolve("big"), { kind: "array" });
+    const arr = await zarr.open.v3(zarr.root(new IcechunkStore(ro)).resolve("big"), {
+      kind: "array",
+    });
     const part = await zarr.get(arr, [zarr.slice(16, 32), zarr.slice(0, 16)]);
     expect((part.data as Uint16Array)[0]).toBe(value(16, 0));
     // the official implementation reads our committed shards identically

@@ -12,7 +12,11 @@ describe("smoke", () => {
     const store = new IcechunkStore(session);
     const root = zarr.root(store);
     await zarr.create(root, { attributes: { title: "demo" } });
-    const arr = await zarr.create(root.resolve("temp"), { shape: [8, 8], chunkShape: [4, 4], dtype: "float32" });
+    const arr = await zarr.create(root.resolve("temp"), {
+      shape: [8, 8],
+      chunkShape: [4, 4],
+      dtype: "float32",
+    });
     const data = new Float32Array(64).map((_, i) => i * 1.5);
     await zarr.set(arr, null, { data, shape: [8, 8], stride: [8, 1] });
     const id = await session.commit("first");
@@ -20,14 +24,18 @@ describe("smoke", () => {
 
     const reread = await Repository.open(storage);
     const ro = await reread.readonlySession({ branch: "main" });
-    const got = await zarr.get(await zarr.open.v3(zarr.root(new IcechunkStore(ro)).resolve("temp"), { kind: "array" }));
+    const got = await zarr.get(
+      await zarr.open.v3(zarr.root(new IcechunkStore(ro)).resolve("temp"), { kind: "array" }),
+    );
     expect(Array.from(got.data as Float32Array)).toEqual(Array.from(data));
 
     const oracle = await loadOracle();
     const orepo = await oracle.Repository.open(await oracleStorage(storage));
     expect(await orepo.listBranches()).toEqual(["main"]);
     const osession = await orepo.readonlySession({ branch: "main" });
-    const oarr = await zarr.open.v3(zarr.root(osession.store as never).resolve("temp"), { kind: "array" });
+    const oarr = await zarr.open.v3(zarr.root(osession.store as never).resolve("temp"), {
+      kind: "array",
+    });
     const ogot = await zarr.get(oarr);
     expect(Array.from(ogot.data as Float32Array)).toEqual(Array.from(data));
   });

@@ -147,7 +147,9 @@ describe("oracle opens the reference repositories through our filesystem storage
         const fx = await copyFixture(name);
         try {
           const ic = await loadOracle();
-          await expect(ic.Repository.open(await oracleStorage(localFilesystemStorage(fx.dir)))).rejects.toBeDefined();
+          await expect(
+            ic.Repository.open(await oracleStorage(localFilesystemStorage(fx.dir))),
+          ).rejects.toBeDefined();
         } finally {
           await fx.cleanup();
         }

@@ -5,7 +5,12 @@
  */
 import { utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { inMemoryStorage, isIcechunkError, Repository, type RepositoryConfig } from "@icechunk-ts/core";
+import {
+  inMemoryStorage,
+  isIcechunkError,
+  Repository,
+  type RepositoryConfig,
+} from "@icechunk-ts/core";
 import { fileVirtualChunkFetcher } from "@icechunk-ts/core/fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHttpServer, type TestHttpServer } from "./support/http-server.js";
@@ -30,10 +35,14 @@ afterAll(async () => {
 
 const ARRAY = new TextEncoder().encode(
   JSON.stringify({
-    zarr_format: 3, node_type: "array", shape: [64], data_type: "uint8",
+    zarr_format: 3,
+    node_type: "array",
+    shape: [64],
+    data_type: "uint8",
     chunk_grid: { name: "regular", configuration: { chunk_shape: [16] } },
     chunk_key_encoding: { name: "default", configuration: { separator: "/" } },
-    fill_value: 0, codecs: [{ name: "bytes" }],
+    fill_value: 0,
+    codecs: [{ name: "bytes" }],
   }),
 );
 
@@ -54,7 +63,9 @@ const kind = (k: string) => (e: unknown) => isIcechunkError(e, k);
 describe("virtual chunks over HTTP", () => {
   const prefix = () => `${server.url}/`;
   const config = (): RepositoryConfig => ({
-    virtualChunkContainers: { [prefix()]: { name: "local", urlPrefix: prefix(), store: { type: "Http", field0: {} } } },
+    virtualChunkContainers: {
+      [prefix()]: { name: "local", urlPrefix: prefix(), store: { type: "Http", field0: {} } },
+    },
   });
 
   it("reads ranges, with a matching ETag, through vcc:// names, and after a commit", async () => {
@@ -67,7 +78,9 @@ describe("virtual chunks over HTTP", () => {
     expect(Array.from((await s.store.get("v/c/0"))!)).toEqual(Array.from(blob.subarray(10, 26)));
     expect(Array.from((await s.store.get("v/c/1"))!)).toEqual(Array.from(blob.subarray(100, 116)));
     expect(Array.from((await s.store.get("v/c/2"))!)).toEqual(Array.from(blob.subarray(200, 216)));
-    expect(Array.from((await s.store.getRange("v/c/1", { offset: 4, length: 2 }))!)).toEqual([104, 105]);
+    expect(Array.from((await s.store.getRange("v/c/1", { offset: 4, length: 2 }))!)).toEqual([
+      104, 105,
+    ]);
     expect(await s.store.getsize("v/c/2")).toBe(16);
     await s.commit("virtual refs");
     const ro = await repo.readonlySession({ branch: "main" });
@@ -76,26 +89,36 @@ describe("virtual chunks over HTTP", () => {
 
   it("a stale ETag or a newer object is a VirtualChunkModifiedError", async () => {
     const { s } = await repoWith(config(), { [prefix()]: null });
-    await s.store.setVirtualRef("v/c/0", `${server.url}/blob.bin`, 0, 16, { etag: '"not-the-etag"' });
+    await s.store.setVirtualRef("v/c/0", `${server.url}/blob.bin`, 0, 16, {
+      etag: '"not-the-etag"',
+    });
     await expect(s.store.get("v/c/0")).rejects.toSatisfy(kind("virtual-chunk-modified"));
-    await s.store.setVirtualRef("v/c/1", `${server.url}/blob.bin`, 0, 16, { lastModified: new Date(Date.now() - 3_600_000) });
+    await s.store.setVirtualRef("v/c/1", `${server.url}/blob.bin`, 0, 16, {
+      lastModified: new Date(Date.now() - 3_600_000),
+    });
     await expect(s.store.get("v/c/1")).rejects.toSatisfy(kind("virtual-chunk-modified"));
-    await s.store.setVirtualRef("v/c/2", `${server.url}/blob.bin`, 0, 16, { lastModified: new Date(Date.now() + 3_600_000) });
+    await s.store.setVirtualRef("v/c/2", `${server.url}/blob.bin`, 0, 16, {
+      lastModified: new Date(Date.now() + 3_600_000),
+    });
     expect((await s.store.get("v/c/2"))?.length).toBe(16);
   });
 
   it("needs explicit authorization of the container", async () => {
     const { s } = await repoWith(config(), {});
     await s.store.setVirtualRef("v/c/0", `${server.url}/blob.bin`, 0, 16);
-    await expect(s.store.get("v/c/0")).rejects.toSatisfy(kind("unauthorized-virtual-chunk-container"));
+    await expect(s.store.get("v/c/0")).rejects.toSatisfy(
+      kind("unauthorized-virtual-chunk-container"),
+    );
   });
 
   it("refuses locations that match no container (unless validation is off, then reading fails)", async () => {
     const { s } = await repoWith(config(), { [prefix()]: null });
-    await expect(s.store.setVirtualRef("v/c/0", "https://elsewhere.example/blob.bin", 0, 16)).rejects.toSatisfy(
-      kind("virtual-chunk-container-not-found"),
-    );
-    await s.store.setVirtualRef("v/c/0", "https://elsewhere.example/blob.bin", 0, 16, { validateContainer: false });
+    await expect(
+      s.store.setVirtualRef("v/c/0", "https://elsewhere.example/blob.bin", 0, 16),
+    ).rejects.toSatisfy(kind("virtual-chunk-container-not-found"));
+    await s.store.setVirtualRef("v/c/0", "https://elsewhere.example/blob.bin", 0, 16, {
+      validateContainer: false,
+    });
     await expect(s.store.get("v/c/0")).rejects.toSatisfy(kind("virtual-chunk-container-not-found"));
     const failed = await s.store.setVirtualRefs("v", [
       { index: [1], location: `${server.url}/blob.bin`, offset: 0, length: 16 },
@@ -117,7 +140,11 @@ describe("virtual chunks in local files", () => {
   it("checks last-modified against the file", async () => {
     const prefix = `file://${dir}/`;
     const { s } = await repoWith(
-      { virtualChunkContainers: { [prefix]: { urlPrefix: prefix, store: { type: "LocalFileSystem", field0: dir } } } },
+      {
+        virtualChunkContainers: {
+          [prefix]: { urlPrefix: prefix, store: { type: "LocalFileSystem", field0: dir } },
+        },
+      },
       { [prefix]: null },
     );
     await writeFile(join(dir, "local.bin"), blob);

@@ -2,7 +2,7 @@
  * Browser bundle entry for the browser test: reads an Icechunk repository over HTTP with
  * icechunk-ts + zarrita, in the page, with no WASM and no cross-origin isolation.
  */
-import { httpStorage, redirectStorage, Repository } from "@icechunk-ts/core";
+import { httpStorage, Repository, redirectStorage } from "@icechunk-ts/core";
 import { IcechunkStore } from "@icechunk-ts/zarrita";
 import * as zarr from "zarrita";
 
@@ -14,7 +14,9 @@ export async function readArray(
 ) {
   const repo = await Repository.open(options.redirect ? redirectStorage(url) : httpStorage(url));
   const session = await repo.readonlySession(version);
-  const arr = await zarr.open.v3(zarr.root(new IcechunkStore(session)).resolve(path), { kind: "array" });
+  const arr = await zarr.open.v3(zarr.root(new IcechunkStore(session)).resolve(path), {
+    kind: "array",
+  });
   const { data, shape } = await zarr.get(arr);
   return {
     shape,
@@ -45,12 +47,22 @@ export async function writeInPage() {
   const repo = await Repository.create(storage);
   const session = await repo.writableSession("main");
   const root = zarr.root(new IcechunkStore(session));
-  const arr = await zarr.create(root.resolve("grid"), { shape: [16, 16], chunkShape: [8, 8], dtype: "int32" });
-  await zarr.set(arr, null, { data: Int32Array.from({ length: 256 }, (_, i) => i * 3), shape: [16, 16], stride: [16, 1] });
+  const arr = await zarr.create(root.resolve("grid"), {
+    shape: [16, 16],
+    chunkShape: [8, 8],
+    dtype: "int32",
+  });
+  await zarr.set(arr, null, {
+    data: Int32Array.from({ length: 256 }, (_, i) => i * 3),
+    shape: [16, 16],
+    stride: [16, 1],
+  });
   const id = await session.commit("written in the browser", { metadata: { agent: "chromium" } });
   const reopened = await Repository.open(storage);
   const ro = await reopened.readonlySession({ branch: "main" });
-  const got = await zarr.get(await zarr.open.v3(zarr.root(new IcechunkStore(ro)).resolve("grid"), { kind: "array" }));
+  const got = await zarr.get(
+    await zarr.open.v3(zarr.root(new IcechunkStore(ro)).resolve("grid"), { kind: "array" }),
+  );
   const files: Record<string, number[]> = {};
   for await (const e of storage.list("")) {
     const obj = await storage.get(e.key);

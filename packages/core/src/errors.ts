@@ -190,7 +190,9 @@ export class RefNotFoundError extends IcechunkError {
 export class SnapshotNotFoundError extends IcechunkError {
   readonly kind = "snapshot-not-found";
   constructor(readonly snapshotId: string) {
-    super(`snapshot ${snapshotId} not found in this repository (it may have been expired or garbage-collected)`);
+    super(
+      `snapshot ${snapshotId} not found in this repository (it may have been expired or garbage-collected)`,
+    );
   }
 }
 
@@ -326,7 +328,9 @@ export class InvalidChunkIndexError extends IcechunkError {
 export class ZeroLengthChunkError extends IcechunkError {
   readonly kind = "zero-length-chunk";
   constructor(readonly key: string) {
-    super(`chunk '${key}' has zero length; Icechunk stores no empty chunks — delete the key to make the chunk absent`);
+    super(
+      `chunk '${key}' has zero length; Icechunk stores no empty chunks — delete the key to make the chunk absent`,
+    );
   }
 }
 
@@ -364,7 +368,9 @@ export class RefAlreadyExistsError extends IcechunkError {
     readonly refName: string,
     detail = "",
   ) {
-    super(`${refType} '${refName}' already exists${detail ? ` ${detail}` : ""}; choose another name`);
+    super(
+      `${refType} '${refName}' already exists${detail ? ` ${detail}` : ""}; choose another name`,
+    );
   }
 }
 
@@ -441,7 +447,9 @@ export class SessionMergeError extends IcechunkError {
     readonly path: string,
     readonly detail: string,
   ) {
-    super(`cannot merge sessions at '${path}': ${detail}; let only one of the sessions change that node`);
+    super(
+      `cannot merge sessions at '${path}': ${detail}; let only one of the sessions change that node`,
+    );
   }
 }
 
@@ -449,7 +457,9 @@ export class SessionMergeError extends IcechunkError {
 export class UnsupportedChunkGridError extends IcechunkError {
   readonly kind = "unsupported-chunk-grid-for-reindex";
   constructor(readonly path: string) {
-    super(`cannot reindex or shift '${path}': only arrays with a regular chunk grid can be reindexed`);
+    super(
+      `cannot reindex or shift '${path}': only arrays with a regular chunk grid can be reindexed`,
+    );
   }
 }
 

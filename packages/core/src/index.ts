@@ -11,46 +11,56 @@
  * const snapshotId = await session.commit("first commit");
  */
 export * from "./errors.js";
-export * from "./storage/index.js";
-export type { JsonObject, JsonValue } from "./format/json-value.js";
+export { INITIAL_SNAPSHOT_ID } from "./format/constants.js";
 export type { ChunkId, ManifestId, NodeId, SnapshotId } from "./format/ids.js";
+export type { JsonObject, JsonValue } from "./format/json-value.js";
 export type { ChunkChecksum, ChunkPayload } from "./format/manifest.js";
 export type { RepoStatus, RepoUpdate } from "./format/repo-info.js";
 export type { DimensionShape, ManifestFileInfo, ManifestRef } from "./format/snapshot.js";
-export { INITIAL_SNAPSHOT_ID } from "./format/constants.js";
-export {
-  type CreateOptions,
-  type OpenOptions,
-  type OpsLogEntry,
-  type FeatureFlag,
-  Repository,
-} from "./repo/repository.js";
+export type { ExpireOptions } from "./ops/expire.js";
+export type { GarbageCollectOptions, GCSummary } from "./ops/gc.js";
+export { type UpgradeOptions, upgradeRepository } from "./ops/migrate.js";
 export type {
   ObjectStoreConfig,
   RepositoryConfig,
   S3Options,
   VirtualChunkContainer,
 } from "./repo/config.js";
+export {
+  type CreateOptions,
+  type FeatureFlag,
+  type OpenOptions,
+  type OpsLogEntry,
+  Repository,
+} from "./repo/repository.js";
 export type { CallOptions, SnapshotInfo, VersionSpec } from "./repo/types.js";
-export { type CommitOptions, Session, type SessionMode } from "./session/session.js";
-export { SessionStore, type StoreCallOptions, type StoreGetOptions, type VirtualRefSpec } from "./session/store.js";
-export type { ArrayNode, GroupNode, Node } from "./session/read.js";
-export type { Conflict, ConflictKind, ConflictResolution, ConflictSolver } from "./session/conflicts/types.js";
 export { ConflictDetector, detectConflicts } from "./session/conflicts/detect.js";
 export {
   BasicConflictSolver,
   type BasicConflictSolverOptions,
   type VersionSelection,
 } from "./session/conflicts/solvers.js";
+export type {
+  Conflict,
+  ConflictKind,
+  ConflictResolution,
+  ConflictSolver,
+} from "./session/conflicts/types.js";
 export type { Diff, MovedNode } from "./session/diff.js";
 export type { ChangeSetJSON, SessionJSON } from "./session/fork.js";
+export type { ArrayNode, GroupNode, Node } from "./session/read.js";
 export type { RebaseOptions } from "./session/rebase.js";
-export { s3AnonymousVirtualChunkFetcher, s3HttpUrl } from "./virtual/s3-http.js";
+export { type CommitOptions, Session, type SessionMode } from "./session/session.js";
+export {
+  SessionStore,
+  type StoreCallOptions,
+  type StoreGetOptions,
+  type VirtualRefSpec,
+} from "./session/store.js";
+export * from "./storage/index.js";
 export {
   httpVirtualChunkFetcher,
   type VirtualChunkAuthorization,
   type VirtualChunkFetcher,
 } from "./virtual/resolver.js";
-export type { ExpireOptions } from "./ops/expire.js";
-export type { GarbageCollectOptions, GCSummary } from "./ops/gc.js";
-export { type UpgradeOptions, upgradeRepository } from "./ops/migrate.js";
+export { s3AnonymousVirtualChunkFetcher, s3HttpUrl } from "./virtual/s3-http.js";

@@ -22,7 +22,10 @@ export function s3VirtualChunkFetcher(options: { userAgent?: string } = {}): Vir
     if (client) return client;
     const store = container.store;
     if (store.type !== "S3" && store.type !== "S3Compatible" && store.type !== "Tigris")
-      throw new VirtualChunkFetchError(container.urlPrefix, `container store ${store.type} is not S3`);
+      throw new VirtualChunkFetchError(
+        container.urlPrefix,
+        `container store ${store.type} is not S3`,
+      );
     const o = store.field0;
     client = createS3Client({
       bucket: "",
@@ -31,7 +34,9 @@ export function s3VirtualChunkFetcher(options: { userAgent?: string } = {}): Vir
       ...(o.forcePathStyle !== undefined ? { forcePathStyle: o.forcePathStyle } : {}),
       allowHttp: o.allowHttp ?? false,
       anonymous: o.anonymous === true || credentials === "anonymous",
-      ...(credentials && typeof credentials !== "string" ? { credentials: credentials as S3CredentialsOption } : {}),
+      ...(credentials && typeof credentials !== "string"
+        ? { credentials: credentials as S3CredentialsOption }
+        : {}),
       ...(o.requesterPays !== undefined ? { requesterPays: o.requesterPays } : {}),
       ...(options.userAgent !== undefined ? { userAgent: options.userAgent } : {}),
     });
@@ -47,7 +52,9 @@ export function s3VirtualChunkFetcher(options: { userAgent?: string } = {}): Vir
       try {
         key = decodeURIComponent(rawKey!);
       } catch (cause) {
-        throw new VirtualChunkFetchError(url, "the object key is not valid percent-encoding", { cause });
+        throw new VirtualChunkFetchError(url, "the object key is not valid percent-encoding", {
+          cause,
+        });
       }
       const client = clientFor(container, credentials);
       try {
@@ -57,7 +64,9 @@ export function s3VirtualChunkFetcher(options: { userAgent?: string } = {}): Vir
             Key: key,
             Range: `bytes=${offset}-${offset + length - 1}`,
             ...(checksum && "etag" in checksum ? { IfMatch: checksum.etag } : {}),
-            ...(checksum && "lastModified" in checksum ? { IfUnmodifiedSince: new Date(checksum.lastModified * 1000) } : {}),
+            ...(checksum && "lastModified" in checksum
+              ? { IfUnmodifiedSince: new Date(checksum.lastModified * 1000) }
+              : {}),
           }),
           signal ? { abortSignal: signal } : {},
         );
@@ -68,7 +77,11 @@ export function s3VirtualChunkFetcher(options: { userAgent?: string } = {}): Vir
         if (status === 412 || e.name === "PreconditionFailed")
           throw new VirtualChunkModifiedError(url, "S3 answered 412 Precondition Failed");
         if (signal?.aborted) throw cause;
-        throw new VirtualChunkFetchError(url, `S3 GetObject failed${status ? ` (HTTP ${status})` : ""}: ${e.name ?? String(cause)}`, { cause });
+        throw new VirtualChunkFetchError(
+          url,
+          `S3 GetObject failed${status ? ` (HTTP ${status})` : ""}: ${e.name ?? String(cause)}`,
+          { cause },
+        );
       }
     },
   };

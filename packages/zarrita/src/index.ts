@@ -19,7 +19,11 @@ export interface SessionLike {
   readonly readOnly: boolean;
   readonly store: {
     get(key: string, options?: { signal?: AbortSignal }): Promise<Uint8Array | undefined>;
-    getRange(key: string, range: RangeQuery, options?: { signal?: AbortSignal }): Promise<Uint8Array | undefined>;
+    getRange(
+      key: string,
+      range: RangeQuery,
+      options?: { signal?: AbortSignal },
+    ): Promise<Uint8Array | undefined>;
     set?(key: string, value: Uint8Array, options?: { signal?: AbortSignal }): Promise<void>;
   };
 }
@@ -32,8 +36,16 @@ export class IcechunkStore implements AsyncMutable {
     return this.session.store.get(key.slice(1), options?.signal ? { signal: options.signal } : {});
   }
 
-  getRange(key: AbsolutePath, range: RangeQuery, options?: GetOptions): Promise<Uint8Array | undefined> {
-    return this.session.store.getRange(key.slice(1), range, options?.signal ? { signal: options.signal } : {});
+  getRange(
+    key: AbsolutePath,
+    range: RangeQuery,
+    options?: GetOptions,
+  ): Promise<Uint8Array | undefined> {
+    return this.session.store.getRange(
+      key.slice(1),
+      range,
+      options?.signal ? { signal: options.signal } : {},
+    );
   }
 
   /** Writes through the session; read-only sessions throw ReadOnlySessionError. */

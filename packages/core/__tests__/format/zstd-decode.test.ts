@@ -1,7 +1,7 @@
-import { REFERENCE_REPOS_DIR } from "../../../../test/support/tmp.js";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { REFERENCE_REPOS_DIR } from "../../../../test/support/tmp.js";
 import { parseZstdDictionary, zstdDecompress } from "../../src/format/zstd/index.js";
 import {
   binaryWithMatches,

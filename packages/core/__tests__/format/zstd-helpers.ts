@@ -14,7 +14,8 @@ export const ZSTD = "/usr/bin/zstd";
  * is an error, never a silent skip.
  */
 export const haveZstd = existsSync(ZSTD);
-if (!haveZstd && process.env.CI) throw new Error(`${ZSTD} is missing: scripts/test.sh installs the Debian zstd package`);
+if (!haveZstd && process.env.CI)
+  throw new Error(`${ZSTD} is missing: scripts/test.sh installs the Debian zstd package`);
 
 /** Runs `zstd args...` with `input` on stdin and returns stdout. */
 export function zstdCli(args: string[], input?: Uint8Array): Uint8Array {

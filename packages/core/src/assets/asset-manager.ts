@@ -14,6 +14,7 @@ import {
   SNAPSHOTS_PREFIX,
   TRANSACTIONS_PREFIX,
 } from "../format/constants.js";
+import type { ChunkId, ManifestId, SnapshotId } from "../format/ids.js";
 import { decodeManifest, encodeManifest, type ManifestView } from "../format/manifest.js";
 import { decodeObjectFile, encodeObjectFile } from "../format/object-file.js";
 import { decodeRepoInfo, encodeRepoInfo, type RepoInfoData } from "../format/repo-info.js";
@@ -28,7 +29,6 @@ import {
   encodeTransactionLog,
   type TransactionLogData,
 } from "../format/transaction-log.js";
-import type { ChunkId, ManifestId, SnapshotId } from "../format/ids.js";
 import type { ObjectVersion, PutCondition, PutResult, Storage } from "../storage/types.js";
 import { Semaphore } from "../util/concurrency.js";
 import { WeightedLru } from "../util/lru.js";

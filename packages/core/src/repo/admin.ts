@@ -29,20 +29,36 @@ export interface FeatureFlag {
 
 export function featureFlags(info: RepoInfoData): FeatureFlag[] {
   return FEATURE_FLAGS.map(({ id, name }) => {
-    const setting = info.enabledFeatureFlags.includes(id) ? true : info.disabledFeatureFlags.includes(id) ? false : undefined;
-    return { id, name, defaultEnabled: true, ...(setting === undefined ? {} : { setting }), enabled: setting ?? true };
+    const setting = info.enabledFeatureFlags.includes(id)
+      ? true
+      : info.disabledFeatureFlags.includes(id)
+        ? false
+        : undefined;
+    return {
+      id,
+      name,
+      defaultEnabled: true,
+      ...(setting === undefined ? {} : { setting }),
+      enabled: setting ?? true,
+    };
   });
 }
 
 export function flagId(name: string): number {
   const f = FEATURE_FLAGS.find((x) => x.name === name);
-  if (!f) throw new InvalidInputError(`unknown feature flag '${name}'; known: ${FEATURE_FLAGS.map((x) => x.name).join(", ")}`);
+  if (!f)
+    throw new InvalidInputError(
+      `unknown feature flag '${name}'; known: ${FEATURE_FLAGS.map((x) => x.name).join(", ")}`,
+    );
   return f.id;
 }
 
 export const admin = {
   setMetadata(metadata: JsonObject) {
-    return (info: RepoInfoData): RepoInfoChange => ({ info: { ...info, metadata }, update: { type: "metadata-changed" } });
+    return (info: RepoInfoData): RepoInfoChange => ({
+      info: { ...info, metadata },
+      update: { type: "metadata-changed" },
+    });
   },
   /** Shallow merge of top-level keys. */
   updateMetadata(patch: JsonObject) {
@@ -65,8 +81,17 @@ export const admin = {
       if (value === true) enabled.push(id);
       if (value === false) disabled.push(id);
       return {
-        info: { ...info, enabledFeatureFlags: enabled.sort((a, b) => a - b), disabledFeatureFlags: disabled.sort((a, b) => a - b) },
-        update: { type: "feature-flag-changed", id, newValue: value ?? true, isSet: value !== undefined },
+        info: {
+          ...info,
+          enabledFeatureFlags: enabled.sort((a, b) => a - b),
+          disabledFeatureFlags: disabled.sort((a, b) => a - b),
+        },
+        update: {
+          type: "feature-flag-changed",
+          id,
+          newValue: value ?? true,
+          isSet: value !== undefined,
+        },
       };
     };
   },

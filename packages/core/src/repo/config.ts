@@ -48,7 +48,13 @@ export interface RepositoryConfig {
   /** Storage requests in flight at most. Default 256. */
   maxConcurrentRequests?: number;
   /** Cache sizes: snapshot nodes (500 000), chunk refs (15 000 000). */
-  caching?: { numSnapshotNodes?: number; numChunkRefs?: number; numTransactionChanges?: number; numBytesAttributes?: number; numBytesChunks?: number };
+  caching?: {
+    numSnapshotNodes?: number;
+    numChunkRefs?: number;
+    numTransactionChanges?: number;
+    numBytesAttributes?: number;
+    numBytesChunks?: number;
+  };
   /** Storage settings in serde form (kept verbatim). */
   storage?: JsonObject;
   /** Virtual chunk containers by URL prefix. */
@@ -56,7 +62,9 @@ export interface RepositoryConfig {
   /** Manifest config in serde form (preload, splitting, location compression), as in the official binding. */
   manifest?: JsonObject;
   /** Retries of `repo` object updates. Default 100 tries, 50 ms to 30 s backoff. */
-  repoUpdateRetries?: { default?: { maxTries?: number; initialBackoffMs?: number; maxBackoffMs?: number } };
+  repoUpdateRetries?: {
+    default?: { maxTries?: number; initialBackoffMs?: number; maxBackoffMs?: number };
+  };
   /** Ops-log entries per repo info file. Default 1000. */
   numUpdatesPerRepoInfoFile?: number;
 }
@@ -218,7 +226,9 @@ export function configFromSerde(value: JsonValue | undefined): RepositoryConfig 
     c.repoUpdateRetries = {
       default: {
         ...(num(d.max_tries) !== undefined ? { maxTries: num(d.max_tries) } : {}),
-        ...(num(d.initial_backoff_ms) !== undefined ? { initialBackoffMs: num(d.initial_backoff_ms) } : {}),
+        ...(num(d.initial_backoff_ms) !== undefined
+          ? { initialBackoffMs: num(d.initial_backoff_ms) }
+          : {}),
         ...(num(d.max_backoff_ms) !== undefined ? { maxBackoffMs: num(d.max_backoff_ms) } : {}),
       },
     };
@@ -231,8 +241,10 @@ export function configFromSerde(value: JsonValue | undefined): RepositoryConfig 
 /** The serde form Rust deserializes (only set fields are written; missing ones read as None). */
 export function configToSerde(c: RepositoryConfig): JsonObject {
   const o: JsonObject = {};
-  if (c.inlineChunkThresholdBytes !== undefined) o.inline_chunk_threshold_bytes = c.inlineChunkThresholdBytes;
-  if (c.getPartialValuesConcurrency !== undefined) o.get_partial_values_concurrency = c.getPartialValuesConcurrency;
+  if (c.inlineChunkThresholdBytes !== undefined)
+    o.inline_chunk_threshold_bytes = c.inlineChunkThresholdBytes;
+  if (c.getPartialValuesConcurrency !== undefined)
+    o.get_partial_values_concurrency = c.getPartialValuesConcurrency;
   if (c.compression) o.compression = { algorithm: "zstd", level: c.compression.level ?? null };
   if (c.maxConcurrentRequests !== undefined) o.max_concurrent_requests = c.maxConcurrentRequests;
   if (c.caching) {
@@ -269,7 +281,8 @@ export function configToSerde(c: RepositoryConfig): JsonObject {
       },
     };
   }
-  if (c.numUpdatesPerRepoInfoFile !== undefined) o.num_updates_per_repo_info_file = c.numUpdatesPerRepoInfoFile;
+  if (c.numUpdatesPerRepoInfoFile !== undefined)
+    o.num_updates_per_repo_info_file = c.numUpdatesPerRepoInfoFile;
   return o;
 }
 
@@ -287,24 +300,38 @@ const SCHEMES_FOR: Record<ObjectStoreConfig["type"], string[]> = {
 /** Checks a container as upstream does: prefix ends with `/`, scheme fits the store. */
 export function validateContainer(c: VirtualChunkContainer): void {
   if (!c.urlPrefix.endsWith("/"))
-    throw new InvalidInputError(`virtual chunk container url_prefix '${c.urlPrefix}' must end with '/'`);
+    throw new InvalidInputError(
+      `virtual chunk container url_prefix '${c.urlPrefix}' must end with '/'`,
+    );
   const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(c.urlPrefix)?.[1]?.toLowerCase();
   if (!scheme || !SCHEMES_FOR[c.store.type].includes(scheme))
     throw new InvalidInputError(
       `virtual chunk container '${c.urlPrefix}' has a URL scheme that does not fit its store type ${c.store.type}`,
     );
   if (c.name !== undefined && (c.name === "" || c.name.includes("/")))
-    throw new InvalidInputError(`virtual chunk container name '${c.name}' must be non-empty and contain no '/'`);
+    throw new InvalidInputError(
+      `virtual chunk container name '${c.name}' must be non-empty and contain no '/'`,
+    );
 }
 
 /** `over` wins field by field (recursing into nested structs); containers are replaced wholesale. */
-export function mergeConfig(base: RepositoryConfig, over: RepositoryConfig | undefined): RepositoryConfig {
+export function mergeConfig(
+  base: RepositoryConfig,
+  over: RepositoryConfig | undefined,
+): RepositoryConfig {
   if (!over) return base;
   const out: RepositoryConfig = { ...base };
   for (const [k, v] of Object.entries(over) as Array<[keyof RepositoryConfig, unknown]>) {
     if (v === undefined) continue;
     const b = base[k];
-    if (k !== "virtualChunkContainers" && b && typeof b === "object" && v && typeof v === "object" && !Array.isArray(v))
+    if (
+      k !== "virtualChunkContainers" &&
+      b &&
+      typeof b === "object" &&
+      v &&
+      typeof v === "object" &&
+      !Array.isArray(v)
+    )
       (out as Record<string, unknown>)[k] = { ...(b as object), ...(v as object) };
     else (out as Record<string, unknown>)[k] = v;
   }

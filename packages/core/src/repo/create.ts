@@ -52,7 +52,10 @@ export async function createRepository(
         signal,
       });
     await updateBranchV1(assets, "main", undefined, INITIAL_SNAPSHOT_ID, signal).catch((e) => {
-      throw new RepositoryAlreadyExistsError(storage.description, `a repository was created concurrently (${(e as Error).message})`);
+      throw new RepositoryAlreadyExistsError(
+        storage.description,
+        `a repository was created concurrently (${(e as Error).message})`,
+      );
     });
     return;
   }
@@ -76,7 +79,14 @@ export async function createRepository(
     tags: [],
     branches: [{ name: "main", snapshotId: INITIAL_SNAPSHOT_ID }],
     deletedTags: [],
-    snapshots: [{ id: INITIAL_SNAPSHOT_ID, flushedAt, message: INITIAL_SNAPSHOT_MESSAGE, metadata: ROOT_METADATA }],
+    snapshots: [
+      {
+        id: INITIAL_SNAPSHOT_ID,
+        flushedAt,
+        message: INITIAL_SNAPSHOT_MESSAGE,
+        metadata: ROOT_METADATA,
+      },
+    ],
     status: { availability: "online", setAt: flushedAt },
     metadata: {},
     latestUpdates: [{ update: { type: "repo-initialized" }, updatedAt: nowMicros() }],
@@ -86,5 +96,8 @@ export async function createRepository(
   };
   const r = await assets.writeRepoInfo(info, { ifNoneMatch: "*" }, { signal });
   if (r.kind !== "written")
-    throw new RepositoryAlreadyExistsError(storage.description, "another process created a repository here first");
+    throw new RepositoryAlreadyExistsError(
+      storage.description,
+      "another process created a repository here first",
+    );
 }

@@ -37,12 +37,17 @@ export async function updateBranchV1(
   if (expected === undefined) {
     if (current) throw new RefAlreadyExistsError("branch", branch);
     const r = await assets.request(() =>
-      assets.storage.put(key, refJson(to), { condition: { ifNoneMatch: "*" }, contentType: "application/json", signal }),
+      assets.storage.put(key, refJson(to), {
+        condition: { ifNoneMatch: "*" },
+        contentType: "application/json",
+        signal,
+      }),
     );
     if (r.kind !== "written") throw new RefAlreadyExistsError("branch", branch);
     return;
   }
-  if (!current || current.snapshotId !== expected) throw new ConflictError(branch, expected, current?.snapshotId);
+  if (!current || current.snapshotId !== expected)
+    throw new ConflictError(branch, expected, current?.snapshotId);
   const r = await assets.request(() =>
     assets.storage.put(key, refJson(to), {
       condition: { ifMatch: current.version },
@@ -56,22 +61,43 @@ export async function updateBranchV1(
   }
 }
 
-export async function createTagV1(assets: AssetManager, name: string, to: SnapshotId, signal?: AbortSignal): Promise<void> {
+export async function createTagV1(
+  assets: AssetManager,
+  name: string,
+  to: SnapshotId,
+  signal?: AbortSignal,
+): Promise<void> {
   checkRefName(name);
   const r = await assets.request(() =>
-    assets.storage.put(tagKey(name), refJson(to), { condition: { ifNoneMatch: "*" }, contentType: "application/json", signal }),
+    assets.storage.put(tagKey(name), refJson(to), {
+      condition: { ifNoneMatch: "*" },
+      contentType: "application/json",
+      signal,
+    }),
   );
-  if (r.kind !== "written") throw new RefAlreadyExistsError("tag", name, "(or was deleted: tag names are never reused)");
+  if (r.kind !== "written")
+    throw new RefAlreadyExistsError("tag", name, "(or was deleted: tag names are never reused)");
 }
 
-export async function deleteTagV1(assets: AssetManager, name: string, signal?: AbortSignal): Promise<void> {
+export async function deleteTagV1(
+  assets: AssetManager,
+  name: string,
+  signal?: AbortSignal,
+): Promise<void> {
   await new RefFilesVersionControl(assets).lookupTag(name, { signal });
   await assets.request(() =>
-    assets.storage.put(tagTombstoneKey(name), new TextEncoder().encode("{}"), { condition: { ifNoneMatch: "*" }, signal }),
+    assets.storage.put(tagTombstoneKey(name), new TextEncoder().encode("{}"), {
+      condition: { ifNoneMatch: "*" },
+      signal,
+    }),
   );
 }
 
-export async function deleteBranchV1(assets: AssetManager, name: string, signal?: AbortSignal): Promise<void> {
+export async function deleteBranchV1(
+  assets: AssetManager,
+  name: string,
+  signal?: AbortSignal,
+): Promise<void> {
   await new RefFilesVersionControl(assets).lookupBranch(name, { signal });
   await assets.request(() => assets.storage.delete([branchKey(name)], { signal }));
 }
@@ -96,7 +122,9 @@ function setBranch(info: RepoInfoData, name: string, id: SnapshotId): RepoInfoDa
 
 function requireFlag(info: RepoInfoData, id: number, name: string): void {
   if (info.disabledFeatureFlags.includes(id))
-    throw new InvalidInputError(`the '${name}' feature flag is disabled for this repository (setFeatureFlag('${name}', true) enables it)`);
+    throw new InvalidInputError(
+      `the '${name}' feature flag is disabled for this repository (setFeatureFlag('${name}', true) enables it)`,
+    );
 }
 
 export const v2 = {
@@ -104,7 +132,10 @@ export const v2 = {
     return (info: RepoInfoData): RepoInfoChange => {
       requireSnapshot(info, to);
       if (tipOf(info, name)) throw new RefAlreadyExistsError("branch", name);
-      return { info: { ...info, branches: setBranch(info, name, to) }, update: { type: "branch-created", name } };
+      return {
+        info: { ...info, branches: setBranch(info, name, to) },
+        update: { type: "branch-created", name },
+      };
     };
   },
   resetBranch(name: string, to: SnapshotId, from: SnapshotId | undefined) {
@@ -135,7 +166,11 @@ export const v2 = {
       requireFlag(info, 4, "create_tag");
       if (info.tags.some((t) => t.name === name)) throw new RefAlreadyExistsError("tag", name);
       if (info.deletedTags.includes(name))
-        throw new RefAlreadyExistsError("tag", name, "was deleted before, and tag names are never reused");
+        throw new RefAlreadyExistsError(
+          "tag",
+          name,
+          "was deleted before, and tag names are never reused",
+        );
       requireSnapshot(info, to);
       return {
         info: { ...info, tags: [...info.tags, { name, snapshotId: to }].sort(byName) },
@@ -169,15 +204,26 @@ export const v2 = {
     return (info: RepoInfoData): RepoInfoChange => {
       const snapshots = [...info.snapshots, snapshot];
       if (publish.kind === "detached")
-        return { info: { ...info, snapshots }, update: { type: "new-detached-snapshot", newSnapId: snapshot.id } };
+        return {
+          info: { ...info, snapshots },
+          update: { type: "new-detached-snapshot", newSnapId: snapshot.id },
+        };
       const tip = tipOf(info, publish.branch);
       if (tip !== publish.base) throw new ConflictError(publish.branch, publish.base, tip);
       const branches = setBranch(info, publish.branch, snapshot.id);
       return publish.kind === "commit"
-        ? { info: { ...info, snapshots, branches }, update: { type: "new-commit", branch: publish.branch, newSnapId: snapshot.id } }
+        ? {
+            info: { ...info, snapshots, branches },
+            update: { type: "new-commit", branch: publish.branch, newSnapId: snapshot.id },
+          }
         : {
             info: { ...info, snapshots, branches },
-            update: { type: "commit-amended", branch: publish.branch, previousSnapId: publish.base, newSnapId: snapshot.id },
+            update: {
+              type: "commit-amended",
+              branch: publish.branch,
+              previousSnapId: publish.base,
+              newSnapId: snapshot.id,
+            },
           };
     };
   },

@@ -7,13 +7,18 @@
  * strictly increasing timestamps.
  */
 import type { AssetManager } from "../assets/asset-manager.js";
-import { InvalidInputError, ReadOnlyRepositoryError, RepoUpdateAttemptsLimitError, throwIfAborted } from "../errors.js";
-import { OVERWRITTEN_PREFIX, REPO_INFO_PATH } from "../format/constants.js";
+import {
+  InvalidInputError,
+  ReadOnlyRepositoryError,
+  RepoUpdateAttemptsLimitError,
+  throwIfAborted,
+} from "../errors.js";
 import { encodeBase32 } from "../format/base32.js";
+import { OVERWRITTEN_PREFIX, REPO_INFO_PATH } from "../format/constants.js";
 import type { RepoInfoData, RepoUpdate } from "../format/repo-info.js";
-import { DEFAULT_NUM_UPDATES_PER_REPO_INFO_FILE, type RepositoryConfig } from "./config.js";
 import { nowMicros } from "../session/flush.js";
 import { delay } from "../storage/wrappers.js";
+import { DEFAULT_NUM_UPDATES_PER_REPO_INFO_FILE, type RepositoryConfig } from "./config.js";
 
 /** Returned by an update function to apply `info` and log `update`. */
 export interface RepoInfoChange {
@@ -79,12 +84,17 @@ export async function updateRepoInfo(
     const current = await assets.fetchRepoInfo(options);
     if (!current) throw new InvalidInputError("the repository's 'repo' object is missing");
     if (!options.allowReadOnly && current.info.status.availability !== "online")
-      throw new ReadOnlyRepositoryError(current.info.status.reason ?? "its status is read-only (setStatus)");
+      throw new ReadOnlyRepositoryError(
+        current.info.status.reason ?? "its status is read-only (setStatus)",
+      );
     const { info, update } = change(current.info);
     const backup = backupName();
     const next = withLogEntry(info, update, backup, pageSize);
     const copied = await assets.request(() =>
-      assets.storage.copy(REPO_INFO_PATH, OVERWRITTEN_PREFIX + backup, { ifMatch: current.version, signal: options.signal }),
+      assets.storage.copy(REPO_INFO_PATH, OVERWRITTEN_PREFIX + backup, {
+        ifMatch: current.version,
+        signal: options.signal,
+      }),
     );
     if (copied.kind !== "written") continue;
     const written = await assets.writeRepoInfo(next, { ifMatch: current.version }, options);

@@ -5,41 +5,52 @@
  * tags, ancestry) and session requests. Names follow `@earthmover/icechunk` with options objects.
  */
 import { AssetManager } from "../assets/asset-manager.js";
-import { CorruptObjectError, InvalidInputError, ReadOnlyRepositoryError, RepositoryNotFoundError, SnapshotNotFoundError, throwIfAborted } from "../errors.js";
+import {
+  CorruptObjectError,
+  InvalidInputError,
+  ReadOnlyRepositoryError,
+  RepositoryNotFoundError,
+  SnapshotNotFoundError,
+  throwIfAborted,
+} from "../errors.js";
 import { CONFIG_PATH, OVERWRITTEN_PREFIX } from "../format/constants.js";
 import { decodeFlexbuffer } from "../format/flexbuffers.js";
 import { parseSnapshotId, type SnapshotId } from "../format/ids.js";
-import { parseYamlConfig } from "../format/yaml.js";
+import type { JsonObject } from "../format/json-value.js";
 import type { RepoInfoData, RepoStatus, RepoUpdate } from "../format/repo-info.js";
 import type { ManifestFileInfo } from "../format/snapshot.js";
-import type { Storage } from "../storage/types.js";
-import { createRepository } from "./create.js";
-import { admin, type FeatureFlag, featureFlags } from "./admin.js";
-import type { JsonObject } from "../format/json-value.js";
-import { stringifyYamlConfig } from "../format/yaml.js";
-import { nowMicros } from "../session/flush.js";
-import { updateRepoInfo, type RepoInfoChange } from "./repo-info-update.js";
-import { createTagV1, deleteBranchV1, deleteTagV1, updateBranchV1, v2 } from "./refs-write.js";
-import { Session, type RepoContext } from "../session/session.js";
+import { parseYamlConfig, stringifyYamlConfig } from "../format/yaml.js";
+import { type ExpireOptions, expireV1, expireV2 } from "../ops/expire.js";
+import { type GarbageCollectOptions, type GCSummary, garbageCollect } from "../ops/gc.js";
 import { type Diff, diffSnapshots } from "../session/diff.js";
+import { nowMicros } from "../session/flush.js";
 import { parseSessionJSON, type SessionJSON } from "../session/fork.js";
-import { s3AnonymousVirtualChunkFetcher } from "../virtual/s3-http.js";
-import { httpVirtualChunkFetcher, VirtualChunkResolver, type VirtualChunkAuthorization, type VirtualChunkFetcher } from "../virtual/resolver.js";
+import { type RepoContext, Session } from "../session/session.js";
+import type { Storage } from "../storage/types.js";
 import {
+  httpVirtualChunkFetcher,
+  type VirtualChunkAuthorization,
+  type VirtualChunkFetcher,
+  VirtualChunkResolver,
+} from "../virtual/resolver.js";
+import { s3AnonymousVirtualChunkFetcher } from "../virtual/s3-http.js";
+import { admin, type FeatureFlag, featureFlags } from "./admin.js";
+import {
+  configFromSerde,
+  configToSerde,
   DEFAULT_COMPRESSION_LEVEL,
   DEFAULT_MAX_CONCURRENT_REQUESTS,
   DEFAULT_NUM_CHUNK_REFS,
   DEFAULT_NUM_SNAPSHOT_NODES,
-  configFromSerde,
-  configToSerde,
   mergeConfig,
   type RepositoryConfig,
 } from "./config.js";
+import { createRepository } from "./create.js";
+import { createTagV1, deleteBranchV1, deleteTagV1, updateBranchV1, v2 } from "./refs-write.js";
+import { type RepoInfoChange, updateRepoInfo } from "./repo-info-update.js";
 import type { CallOptions, SnapshotInfo, VersionControl, VersionSpec } from "./types.js";
 import { branchKey, RefFilesVersionControl } from "./v1.js";
 import { RepoInfoVersionControl } from "./v2.js";
-import { expireV1, expireV2, type ExpireOptions } from "../ops/expire.js";
-import { garbageCollect, type GarbageCollectOptions, type GCSummary } from "../ops/gc.js";
 
 export interface OpenOptions extends CallOptions {
   /** Overrides merged over the persisted config (field by field). */
@@ -74,7 +85,10 @@ export class Repository {
   ) {}
 
   /** The spec version of the repository at `storage` (1 or 2), or undefined when there is none. */
-  static async fetchSpecVersion(storage: Storage, options: CallOptions = {}): Promise<1 | 2 | undefined> {
+  static async fetchSpecVersion(
+    storage: Storage,
+    options: CallOptions = {},
+  ): Promise<1 | 2 | undefined> {
     const assets = newAssets(storage, {});
     return (await detect(assets, options))?.specVersion;
   }
@@ -107,7 +121,13 @@ export class Repository {
     const config = mergeConfig(persisted, options.config);
     const assets = newAssets(storage, config);
     assets.seedRepoInfo(probe.cachedRepoInfo);
-    const repo = new Repository(storage, found.specVersion, config, repoContext(assets, found.specVersion, config, options), options);
+    const repo = new Repository(
+      storage,
+      found.specVersion,
+      config,
+      repoContext(assets, found.specVersion, config, options),
+      options,
+    );
     repo.persistedConfig = persisted;
     return repo;
   }
@@ -137,9 +157,11 @@ export class Repository {
 
   /** Resolves a version to its snapshot id. */
   async resolveVersion(version: VersionSpec, options: CallOptions = {}): Promise<SnapshotId> {
-    if ("branch" in version && version.branch !== undefined) return this.lookupBranch(version.branch, options);
+    if ("branch" in version && version.branch !== undefined)
+      return this.lookupBranch(version.branch, options);
     if ("tag" in version && version.tag !== undefined) return this.lookupTag(version.tag, options);
-    if ("snapshotId" in version && version.snapshotId !== undefined) return parseSnapshotId(version.snapshotId);
+    if ("snapshotId" in version && version.snapshotId !== undefined)
+      return parseSnapshotId(version.snapshotId);
     throw new InvalidInputError("a version needs one of { branch }, { tag } or { snapshotId }");
   }
 
@@ -160,13 +182,23 @@ export class Repository {
    * @throws {RepositoryAlreadyExistsError} when the location is not empty
    */
   static async create(storage: Storage, options: CreateOptions = {}): Promise<Repository> {
-    if (!storage.canWrite) throw new ReadOnlyRepositoryError(`cannot create a repository on read-only storage ${storage.description}`);
+    if (!storage.canWrite)
+      throw new ReadOnlyRepositoryError(
+        `cannot create a repository on read-only storage ${storage.description}`,
+      );
     const specVersion = options.specVersion ?? 2;
-    if (specVersion !== 1 && specVersion !== 2) throw new InvalidInputError(`specVersion must be 1 or 2, got ${specVersion}`);
+    if (specVersion !== 1 && specVersion !== 2)
+      throw new InvalidInputError(`specVersion must be 1 or 2, got ${specVersion}`);
     const config = options.config ?? {};
     const assets = newAssets(storage, config);
     await createRepository(assets, specVersion, config, options);
-    const repo = new Repository(storage, specVersion, config, repoContext(assets, specVersion, config, options), options);
+    const repo = new Repository(
+      storage,
+      specVersion,
+      config,
+      repoContext(assets, specVersion, config, options),
+      options,
+    );
     repo.persistedConfig = config;
     return repo;
   }
@@ -179,7 +211,8 @@ export class Repository {
 
   /** A writable session on a branch; commit it with `session.commit(message)`. */
   async writableSession(branch: string, options: CallOptions = {}): Promise<Session> {
-    if (!this.storage.canWrite) throw new ReadOnlyRepositoryError(`storage ${this.storage.description} is read-only`);
+    if (!this.storage.canWrite)
+      throw new ReadOnlyRepositoryError(`storage ${this.storage.description} is read-only`);
     const id = await this.lookupBranch(branch, options);
     if (this.specVersion === 2) {
       const info = await this.ctx.assets.fetchRepoInfo(options);
@@ -195,23 +228,32 @@ export class Repository {
    * Moves touch no chunk: node ids and manifests keep, only paths change.
    */
   async rearrangeSession(branch: string, options: CallOptions = {}): Promise<Session> {
-    if (this.specVersion !== 2) throw new InvalidInputError("moving nodes needs an Icechunk spec 2 repository");
+    if (this.specVersion !== 2)
+      throw new InvalidInputError("moving nodes needs an Icechunk spec 2 repository");
     const session = await this.writableSession(branch, options);
     const info = (await this.ctx.assets.fetchRepoInfo(options))?.info;
     if (info?.disabledFeatureFlags.includes(MOVE_NODE_FEATURE_FLAG))
       throw new InvalidInputError("the move_node feature flag is disabled for this repository");
-    return new Session(this.ctx, await this.#snapshot(session.snapshotId, options), { mode: "rearrange", branch });
+    return new Session(this.ctx, await this.#snapshot(session.snapshotId, options), {
+      mode: "rearrange",
+      branch,
+    });
   }
 
   async #snapshot(id: SnapshotId, options: CallOptions) {
     const snapshot = await this.ctx.assets.fetchSnapshot(id, options);
     if (!snapshot) throw new SnapshotNotFoundError(id);
     if (snapshot.id !== id)
-      throw new CorruptObjectError("snapshot", `file holds snapshot ${snapshot.id}`, { path: `snapshots/${id}` });
+      throw new CorruptObjectError("snapshot", `file holds snapshot ${snapshot.id}`, {
+        path: `snapshots/${id}`,
+      });
     return snapshot;
   }
 
-  async #update(change: (info: RepoInfoData) => RepoInfoChange, options: CallOptions): Promise<void> {
+  async #update(
+    change: (info: RepoInfoData) => RepoInfoChange,
+    options: CallOptions,
+  ): Promise<void> {
     await updateRepoInfo(this.ctx.assets, this.config, change, options);
   }
 
@@ -227,9 +269,14 @@ export class Repository {
    * Points a branch at another snapshot. With `fromSnapshotId` it is a compare-and-swap: it fails
    * with ConflictError unless the branch is still there.
    */
-  async resetBranch(name: string, toSnapshotId: string, options: CallOptions & { fromSnapshotId?: string } = {}): Promise<void> {
+  async resetBranch(
+    name: string,
+    toSnapshotId: string,
+    options: CallOptions & { fromSnapshotId?: string } = {},
+  ): Promise<void> {
     const to = parseSnapshotId(toSnapshotId);
-    const from = options.fromSnapshotId === undefined ? undefined : parseSnapshotId(options.fromSnapshotId);
+    const from =
+      options.fromSnapshotId === undefined ? undefined : parseSnapshotId(options.fromSnapshotId);
     if (this.specVersion === 2) return this.#update(v2.resetBranch(name, to, from), options);
     await this.#snapshot(to, options);
     const current = await this.lookupBranch(name, options);
@@ -262,7 +309,10 @@ export class Repository {
    * @throws {BadSnapshotChainForDiffError} unless `from` is a strict ancestor of `to`
    */
   async diff(options: CallOptions & { from: VersionSpec; to: VersionSpec }): Promise<Diff> {
-    const [from, to] = await Promise.all([this.resolveVersion(options.from, options), this.resolveVersion(options.to, options)]);
+    const [from, to] = await Promise.all([
+      this.resolveVersion(options.from, options),
+      this.resolveVersion(options.to, options),
+    ]);
     return diffSnapshots(this.ctx, from, to, options);
   }
 
@@ -275,7 +325,10 @@ export class Repository {
   }
 
   /** The manifests a snapshot references (id, exact size, number of chunk refs). */
-  async lookupManifestFiles(snapshotId: string, options: CallOptions = {}): Promise<ManifestFileInfo[]> {
+  async lookupManifestFiles(
+    snapshotId: string,
+    options: CallOptions = {},
+  ): Promise<ManifestFileInfo[]> {
     return [...(await this.#snapshot(parseSnapshotId(snapshotId), options)).manifestFiles];
   }
 
@@ -285,7 +338,8 @@ export class Repository {
    * chain of backups past the current page.
    */
   async opsLog(options: CallOptions = {}): Promise<OpsLogEntry[]> {
-    if (this.specVersion !== 2) throw new InvalidInputError("the operations log exists only in spec 2 repositories");
+    if (this.specVersion !== 2)
+      throw new InvalidInputError("the operations log exists only in spec 2 repositories");
     const out: OpsLogEntry[] = [];
     let info = (await this.ctx.assets.fetchRepoInfo(options))?.info;
     let fileName: string | undefined;
@@ -293,7 +347,11 @@ export class Repository {
     while (info) {
       throwIfAborted(options.signal);
       for (const e of info.latestUpdates)
-        out.push({ ...e.update, updatedAt: e.updatedAt, ...((e.backupPath ?? fileName) ? { backupPath: e.backupPath ?? fileName } : {}) });
+        out.push({
+          ...e.update,
+          updatedAt: e.updatedAt,
+          ...((e.backupPath ?? fileName) ? { backupPath: e.backupPath ?? fileName } : {}),
+        });
       const next = info.repoBeforeUpdates;
       if (!next || seen.has(next)) break;
       seen.add(next);
@@ -304,13 +362,21 @@ export class Repository {
   }
 
   /** A read-only session at a branch tip, a tag or a snapshot. */
-  async readonlySession(version: VersionSpec & { asOf?: Date }, options: CallOptions = {}): Promise<Session> {
+  async readonlySession(
+    version: VersionSpec & { asOf?: Date },
+    options: CallOptions = {},
+  ): Promise<Session> {
     let id = await this.resolveVersion(version, options);
     if (version.asOf) {
       // upstream `AsOf`: the newest ancestor written at or before the given time
       const at = version.asOf.getTime() * 1000;
-      const found = (await this.ancestry({ snapshotId: id }, options)).find((s) => s.flushedAt <= at);
-      if (!found) throw new InvalidInputError(`no snapshot of this version was written at or before ${version.asOf.toISOString()}`);
+      const found = (await this.ancestry({ snapshotId: id }, options)).find(
+        (s) => s.flushedAt <= at,
+      );
+      if (!found)
+        throw new InvalidInputError(
+          `no snapshot of this version was written at or before ${version.asOf.toISOString()}`,
+        );
       id = found.id;
     }
     const snapshot = await this.#snapshot(id, options);
@@ -320,7 +386,8 @@ export class Repository {
   // ---------------------------------------------------------------------------- administration
 
   #requireV2(what: string): void {
-    if (this.specVersion !== 2) throw new InvalidInputError(`${what} needs an Icechunk spec 2 repository`);
+    if (this.specVersion !== 2)
+      throw new InvalidInputError(`${what} needs an Icechunk spec 2 repository`);
   }
 
   async #info(options: CallOptions): Promise<RepoInfoData> {
@@ -330,7 +397,10 @@ export class Repository {
   }
 
   /** The persisted config of the repository at `storage` (without opening it), or undefined. */
-  static async fetchConfig(storage: Storage, options: CallOptions = {}): Promise<RepositoryConfig | undefined> {
+  static async fetchConfig(
+    storage: Storage,
+    options: CallOptions = {},
+  ): Promise<RepositoryConfig | undefined> {
     if (!(await Repository.exists(storage, options))) return undefined;
     const repo = await Repository.open(storage, options);
     return repo.persistedConfig;
@@ -343,10 +413,14 @@ export class Repository {
   async saveConfig(options: CallOptions = {}): Promise<void> {
     if (this.specVersion === 2) await this.#update(admin.saveConfig(this.config), options);
     else
-      await this.storage.put(CONFIG_PATH, new TextEncoder().encode(stringifyYamlConfig(configToSerde(this.config))), {
-        contentType: "application/yaml",
-        ...options,
-      });
+      await this.storage.put(
+        CONFIG_PATH,
+        new TextEncoder().encode(stringifyYamlConfig(configToSerde(this.config))),
+        {
+          contentType: "application/yaml",
+          ...options,
+        },
+      );
     this.persistedConfig = this.config;
   }
 
@@ -378,12 +452,20 @@ export class Repository {
     return (await this.#info(options)).status;
   }
   /** Marks the repository read-only (every update then fails) or online again (spec 2). */
-  async setStatus(availability: "online" | "read-only", options: CallOptions & { reason?: string } = {}): Promise<void> {
+  async setStatus(
+    availability: "online" | "read-only",
+    options: CallOptions & { reason?: string } = {},
+  ): Promise<void> {
     this.#requireV2("repository status");
-    await updateRepoInfo(this.ctx.assets, this.config, admin.setStatus(availability, options.reason, nowMicros()), {
-      ...options,
-      allowReadOnly: true,
-    });
+    await updateRepoInfo(
+      this.ctx.assets,
+      this.config,
+      admin.setStatus(availability, options.reason, nowMicros()),
+      {
+        ...options,
+        allowReadOnly: true,
+      },
+    );
   }
 
   /** The feature flags with their effective values (spec 2). */
@@ -392,7 +474,11 @@ export class Repository {
     return featureFlags(await this.#info(options));
   }
   /** Sets a flag on or off, or back to its default with `undefined` (spec 2). */
-  async setFeatureFlag(name: string, value: boolean | undefined, options: CallOptions = {}): Promise<void> {
+  async setFeatureFlag(
+    name: string,
+    value: boolean | undefined,
+    options: CallOptions = {},
+  ): Promise<void> {
     this.#requireV2("feature flags");
     await this.#update(admin.setFeatureFlag(name, value), options);
   }
@@ -421,8 +507,17 @@ export class Repository {
    * `deleteObjectsOlderThan`. Pick a cutoff older than the start of every writer still running
    * (their uncommitted chunks are unreachable too). `dryRun` only counts.
    */
-  garbageCollect(deleteObjectsOlderThan: Date, options: GarbageCollectOptions = {}): Promise<GCSummary> {
-    return garbageCollect(this.ctx.assets, this.specVersion, this.config, deleteObjectsOlderThan, options);
+  garbageCollect(
+    deleteObjectsOlderThan: Date,
+    options: GarbageCollectOptions = {},
+  ): Promise<GCSummary> {
+    return garbageCollect(
+      this.ctx.assets,
+      this.specVersion,
+      this.config,
+      deleteObjectsOlderThan,
+      options,
+    );
   }
 }
 
@@ -442,18 +537,26 @@ export function repoContext(
   options: OpenOptions,
 ): RepoContext {
   const http = httpVirtualChunkFetcher();
-  const virtual = new VirtualChunkResolver(config.virtualChunkContainers, options.authorizeVirtualChunkAccess ?? {}, {
-    http,
-    https: http,
-    s3: s3AnonymousVirtualChunkFetcher(),
-    ...options.virtualChunkFetchers,
-  });
-  const versionControl = specVersion === 2 ? new RepoInfoVersionControl(assets) : new RefFilesVersionControl(assets);
+  const virtual = new VirtualChunkResolver(
+    config.virtualChunkContainers,
+    options.authorizeVirtualChunkAccess ?? {},
+    {
+      http,
+      https: http,
+      s3: s3AnonymousVirtualChunkFetcher(),
+      ...options.virtualChunkFetchers,
+    },
+  );
+  const versionControl =
+    specVersion === 2 ? new RepoInfoVersionControl(assets) : new RefFilesVersionControl(assets);
   return { assets, specVersion, config, virtual, versionControl };
 }
 
 /** Upstream `fetch_spec_version`: the `repo` object means spec 2, else `refs/branch.main/ref.json` spec 1. */
-async function detect(assets: AssetManager, options: CallOptions): Promise<{ specVersion: 1 | 2 } | undefined> {
+async function detect(
+  assets: AssetManager,
+  options: CallOptions,
+): Promise<{ specVersion: 1 | 2 } | undefined> {
   const [info, mainRef] = await Promise.all([
     assets.fetchRepoInfo(options),
     assets.storage.get(branchKey("main"), options),

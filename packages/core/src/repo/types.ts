@@ -3,8 +3,9 @@
  * Public value types of the repository layer and the VersionControl interface that spec-1 (ref
  * files) and spec-2 (the `repo` object) repositories implement.
  */
-import type { JsonObject } from "../format/json-value.js";
+
 import type { SnapshotId } from "../format/ids.js";
+import type { JsonObject } from "../format/json-value.js";
 
 /** One commit (or anonymous snapshot) of the history. */
 export interface SnapshotInfo {

@@ -4,11 +4,17 @@
  * (`refs/branch.<name>/ref.json`, `refs/tag.<name>/ref.json`, a deleted tag leaves
  * `ref.json.deleted`), ancestry by following `parent_id` through snapshot files.
  */
-import { CorruptObjectError, InvalidInputError, RefNotFoundError, SnapshotNotFoundError } from "../errors.js";
-import { parseSnapshotId, type SnapshotId } from "../format/ids.js";
+
 import type { AssetManager } from "../assets/asset-manager.js";
+import {
+  CorruptObjectError,
+  InvalidInputError,
+  RefNotFoundError,
+  SnapshotNotFoundError,
+} from "../errors.js";
+import { parseSnapshotId, type SnapshotId } from "../format/ids.js";
 import type { ObjectVersion } from "../storage/types.js";
-import { snapshotInfo, type CallOptions, type SnapshotInfo, type VersionControl } from "./types.js";
+import { type CallOptions, type SnapshotInfo, snapshotInfo, type VersionControl } from "./types.js";
 
 export const REFS_PREFIX = "refs";
 export const branchKey = (name: string) => `refs/branch.${name}/ref.json`;
@@ -17,14 +23,19 @@ export const tagTombstoneKey = (name: string) => `refs/tag.${name}/ref.json.dele
 
 export function checkRefName(name: string): void {
   if (name === "" || name.includes("/"))
-    throw new InvalidInputError(`invalid ref name '${name}': spec-1 branch and tag names must be non-empty and contain no '/'`);
+    throw new InvalidInputError(
+      `invalid ref name '${name}': spec-1 branch and tag names must be non-empty and contain no '/'`,
+    );
 }
 
 export class RefFilesVersionControl implements VersionControl {
   constructor(readonly assets: AssetManager) {}
 
   /** Reads a ref file: its snapshot id and storage version, or undefined. */
-  async readRef(key: string, options: CallOptions = {}): Promise<{ snapshotId: SnapshotId; version: ObjectVersion } | undefined> {
+  async readRef(
+    key: string,
+    options: CallOptions = {},
+  ): Promise<{ snapshotId: SnapshotId; version: ObjectVersion } | undefined> {
     const got = await this.assets.request(() => this.assets.storage.get(key, options));
     if (!got) return undefined;
     let parsed: unknown;
@@ -34,11 +45,14 @@ export class RefFilesVersionControl implements VersionControl {
       throw new CorruptObjectError("ref file", "not valid JSON", { path: key, cause });
     }
     const snap = (parsed as { snapshot?: unknown })?.snapshot;
-    if (typeof snap !== "string") throw new CorruptObjectError("ref file", "no 'snapshot' field", { path: key });
+    if (typeof snap !== "string")
+      throw new CorruptObjectError("ref file", "no 'snapshot' field", { path: key });
     return { snapshotId: parseSnapshotId(snap), version: got.version };
   }
 
-  async #refNames(options: CallOptions = {}): Promise<{ branches: Set<string>; tags: Set<string>; deleted: Set<string> }> {
+  async #refNames(
+    options: CallOptions = {},
+  ): Promise<{ branches: Set<string>; tags: Set<string>; deleted: Set<string> }> {
     const branches = new Set<string>();
     const tags = new Set<string>();
     const deleted = new Set<string>();
@@ -90,7 +104,8 @@ export class RefFilesVersionControl implements VersionControl {
     let next: SnapshotId | undefined = id;
     const seen = new Set<string>();
     while (next) {
-      if (seen.has(next)) throw new CorruptObjectError("snapshot", `the ancestry of ${id} has a cycle`);
+      if (seen.has(next))
+        throw new CorruptObjectError("snapshot", `the ancestry of ${id} has a cycle`);
       seen.add(next);
       const info = await this.lookupSnapshot(next, options);
       yield info;

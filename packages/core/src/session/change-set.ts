@@ -22,7 +22,8 @@ export interface NewNode<T> {
 
 /** Coordinates as a map key. */
 export const coordKey = (coords: readonly number[]): string => coords.join(",");
-export const parseCoordKey = (key: string): number[] => (key === "" ? [] : key.split(",").map(Number));
+export const parseCoordKey = (key: string): number[] =>
+  key === "" ? [] : key.split(",").map(Number);
 
 /** `path` with its `from` prefix replaced by `to` (component-wise), or unchanged. */
 export function rebasePath(path: string, from: string, to: string): string {
@@ -48,7 +49,8 @@ export class ChangeSet {
   /** The base-snapshot path of a node now at `path` (undoing moves, newest first). */
   originalPath(path: string): string {
     let p = path;
-    for (let i = this.moves.length - 1; i >= 0; i--) p = rebasePath(p, this.moves[i]!.to, this.moves[i]!.from);
+    for (let i = this.moves.length - 1; i >= 0; i--)
+      p = rebasePath(p, this.moves[i]!.to, this.moves[i]!.from);
     return p;
   }
 

@@ -7,12 +7,12 @@
  * uploaded) → manifests → snapshot ∥ transaction log → ref; nothing is visible before the last step.
  */
 import { InvalidInputError, SessionStateError } from "../errors.js";
-import type { JsonObject } from "../format/json-value.js";
 import type { SnapshotId } from "../format/ids.js";
+import type { JsonObject } from "../format/json-value.js";
 import type { SnapshotView } from "../format/snapshot.js";
 import type { TransactionLogData } from "../format/transaction-log.js";
-import { updateRepoInfo } from "../repo/repo-info-update.js";
 import { updateBranchV1, v2 } from "../repo/refs-write.js";
+import { updateRepoInfo } from "../repo/repo-info-update.js";
 import { flushChanges } from "./flush.js";
 import type { ReadContext } from "./read.js";
 import type { RepoContext } from "./session.js";
@@ -20,7 +20,10 @@ import { mergeTransactionLogs } from "./tx-log-merge.js";
 
 const MAX_CLOCK_DRIFT_MICROS = 600 * 1_000_000;
 
-export type PublishMode = { kind: "commit"; branch: string } | { kind: "amend"; branch: string } | { kind: "detached" };
+export type PublishMode =
+  | { kind: "commit"; branch: string }
+  | { kind: "amend"; branch: string }
+  | { kind: "detached" };
 
 export interface PublishOptions {
   message: string;
@@ -39,16 +42,21 @@ export async function publish(
   const { signal } = options;
   const base = read.snapshot;
   if (read.changes.isEmpty() && !options.allowEmpty && mode.kind !== "detached")
-    throw new SessionStateError("no changes to commit; make changes first or pass { allowEmpty: true }");
-  if (typeof options.message !== "string") throw new InvalidInputError("a commit message must be a string");
+    throw new SessionStateError(
+      "no changes to commit; make changes first or pass { allowEmpty: true }",
+    );
+  if (typeof options.message !== "string")
+    throw new InvalidInputError("a commit message must be a string");
   let parentId: SnapshotId | undefined = base.id;
   let parentFlushedAt = base.flushedAt;
   let previousLog: TransactionLogData | undefined;
   let pruned: SnapshotId[] | undefined;
   if (mode.kind === "amend") {
-    if (repo.specVersion < 2) throw new SessionStateError("amend needs an Icechunk spec 2 repository");
+    if (repo.specVersion < 2)
+      throw new SessionStateError("amend needs an Icechunk spec 2 repository");
     const info = await repo.versionControl.lookupSnapshot(base.id, { signal });
-    if (!info.parentId) throw new SessionStateError("the repository's first snapshot cannot be amended");
+    if (!info.parentId)
+      throw new SessionStateError("the repository's first snapshot cannot be amended");
     parentId = info.parentId;
     parentFlushedAt = (await repo.versionControl.lookupSnapshot(parentId, { signal })).flushedAt;
     previousLog = await repo.assets.fetchTransactionLog(base.id, { signal });
@@ -57,16 +65,29 @@ export async function publish(
   }
   const flushed = await flushChanges(
     { ...read, specVersion: repo.specVersion, splitting: repo.config.manifest?.splitting },
-    { message: options.message, metadata: options.metadata ?? {}, signal, parentId, parentFlushedAt },
+    {
+      message: options.message,
+      metadata: options.metadata ?? {},
+      signal,
+      parentId,
+      parentFlushedAt,
+    },
   );
   const snapshot = flushed.snapshot;
-  const txLog = previousLog ? mergeTransactionLogs(previousLog, flushed.transactionLog) : flushed.transactionLog;
+  const txLog = previousLog
+    ? mergeTransactionLogs(previousLog, flushed.transactionLog)
+    : flushed.transactionLog;
   await Promise.all([
     repo.assets.writeSnapshot(snapshot, repo.specVersion, { signal }),
     repo.assets.writeTransactionLog({ ...txLog, id: snapshot.id }, repo.specVersion, { signal }),
   ]);
-  const lastModified = await repo.assets.storage.lastModified(`snapshots/${snapshot.id}`, { signal });
-  if (lastModified && Math.abs(lastModified.getTime() * 1000 - snapshot.flushedAt) > MAX_CLOCK_DRIFT_MICROS)
+  const lastModified = await repo.assets.storage.lastModified(`snapshots/${snapshot.id}`, {
+    signal,
+  });
+  if (
+    lastModified &&
+    Math.abs(lastModified.getTime() * 1000 - snapshot.flushedAt) > MAX_CLOCK_DRIFT_MICROS
+  )
     throw new SessionStateError(
       `the storage clock and this machine's clock differ by more than 600 s (snapshot written at ${new Date(snapshot.flushedAt / 1000).toISOString()}, storage says ${lastModified.toISOString()}); fix the clock and commit again`,
     );
@@ -80,12 +101,15 @@ export async function publish(
       ...(pruned && pruned.length > 0 ? { prunedAncestorTxLogs: pruned } : {}),
     };
     const how =
-      mode.kind === "detached" ? ({ kind: "detached" } as const) : { kind: mode.kind, branch: mode.branch, base: base.id };
+      mode.kind === "detached"
+        ? ({ kind: "detached" } as const)
+        : { kind: mode.kind, branch: mode.branch, base: base.id };
     await updateRepoInfo(repo.assets, repo.config, v2.addSnapshot(info, how), { signal });
   } else if (mode.kind === "commit") {
     await updateBranchV1(repo.assets, mode.branch, base.id, snapshot.id, signal);
   }
   const view = await repo.assets.fetchSnapshot(snapshot.id, { signal });
-  if (!view) throw new SessionStateError(`snapshot ${snapshot.id} vanished right after it was written`);
+  if (!view)
+    throw new SessionStateError(`snapshot ${snapshot.id} vanished right after it was written`);
   return view;
 }

@@ -5,8 +5,14 @@
  * transaction log. Nothing becomes visible here; publishing (moving a branch) is commit's job.
  */
 import { CorruptObjectError, InvalidInputError } from "../errors.js";
-import type { JsonObject } from "../format/json-value.js";
-import { newManifestId, newSnapshotId, type NodeId, type SnapshotId } from "../format/ids.js";
+import {
+  idToBytes,
+  type NodeId,
+  newManifestId,
+  newSnapshotId,
+  type SnapshotId,
+} from "../format/ids.js";
+import type { JsonObject, JsonValue } from "../format/json-value.js";
 import type { ChunkPayload } from "../format/manifest.js";
 import type {
   ManifestFileInfo,
@@ -15,9 +21,8 @@ import type {
   SnapshotData,
 } from "../format/snapshot.js";
 import { comparePathsComponentWise, type TransactionLogData } from "../format/transaction-log.js";
-import { mapConcurrent } from "../util/concurrency.js";
 import { compareBytes } from "../util/bytes.js";
-import { idToBytes } from "../format/ids.js";
+import { mapConcurrent } from "../util/concurrency.js";
 import { parseCoordKey } from "./change-set.js";
 import { type ArrayNode, isValidCoord, listNodes, manifestSize, type ReadContext } from "./read.js";
 import {
@@ -28,7 +33,6 @@ import {
   splitRegions,
   splitSizes,
 } from "./splitting.js";
-import type { JsonValue } from "../format/json-value.js";
 
 export interface FlushContext extends ReadContext {
   readonly specVersion: 1 | 2;

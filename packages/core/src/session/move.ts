@@ -15,13 +15,23 @@ function parentOf(path: string): string {
 
 /** Records the move of the node at `from` (and its subtree) to `to`. */
 export function moveNode(ctx: ReadContext, from: string, to: string): void {
-  if (from === "/" || to === "/") throw new InvalidInputError("the root group cannot be moved, nor can anything replace it");
+  if (from === "/" || to === "/")
+    throw new InvalidInputError("the root group cannot be moved, nor can anything replace it");
   if (!getNode(ctx, from)) throw new NodeNotFoundError(from, "nothing to move");
   if (to === from || isUnder(to, from))
-    throw new InvalidInputError(`cannot move '${from}' into itself or one of its descendants ('${to}')`);
+    throw new InvalidInputError(
+      `cannot move '${from}' into itself or one of its descendants ('${to}')`,
+    );
   if (getNode(ctx, to)) throw new NodeAlreadyExistsError(to, "a move never overwrites");
   const parent = getNode(ctx, parentOf(to));
-  if (!parent) throw new NodeNotFoundError(parentOf(to), `the destination's parent group must exist before moving '${from}' there`);
-  if (parent.kind !== "group") throw new InvalidInputError(`the destination's parent '${parentOf(to)}' is an array, not a group`);
+  if (!parent)
+    throw new NodeNotFoundError(
+      parentOf(to),
+      `the destination's parent group must exist before moving '${from}' there`,
+    );
+  if (parent.kind !== "group")
+    throw new InvalidInputError(
+      `the destination's parent '${parentOf(to)}' is an array, not a group`,
+    );
   ctx.changes.moves.push({ from, to });
 }

@@ -4,16 +4,17 @@
  * chunk-ref lookup (change set first, then the manifest whose extents contain the coordinates), and
  * chunk bytes (inline, native, virtual). Mirrors upstream `Session::get_node` / `get_chunk_ref`.
  */
-import { InvalidByteRangeError, NodeNotFoundError } from "../errors.js";
+
 import type { AssetManager } from "../assets/asset-manager.js";
+import { InvalidByteRangeError, NodeNotFoundError } from "../errors.js";
 import type { NodeId } from "../format/ids.js";
 import type { ChunkPayload } from "../format/manifest.js";
 import type { DimensionShape, ManifestRef, SnapshotView } from "../format/snapshot.js";
 import type { ByteRange } from "../storage/types.js";
+import { compareUtf8 } from "../util/bytes.js";
 import type { VirtualChunkResolver } from "../virtual/resolver.js";
 import { type ArrayData, type ChangeSet, parseCoordKey } from "./change-set.js";
 import { isUnder } from "./keys.js";
-import { compareUtf8 } from "../util/bytes.js";
 
 export interface GroupNode {
   readonly kind: "group";
@@ -41,7 +42,10 @@ export interface ReadContext {
   readonly virtual: VirtualChunkResolver;
 }
 
-function withArrayData(base: Omit<ArrayNode, "shape" | "dimensionNames" | "userData">, data: ArrayData): ArrayNode {
+function withArrayData(
+  base: Omit<ArrayNode, "shape" | "dimensionNames" | "userData">,
+  data: ArrayData,
+): ArrayNode {
   // explicit fields, no spreads: this runs once per chunk read or write
   const node: { -readonly [K in keyof ArrayNode]: ArrayNode[K] } = {
     kind: "array",
@@ -61,7 +65,8 @@ export function getNode(ctx: ReadContext, path: string): Node | undefined {
   const newGroup = changes.newGroups.get(path);
   if (newGroup) return { kind: "group", id: newGroup.id, path, userData: newGroup.data };
   const newArray = changes.newArrays.get(path);
-  if (newArray) return withArrayData({ kind: "array", id: newArray.id, path, manifests: [] }, newArray.data);
+  if (newArray)
+    return withArrayData({ kind: "array", id: newArray.id, path, manifests: [] }, newArray.data);
   if (changes.moves.length > 0) {
     const original = changes.originalPath(path);
     const moved = ctx.snapshot.getNode(original);
@@ -76,7 +81,12 @@ export function getNode(ctx: ReadContext, path: string): Node | undefined {
 function overlay(ctx: ReadContext, stored: ReturnType<SnapshotView["nodeAt"]>): Node {
   const { id, path, nodeData } = stored;
   if (nodeData.type === "group")
-    return { kind: "group", id, path, userData: ctx.changes.updatedGroups.get(id) ?? stored.userData };
+    return {
+      kind: "group",
+      id,
+      path,
+      userData: ctx.changes.updatedGroups.get(id) ?? stored.userData,
+    };
   const update = ctx.changes.updatedArrays.get(id);
   const base = { kind: "array" as const, id, path, manifests: nodeData.manifests };
   return withArrayData(
@@ -107,14 +117,16 @@ export function listNodes(ctx: ReadContext, prefix = "/"): Node[] {
   for (const [path, n] of ctx.changes.newGroups)
     if (isUnder(path, prefix)) out.push({ kind: "group", id: n.id, path, userData: n.data });
   for (const [path, n] of ctx.changes.newArrays)
-    if (isUnder(path, prefix)) out.push(withArrayData({ kind: "array", id: n.id, path, manifests: [] }, n.data));
+    if (isUnder(path, prefix))
+      out.push(withArrayData({ kind: "array", id: n.id, path, manifests: [] }, n.data));
   return out.sort((a, b) => compareUtf8(a.path, b.path));
 }
 
 /** Upstream `ArrayShape::valid_chunk_coord`: each index below max(num_chunks, 1), same rank. */
 export function isValidCoord(shape: readonly DimensionShape[], coords: readonly number[]): boolean {
   if (coords.length !== shape.length) return false;
-  for (let i = 0; i < coords.length; i++) if (coords[i]! >= Math.max(shape[i]!.numChunks, 1)) return false;
+  for (let i = 0; i < coords.length; i++)
+    if (coords[i]! >= Math.max(shape[i]!.numChunks, 1)) return false;
   return true;
 }
 
@@ -150,7 +162,11 @@ export async function getChunkRef(
   if (changed !== undefined) return changed ?? undefined;
   for (const ref of node.manifests) {
     if (!containsCoords(ref.extents, coords)) continue;
-    const manifest = await ctx.assets.fetchManifest(ref.objectId, manifestSize(ctx.snapshot, ref.objectId), { signal });
+    const manifest = await ctx.assets.fetchManifest(
+      ref.objectId,
+      manifestSize(ctx.snapshot, ref.objectId),
+      { signal },
+    );
     const payload = manifest.getChunkRef(node.id, coords);
     if (payload) return payload;
   }
@@ -162,7 +178,11 @@ export function payloadLength(p: ChunkPayload): number {
 }
 
 /** Resolves a requested range inside an object of `size` bytes to `[start, end)`. */
-export function resolveRange(key: string, size: number, range: ByteRange | undefined): [number, number] {
+export function resolveRange(
+  key: string,
+  size: number,
+  range: ByteRange | undefined,
+): [number, number] {
   if (!range) return [0, size];
   if ("suffixLength" in range) {
     if (range.suffixLength < 0) throw new InvalidByteRangeError(key, "negative suffix length");
@@ -170,7 +190,10 @@ export function resolveRange(key: string, size: number, range: ByteRange | undef
   }
   const end = range.length === undefined ? size : range.offset + range.length;
   if (range.offset < 0 || end > size || range.offset > end)
-    throw new InvalidByteRangeError(key, `range ${range.offset}..${end} is outside the ${size}-byte object`);
+    throw new InvalidByteRangeError(
+      key,
+      `range ${range.offset}..${end} is outside the ${size}-byte object`,
+    );
   return [range.offset, end];
 }
 
@@ -187,19 +210,35 @@ export async function readPayload(
     case "inline":
       return payload.data.subarray(start, end);
     case "native":
-      return ctx.assets.fetchChunk(payload.chunkId, payload.offset + start, end - start, { signal });
+      return ctx.assets.fetchChunk(payload.chunkId, payload.offset + start, end - start, {
+        signal,
+      });
     case "virtual":
-      return ctx.virtual.fetch(payload.location, payload.offset + start, end - start, payload.checksum, signal);
+      return ctx.virtual.fetch(
+        payload.location,
+        payload.offset + start,
+        end - start,
+        payload.checksum,
+        signal,
+      );
   }
 }
 
 /** Coordinates of every chunk of an array: manifests and change set, tombstones and out-of-grid excluded. */
-export async function chunkCoordinates(ctx: ReadContext, node: ArrayNode, signal?: AbortSignal): Promise<number[][]> {
+export async function chunkCoordinates(
+  ctx: ReadContext,
+  node: ArrayNode,
+  signal?: AbortSignal,
+): Promise<number[][]> {
   const changes = ctx.changes.chunkChanges(node.id);
   const seen = new Set<string>();
   const out: number[][] = [];
   for (const ref of node.manifests) {
-    const manifest = await ctx.assets.fetchManifest(ref.objectId, manifestSize(ctx.snapshot, ref.objectId), { signal });
+    const manifest = await ctx.assets.fetchManifest(
+      ref.objectId,
+      manifestSize(ctx.snapshot, ref.objectId),
+      { signal },
+    );
     for (const [coords] of manifest.refs(node.id)) {
       const k = coords.join(",");
       if (seen.has(k) || changes?.has(k) || !isValidCoord(node.shape, coords)) continue;

@@ -16,7 +16,8 @@ export type CoordMap = (coords: readonly number[]) => number[] | undefined;
 
 function requireRegularArray(ctx: WriteContext, path: string) {
   const node = getNode(ctx, path);
-  if (!node || node.kind !== "array") throw new NodeNotFoundError(path, "reindexing needs an array");
+  if (node?.kind !== "array")
+    throw new NodeNotFoundError(path, "reindexing needs an array");
   let grid: unknown;
   try {
     grid = JSON.parse(new TextDecoder().decode(node.userData))?.chunk_grid?.name;
@@ -52,7 +53,11 @@ export async function reindexArray(
     if (to === undefined) continue;
     if (!isValidCoord(node.shape, to)) {
       if (options.dropOutside) continue;
-      throw new InvalidChunkIndexError(path, to, "reindexing moved a chunk outside the grid; resize the array first");
+      throw new InvalidChunkIndexError(
+        path,
+        to,
+        "reindexing moved a chunk outside the grid; resize the array first",
+      );
     }
     destinations.set(coordKey(to), { coords: to, payload: payloads.get(coordKey(c))! });
   }
@@ -64,14 +69,24 @@ export async function reindexArray(
       if (from === undefined || !payloads.has(coordKey(from))) clears.push(c);
     }
   for (const c of clears) ctx.changes.setChunk(node.id, c, null);
-  for (const { coords: to, payload } of destinations.values()) ctx.changes.setChunk(node.id, to, payload);
+  for (const { coords: to, payload } of destinations.values())
+    ctx.changes.setChunk(node.id, to, payload);
 }
 
 /** Shifts every chunk by `offset` chunks per dimension; chunks pushed out of the grid are dropped, vacated ones cleared. */
-export function shiftArray(ctx: WriteContext, path: string, offset: readonly number[], signal?: AbortSignal): Promise<void> {
+export function shiftArray(
+  ctx: WriteContext,
+  path: string,
+  offset: readonly number[],
+  signal?: AbortSignal,
+): Promise<void> {
   const node = requireRegularArray(ctx, path);
   if (offset.length !== node.shape.length)
-    throw new InvalidChunkIndexError(path, offset, `the offset needs ${node.shape.length} dimensions`);
+    throw new InvalidChunkIndexError(
+      path,
+      offset,
+      `the offset needs ${node.shape.length} dimensions`,
+    );
   return reindexArray(
     ctx,
     path,

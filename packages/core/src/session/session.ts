@@ -7,8 +7,8 @@
  */
 import type { AssetManager } from "../assets/asset-manager.js";
 import { ReadOnlySessionError, SessionStateError } from "../errors.js";
-import type { JsonObject } from "../format/json-value.js";
 import type { SnapshotId } from "../format/ids.js";
+import type { JsonObject } from "../format/json-value.js";
 import type { ChunkPayload } from "../format/manifest.js";
 import type { SnapshotView } from "../format/snapshot.js";
 import type { RepositoryConfig } from "../repo/config.js";
@@ -16,17 +16,23 @@ import { DEFAULT_INLINE_CHUNK_THRESHOLD_BYTES } from "../repo/config.js";
 import type { VersionControl } from "../repo/types.js";
 import type { VirtualChunkResolver } from "../virtual/resolver.js";
 import { ChangeSet } from "./change-set.js";
-import { publish, type PublishMode } from "./commit.js";
+import { type PublishMode, publish } from "./commit.js";
 import type { ConflictSolver } from "./conflicts/types.js";
 import { type Diff, sessionStatus } from "./diff.js";
-import { changeSetToJSON, cloneChangeSet, mergeChangeSets, type ParsedSession, type SessionJSON } from "./fork.js";
-import { commitRebasing, rebaseSession, type RebaseOptions } from "./rebase.js";
+import {
+  changeSetToJSON,
+  cloneChangeSet,
+  mergeChangeSets,
+  type ParsedSession,
+  type SessionJSON,
+} from "./fork.js";
 import { prefixToPath } from "./keys.js";
+import { moveNode } from "./move.js";
 import { getNode, listNodes, type Node, type ReadContext } from "./read.js";
+import { commitRebasing, type RebaseOptions, rebaseSession } from "./rebase.js";
+import { type CoordMap, reindexArray, shiftArray } from "./reindex.js";
 import { SessionStore, type StoreHost } from "./store.js";
 import * as write from "./write.js";
-import { type CoordMap, reindexArray, shiftArray } from "./reindex.js";
-import { moveNode } from "./move.js";
 
 /** What every session of one repository shares. */
 export interface RepoContext {
@@ -98,20 +104,28 @@ export class Session implements StoreHost {
   }
 
   readContext(): ReadContext {
-    return { snapshot: this.#snapshot, changes: this.#changes, assets: this.repo.assets, virtual: this.repo.virtual };
+    return {
+      snapshot: this.#snapshot,
+      changes: this.#changes,
+      assets: this.repo.assets,
+      virtual: this.repo.virtual,
+    };
   }
 
   writeContext(operation: string): write.WriteContext {
     if (this.#mode === "readonly") throw new ReadOnlySessionError(operation);
     if (this.#mode === "rearrange")
-      throw new SessionStateError(`cannot ${operation} in a rearrange session: it only moves nodes; use writableSession for other edits`);
+      throw new SessionStateError(
+        `cannot ${operation} in a rearrange session: it only moves nodes; use writableSession for other edits`,
+      );
     return {
       snapshot: this.#snapshot,
       changes: this.#changes,
       assets: this.repo.assets,
       virtual: this.repo.virtual,
       specVersion: this.repo.specVersion,
-      inlineThreshold: this.repo.config.inlineChunkThresholdBytes ?? DEFAULT_INLINE_CHUNK_THRESHOLD_BYTES,
+      inlineThreshold:
+        this.repo.config.inlineChunkThresholdBytes ?? DEFAULT_INLINE_CHUNK_THRESHOLD_BYTES,
     };
   }
 
@@ -135,8 +149,18 @@ export class Session implements StoreHost {
    * `forward(c)` gives the new place of the chunk at `c` (undefined: leave it); with `backward`,
    * positions that receive nothing are cleared unless `backward(position)` had a chunk.
    */
-  reindexArray(path: string, forward: CoordMap, options: { backward?: CoordMap; signal?: AbortSignal } = {}): Promise<void> {
-    return reindexArray(this.writeContext("reindex an array"), prefixToPath(path), forward, options.backward, options);
+  reindexArray(
+    path: string,
+    forward: CoordMap,
+    options: { backward?: CoordMap; signal?: AbortSignal } = {},
+  ): Promise<void> {
+    return reindexArray(
+      this.writeContext("reindex an array"),
+      prefixToPath(path),
+      forward,
+      options.backward,
+      options,
+    );
   }
 
   /**
@@ -144,8 +168,17 @@ export class Session implements StoreHost {
    * vacated positions read as the fill value. E.g. `shiftArray("/forecast", [-1, 0, 0])` drops the
    * oldest time step of a rolling window; then write the newest one.
    */
-  shiftArray(path: string, offset: number[], options: { signal?: AbortSignal } = {}): Promise<void> {
-    return shiftArray(this.writeContext("shift an array"), prefixToPath(path), offset, options.signal);
+  shiftArray(
+    path: string,
+    offset: number[],
+    options: { signal?: AbortSignal } = {},
+  ): Promise<void> {
+    return shiftArray(
+      this.writeContext("shift an array"),
+      prefixToPath(path),
+      offset,
+      options.signal,
+    );
   }
 
   /**
@@ -154,7 +187,9 @@ export class Session implements StoreHost {
    */
   moveNode(from: string, to: string): void {
     if (this.#mode !== "rearrange")
-      throw new SessionStateError("nodes can only be moved in a rearrange session: use repo.rearrangeSession(branch)");
+      throw new SessionStateError(
+        "nodes can only be moved in a rearrange session: use repo.rearrangeSession(branch)",
+      );
     moveNode(this.readContext(), prefixToPath(from), prefixToPath(to));
   }
 
@@ -171,7 +206,9 @@ export class Session implements StoreHost {
   #requireBranch(operation: string): string {
     if (this.#mode === "readonly") throw new ReadOnlySessionError(operation);
     if (this.#fork || this.#branch === undefined)
-      throw new SessionStateError(`a fork session cannot ${operation}; merge it into a branch session and ${operation} there`);
+      throw new SessionStateError(
+        `a fork session cannot ${operation}; merge it into a branch session and ${operation} there`,
+      );
     return this.#branch;
   }
 
@@ -192,12 +229,16 @@ export class Session implements StoreHost {
     const branch = this.#requireBranch("commit");
     const { rebase: solver, rebaseTries, ...rest } = options;
     if (!solver) return this.#publish({ kind: "commit", branch }, message, rest);
-    return commitRebasing(this, (metadata) => this.#publish({ kind: "commit", branch }, message, { ...rest, metadata }), {
-      solver,
-      ...(rebaseTries === undefined ? {} : { rebaseTries }),
-      ...(rest.metadata ? { metadata: rest.metadata } : {}),
-      ...(rest.signal ? { signal: rest.signal } : {}),
-    });
+    return commitRebasing(
+      this,
+      (metadata) => this.#publish({ kind: "commit", branch }, message, { ...rest, metadata }),
+      {
+        solver,
+        ...(rebaseTries === undefined ? {} : { rebaseTries }),
+        ...(rest.metadata ? { metadata: rest.metadata } : {}),
+        ...(rest.signal ? { signal: rest.signal } : {}),
+      },
+    );
   }
 
   /**
@@ -221,7 +262,12 @@ export class Session implements StoreHost {
    */
   async fork(options: { signal?: AbortSignal } = {}): Promise<Session> {
     this.writeContext("fork");
-    const view = await publish(this.repo, this.readContext(), { kind: "detached" }, { message: "fork", allowEmpty: true, ...options });
+    const view = await publish(
+      this.repo,
+      this.readContext(),
+      { kind: "detached" },
+      { message: "fork", allowEmpty: true, ...options },
+    );
     return new Session(this.repo, view, { mode: "writable", fork: true });
   }
 
@@ -235,7 +281,9 @@ export class Session implements StoreHost {
     const merged = cloneChangeSet(this.#changes);
     for (const other of others) {
       if (this.#fork && !other.isFork)
-        throw new SessionStateError("a fork session cannot absorb a branch session; merge the fork into the branch session instead");
+        throw new SessionStateError(
+          "a fork session cannot absorb a branch session; merge the fork into the branch session instead",
+        );
       mergeChangeSets(merged, other.changes);
     }
     this.#changes = merged;
@@ -244,7 +292,9 @@ export class Session implements StoreHost {
   /** Plain-data form of the session (base snapshot id and change set; bytes as base64). */
   toJSON(): SessionJSON {
     if (this.#mode === "rearrange")
-      throw new SessionStateError("rearrange sessions cannot be serialized; commit the moves first");
+      throw new SessionStateError(
+        "rearrange sessions cannot be serialized; commit the moves first",
+      );
     return {
       format: "icechunk-ts-session",
       version: 1,

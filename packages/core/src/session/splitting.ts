@@ -11,17 +11,22 @@ import type { DimensionShape } from "../format/snapshot.js";
 const U32_MAX = 0xffffffff;
 
 type Obj = { [k: string]: JsonValue };
-const isObj = (v: JsonValue | undefined): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+const isObj = (v: JsonValue | undefined): v is Obj =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
 
 function regex(v: JsonValue | undefined): RegExp {
   const src = isObj(v) ? v.regex : v;
-  if (typeof src !== "string") throw new InvalidInputError("manifest splitting: a regex condition needs a 'regex' string");
+  if (typeof src !== "string")
+    throw new InvalidInputError("manifest splitting: a regex condition needs a 'regex' string");
   return new RegExp(src, "u");
 }
 
 function arrayMatches(cond: JsonValue | undefined, path: string): boolean {
   if (cond === "any_array" || cond === "AnyArray") return true;
-  if (!isObj(cond)) throw new InvalidInputError(`manifest splitting: unknown array condition ${JSON.stringify(cond)}`);
+  if (!isObj(cond))
+    throw new InvalidInputError(
+      `manifest splitting: unknown array condition ${JSON.stringify(cond)}`,
+    );
   const [kind, arg] = Object.entries(cond)[0] ?? [];
   switch (kind) {
     case "path_matches":
@@ -39,9 +44,16 @@ function arrayMatches(cond: JsonValue | undefined, path: string): boolean {
   }
 }
 
-function dimMatches(cond: JsonValue | undefined, axis: number, name: string | null | undefined): boolean {
+function dimMatches(
+  cond: JsonValue | undefined,
+  axis: number,
+  name: string | null | undefined,
+): boolean {
   if (cond === "Any") return true;
-  if (!isObj(cond)) throw new InvalidInputError(`manifest splitting: unknown dimension condition ${JSON.stringify(cond)}`);
+  if (!isObj(cond))
+    throw new InvalidInputError(
+      `manifest splitting: unknown dimension condition ${JSON.stringify(cond)}`,
+    );
   const [kind, arg] = Object.entries(cond)[0] ?? [];
   if (kind === "Axis") return Number(arg) === axis;
   if (kind === "DimensionName") return typeof name === "string" && regex(arg).test(name);
@@ -95,15 +107,28 @@ export function splitRegions(shape: readonly DimensionShape[], sizes: readonly n
 
 export function inRegion(region: Region, coords: readonly number[]): boolean {
   if (coords.length !== region.length) return false;
-  for (let i = 0; i < coords.length; i++) if (coords[i]! < region[i]![0] || coords[i]! >= region[i]![1]) return false;
+  for (let i = 0; i < coords.length; i++)
+    if (coords[i]! < region[i]![0] || coords[i]! >= region[i]![1]) return false;
   return true;
 }
 
 /** True when `extents` lie completely inside `region`. */
-export function extentsInside(extents: readonly (readonly [number, number])[], region: Region): boolean {
-  return extents.length === region.length && extents.every(([f, t], i) => f >= region[i]![0] && t <= region[i]![1]);
+export function extentsInside(
+  extents: readonly (readonly [number, number])[],
+  region: Region,
+): boolean {
+  return (
+    extents.length === region.length &&
+    extents.every(([f, t], i) => f >= region[i]![0] && t <= region[i]![1])
+  );
 }
 
-export function extentsOverlap(extents: readonly (readonly [number, number])[], region: Region): boolean {
-  return extents.length === region.length && extents.every(([f, t], i) => f < region[i]![1] && t > region[i]![0]);
+export function extentsOverlap(
+  extents: readonly (readonly [number, number])[],
+  region: Region,
+): boolean {
+  return (
+    extents.length === region.length &&
+    extents.every(([f, t], i) => f < region[i]![1] && t > region[i]![0])
+  );
 }

@@ -8,7 +8,6 @@
 import { InvalidKeyError, throwIfAborted } from "../errors.js";
 import type { ChunkPayload } from "../format/manifest.js";
 import type { ByteRange } from "../storage/types.js";
-import { deleteChunk, deleteNode, setChunk, setChunkRef, setMetadata, type WriteContext } from "./write.js";
 import { chunkKey, isUnder, metadataKey, parseKey, prefixToPath } from "./keys.js";
 import {
   type ArrayNode,
@@ -21,6 +20,14 @@ import {
   readPayload,
   resolveRange,
 } from "./read.js";
+import {
+  deleteChunk,
+  deleteNode,
+  setChunk,
+  setChunkRef,
+  setMetadata,
+  type WriteContext,
+} from "./write.js";
 
 export interface StoreCallOptions {
   signal?: AbortSignal;
@@ -70,7 +77,11 @@ export class SessionStore {
   }
 
   /** zarrita's `getRange`: `{ offset, length }` or `{ suffixLength }`. */
-  getRange(key: string, range: ByteRange, options: StoreCallOptions = {}): Promise<Uint8Array | undefined> {
+  getRange(
+    key: string,
+    range: ByteRange,
+    options: StoreCallOptions = {},
+  ): Promise<Uint8Array | undefined> {
     return this.get(key, { ...options, range });
   }
 
@@ -82,7 +93,10 @@ export class SessionStore {
     const node = getNode(ctx, parsed.path);
     if (!node) return false;
     if (parsed.kind === "metadata") return true;
-    return node.kind === "array" && (await getChunkRef(ctx, node, parsed.coords, options.signal)) !== undefined;
+    return (
+      node.kind === "array" &&
+      (await getChunkRef(ctx, node, parsed.coords, options.signal)) !== undefined
+    );
   }
 
   /** Size in bytes: metadata length, chunk length, 0 for an absent chunk (as upstream). */
@@ -113,7 +127,8 @@ export class SessionStore {
     const keys = nodes.map((n) => metadataKey(n.path));
     for (const n of nodes) {
       if (n.kind !== "array") continue;
-      for (const coords of await chunkCoordinates(ctx, n, options.signal)) keys.push(chunkKey(n.path, coords));
+      for (const coords of await chunkCoordinates(ctx, n, options.signal))
+        keys.push(chunkKey(n.path, coords));
     }
     if (nodes.length === 0) {
       // a prefix inside an array's chunk space (`arr/c/0`)
@@ -123,13 +138,17 @@ export class SessionStore {
     return keys;
   }
 
-  async #chunkKeysUnderPrefix(ctx: ReadContext, prefix: string, signal?: AbortSignal): Promise<string[]> {
+  async #chunkKeysUnderPrefix(
+    ctx: ReadContext,
+    prefix: string,
+    signal?: AbortSignal,
+  ): Promise<string[]> {
     const trimmed = prefix.replace(/^\/+|\/+$/g, "");
     const segs = trimmed.split("/");
     const ci = segs.lastIndexOf("c");
     if (ci < 0) return [];
     const node = getNode(ctx, prefixToPath(segs.slice(0, ci).join("/")));
-    if (!node || node.kind !== "array") return [];
+    if (node?.kind !== "array") return [];
     const want = `${trimmed}/`;
     return (await chunkCoordinates(ctx, node, signal))
       .map((c) => chunkKey(node.path, c))
@@ -165,7 +184,7 @@ export class SessionStore {
   async chunkCoordinates(arrayPath: string, options: StoreCallOptions = {}): Promise<number[][]> {
     const ctx = this.host.readContext();
     const node = getNode(ctx, prefixToPath(arrayPath));
-    if (!node || node.kind !== "array") return [];
+    if (node?.kind !== "array") return [];
     return chunkCoordinates(ctx, node as ArrayNode, options.signal);
   }
 
@@ -177,13 +196,20 @@ export class SessionStore {
     const parsed = parseKey(key);
     const ctx = this.host.writeContext("write");
     if (parsed.kind === "zarr-v2")
-      throw new InvalidKeyError(key, "Zarr v2 metadata cannot be stored in Icechunk; write Zarr v3 (zarr.json)");
+      throw new InvalidKeyError(
+        key,
+        "Zarr v2 metadata cannot be stored in Icechunk; write Zarr v3 (zarr.json)",
+      );
     if (parsed.kind === "metadata") return setMetadata(ctx, key, parsed.path, value);
     await setChunk(ctx, parsed.path, parsed.coords, value, options.signal);
   }
 
   /** Writes only when the key does not exist yet. */
-  async setIfNotExists(key: string, value: Uint8Array, options: StoreCallOptions = {}): Promise<void> {
+  async setIfNotExists(
+    key: string,
+    value: Uint8Array,
+    options: StoreCallOptions = {},
+  ): Promise<void> {
     this.host.writeContext("write");
     if (!(await this.exists(key, options))) await this.set(key, value, options);
   }
@@ -227,7 +253,8 @@ export class SessionStore {
   ): Promise<void> {
     const parsed = parseKey(key);
     const ctx = this.host.writeContext("set a virtual ref");
-    if (parsed.kind !== "chunk") throw new InvalidKeyError(key, "virtual refs can only be set on chunk keys");
+    if (parsed.kind !== "chunk")
+      throw new InvalidKeyError(key, "virtual refs can only be set on chunk keys");
     const ref: VirtualRefSpec = {
       location,
       offset,
@@ -235,7 +262,12 @@ export class SessionStore {
       ...(options.etag !== undefined ? { etag: options.etag } : {}),
       ...(options.lastModified !== undefined ? { lastModified: options.lastModified } : {}),
     };
-    setChunkRef(ctx, parsed.path, parsed.coords, this.#virtualPayload(ctx, ref, options.validateContainer ?? true));
+    setChunkRef(
+      ctx,
+      parsed.path,
+      parsed.coords,
+      this.#virtualPayload(ctx, ref, options.validateContainer ?? true),
+    );
   }
 
   /**

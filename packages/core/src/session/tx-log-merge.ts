@@ -10,14 +10,18 @@ import type { TransactionLogData } from "../format/transaction-log.js";
 import { compareBytes } from "../util/bytes.js";
 
 const byBytes = (a: NodeId, b: NodeId) => compareBytes(idToBytes(a, 8), idToBytes(b, 8));
-const union = (a: readonly NodeId[], b: readonly NodeId[]) => [...new Set([...a, ...b])].sort(byBytes);
+const union = (a: readonly NodeId[], b: readonly NodeId[]) =>
+  [...new Set([...a, ...b])].sort(byBytes);
 
 export function compareCoords(a: readonly number[], b: readonly number[]): number {
   for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
   return a.length - b.length;
 }
 
-export function mergeTransactionLogs(first: TransactionLogData, second: TransactionLogData): TransactionLogData {
+export function mergeTransactionLogs(
+  first: TransactionLogData,
+  second: TransactionLogData,
+): TransactionLogData {
   const chunks = new Map<NodeId, Map<string, number[]>>();
   for (const log of [first, second])
     for (const { nodeId, chunks: cs } of log.updatedChunks) {

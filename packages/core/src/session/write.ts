@@ -15,7 +15,14 @@ import type { ChunkPayload } from "../format/manifest.js";
 import { bytesEqual } from "../util/bytes.js";
 import type { ArrayData } from "./change-set.js";
 import { chunkKey } from "./keys.js";
-import { type ArrayNode, getNode, isValidCoord, listNodes, type Node, type ReadContext } from "./read.js";
+import {
+  type ArrayNode,
+  getNode,
+  isValidCoord,
+  listNodes,
+  type Node,
+  type ReadContext,
+} from "./read.js";
 import { parseZarrMetadata } from "./zarr-metadata.js";
 
 export interface WriteContext extends ReadContext {
@@ -29,12 +36,16 @@ export function setMetadata(ctx: WriteContext, key: string, path: string, bytes:
   const existing = getNode(ctx, path);
   const userData = bytes.slice();
   if (existing && existing.kind !== meta.nodeType)
-    throw new NodeAlreadyExistsError(path, `it is ${existing.kind === "array" ? "an array" : "a group"}, not ${meta.nodeType === "array" ? "an array" : "a group"}`);
+    throw new NodeAlreadyExistsError(
+      path,
+      `it is ${existing.kind === "array" ? "an array" : "a group"}, not ${meta.nodeType === "array" ? "an array" : "a group"}`,
+    );
   if (existing && bytesEqual(existing.userData, userData)) return;
   const { changes } = ctx;
   if (meta.nodeType === "group") {
     if (!existing) changes.newGroups.set(path, { id: newNodeId(), data: userData });
-    else if (changes.newGroups.has(path)) changes.newGroups.set(path, { id: existing.id, data: userData });
+    else if (changes.newGroups.has(path))
+      changes.newGroups.set(path, { id: existing.id, data: userData });
     else changes.updatedGroups.set(existing.id, userData);
     return;
   }
@@ -51,7 +62,8 @@ export function setMetadata(ctx: WriteContext, key: string, path: string, bytes:
 function requireArrayForChunk(ctx: ReadContext, path: string): ArrayNode {
   const node = getNode(ctx, path);
   if (!node) throw new NodeNotFoundError(path, "write the array's zarr.json before its chunks");
-  if (node.kind !== "array") throw new NodeNotFoundError(path, "it is a group; chunks belong to arrays");
+  if (node.kind !== "array")
+    throw new NodeNotFoundError(path, "it is a group; chunks belong to arrays");
   return node;
 }
 
@@ -65,7 +77,12 @@ function checkCoords(node: ArrayNode, coords: readonly number[]): void {
 }
 
 /** Sets a chunk ref directly (used for virtual refs and by `setChunk`). */
-export function setChunkRef(ctx: WriteContext, path: string, coords: number[], payload: ChunkPayload): void {
+export function setChunkRef(
+  ctx: WriteContext,
+  path: string,
+  coords: number[],
+  payload: ChunkPayload,
+): void {
   const node = requireArrayForChunk(ctx, path);
   checkCoords(node, coords);
   const len = payload.kind === "inline" ? payload.data.length : payload.length;
@@ -100,7 +117,7 @@ export async function setChunk(
 /** Deletes a chunk (a tombstone); missing arrays and out-of-grid coordinates are a no-op. */
 export function deleteChunk(ctx: WriteContext, path: string, coords: number[]): void {
   const node = getNode(ctx, path);
-  if (!node || node.kind !== "array" || !isValidCoord(node.shape, coords)) return;
+  if (node?.kind !== "array" || !isValidCoord(node.shape, coords)) return;
   ctx.changes.setChunk(node.id, coords, null);
 }
 

@@ -153,7 +153,7 @@ export class RootGuard {
       } catch {
         this.#procFd = false;
       }
-      if (real !== undefined && real.startsWith("/")) {
+      if (real?.startsWith("/")) {
         this.#check(await this.#root(), real, key);
         return;
       }

@@ -23,7 +23,10 @@ export function fileVirtualChunkFetcher(): VirtualChunkFetcher {
         if (checksum && "lastModified" in checksum) {
           const st = await stat(path);
           if (Math.floor(st.mtimeMs / 1000) > checksum.lastModified)
-            throw new VirtualChunkModifiedError(url, `the file changed at ${st.mtime.toISOString()}`);
+            throw new VirtualChunkModifiedError(
+              url,
+              `the file changed at ${st.mtime.toISOString()}`,
+            );
         }
         fh = await open(path, "r");
       } catch (cause) {

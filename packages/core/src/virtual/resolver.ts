@@ -19,7 +19,12 @@ export interface VirtualChunkFetcher {
   fetchRange(
     url: string,
     range: { offset: number; length: number },
-    options: { checksum?: ChunkChecksum; container: VirtualChunkContainer; credentials: unknown; signal?: AbortSignal },
+    options: {
+      checksum?: ChunkChecksum;
+      container: VirtualChunkContainer;
+      credentials: unknown;
+      signal?: AbortSignal;
+    },
   ): Promise<Uint8Array>;
 }
 
@@ -34,7 +39,9 @@ export class VirtualChunkResolver {
     readonly authorization: VirtualChunkAuthorization,
     readonly fetchers: Record<string, VirtualChunkFetcher>,
   ) {
-    this.#containers = Object.values(containers ?? {}).sort((a, b) => b.urlPrefix.length - a.urlPrefix.length);
+    this.#containers = Object.values(containers ?? {}).sort(
+      (a, b) => b.urlPrefix.length - a.urlPrefix.length,
+    );
   }
 
   /** Absolute URL of a stored location (expands `vcc://name/...`). */
@@ -78,16 +85,25 @@ export class VirtualChunkResolver {
       throw new VirtualChunkFetchError(
         url,
         `no fetcher for '${scheme}://' URLs; pass one in Repository.open({ virtualChunkFetchers: { ${scheme}: … } })` +
-          (scheme === "file" ? " (Node: fileVirtualChunkFetcher() from '@icechunk-ts/core/fs')" : ""),
+          (scheme === "file"
+            ? " (Node: fileVirtualChunkFetcher() from '@icechunk-ts/core/fs')"
+            : ""),
       );
-    const bytes = await fetcher.fetchRange(url, { offset, length }, {
-      container,
-      credentials: this.authorization[container.urlPrefix],
-      signal,
-      ...(checksum ? { checksum } : {}),
-    });
+    const bytes = await fetcher.fetchRange(
+      url,
+      { offset, length },
+      {
+        container,
+        credentials: this.authorization[container.urlPrefix],
+        signal,
+        ...(checksum ? { checksum } : {}),
+      },
+    );
     if (bytes.length !== length)
-      throw new VirtualChunkFetchError(url, `expected ${length} bytes at offset ${offset}, got ${bytes.length}`);
+      throw new VirtualChunkFetchError(
+        url,
+        `expected ${length} bytes at offset ${offset}, got ${bytes.length}`,
+      );
     return bytes;
   }
 }
@@ -98,7 +114,9 @@ export function httpDate(seconds: number): string {
 }
 
 /** Fetcher for `http://` and `https://` virtual chunks over `fetch` (works in browsers). */
-export function httpVirtualChunkFetcher(options: { fetch?: typeof fetch; headers?: Record<string, string> } = {}): VirtualChunkFetcher {
+export function httpVirtualChunkFetcher(
+  options: { fetch?: typeof fetch; headers?: Record<string, string> } = {},
+): VirtualChunkFetcher {
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   return {
     async fetchRange(url, { offset, length }, { checksum, signal }) {
@@ -114,9 +132,14 @@ export function httpVirtualChunkFetcher(options: { fetch?: typeof fetch; headers
         res = await doFetch(url, { headers, ...(signal ? { signal } : {}) });
       } catch (cause) {
         if (signal?.aborted) throw cause;
-        throw new VirtualChunkFetchError(url, "network error (or the server blocks cross-origin requests)", { cause });
+        throw new VirtualChunkFetchError(
+          url,
+          "network error (or the server blocks cross-origin requests)",
+          { cause },
+        );
       }
-      if (res.status === 412) throw new VirtualChunkModifiedError(url, "the server answered 412 Precondition Failed");
+      if (res.status === 412)
+        throw new VirtualChunkModifiedError(url, "the server answered 412 Precondition Failed");
       if (res.status === 206) return new Uint8Array(await res.arrayBuffer());
       if (res.status === 200) {
         const all = new Uint8Array(await res.arrayBuffer());

@@ -26,13 +26,18 @@ export function s3HttpUrl(location: string, options: S3Options): string {
 }
 
 /** Reads `s3://` virtual chunks of anonymous containers over HTTPS. */
-export function s3AnonymousVirtualChunkFetcher(options: { fetch?: typeof fetch } = {}): VirtualChunkFetcher {
+export function s3AnonymousVirtualChunkFetcher(
+  options: { fetch?: typeof fetch } = {},
+): VirtualChunkFetcher {
   const http = httpVirtualChunkFetcher(options);
   return {
     fetchRange(url, range, ctx) {
       const store = ctx.container.store;
       if (store.type !== "S3" && store.type !== "S3Compatible" && store.type !== "Tigris")
-        throw new VirtualChunkFetchError(url, `container '${ctx.container.urlPrefix}' is not an S3 container`);
+        throw new VirtualChunkFetchError(
+          url,
+          `container '${ctx.container.urlPrefix}' is not an S3 container`,
+        );
       if (ctx.credentials !== null && ctx.credentials !== undefined && !store.field0.anonymous)
         throw new VirtualChunkFetchError(
           url,

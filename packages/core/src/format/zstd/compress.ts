@@ -84,7 +84,10 @@ export function zstdCompress(src: Uint8Array, options?: ZstdCompressOptions): Ui
   }
   const windowLog = single ? Math.max(10, 32 - Math.clz32(n - 1)) : WINDOW_LOG;
   // levels ≤ 3 use the fast double-hash finder (zstd's own levels 1-4 do not chain either)
-  const mf = level <= 3 ? new FastMatchFinder(src, windowLog) : new MatchFinder(src, windowLog, paramsForLevel(level));
+  const mf =
+    level <= 3
+      ? new FastMatchFinder(src, windowLog)
+      : new MatchFinder(src, windowLog, paramsForLevel(level));
   const store = new SeqStore(Math.min(BLOCK_MAX, n));
   const rep = [1, 4, 8];
   for (let bs = 0; bs < n; bs += BLOCK_MAX) {
