@@ -16,8 +16,7 @@ export type CoordMap = (coords: readonly number[]) => number[] | undefined;
 
 function requireRegularArray(ctx: WriteContext, path: string) {
   const node = getNode(ctx, path);
-  if (node?.kind !== "array")
-    throw new NodeNotFoundError(path, "reindexing needs an array");
+  if (node?.kind !== "array") throw new NodeNotFoundError(path, "reindexing needs an array");
   let grid: unknown;
   try {
     grid = JSON.parse(new TextDecoder().decode(node.userData))?.chunk_grid?.name;

@@ -185,7 +185,7 @@ export function decodeSequences(
       const back = offset - avail;
       if (back > dictLen) throw new CompressionError("match offset reaches before the window");
       const ds = dictLen - back;
-      const n = Math.min(m , back);
+      const n = Math.min(m, back);
       buf.set(dict.subarray(ds, ds + n), op);
       op += n;
       m -= n;
