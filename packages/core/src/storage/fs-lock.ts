@@ -3,11 +3,13 @@
  * Cross-process helpers for the filesystem backend: O_EXCL lock files with stale-lock recovery,
  * temp-file naming, etags from file identity, and a realpath check that keeps keys inside the root.
  */
+
 import { randomBytes } from "node:crypto";
 import type { BigIntStats } from "node:fs";
 import { link, open, readlink, realpath, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join, sep } from "node:path";
-import { AbortError, InvalidKeyError, StorageError, throwIfAborted } from "../errors.js";
+import { InvalidKeyError, StorageError, throwIfAborted } from "../errors.js";
+import { delay as sleepFor } from "./wrappers.js";
 
 /** Suffix of lock files (`<target>.lock`). Never listed. */
 export const LOCK_SUFFIX = ".lock";
@@ -171,21 +173,6 @@ export interface LockOptions {
   signal?: AbortSignal;
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new AbortError(signal.reason));
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new AbortError(signal?.reason));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
 /** Removes a lock file if it is older than `staleMs`, via rename so two breakers cannot both win. */
 async function breakIfStale(lockPath: string, staleMs: number): Promise<void> {
   let st: BigIntStats;
@@ -248,7 +235,7 @@ export async function withLock<T>(
         `could not acquire '${lockPath}' within ${options.timeoutMs} ms; if no other writer is running, delete the lock file`,
       );
     }
-    await sleep(delay + Math.random() * delay, options.signal);
+    await sleepFor(delay + Math.random() * delay, options.signal);
     delay = Math.min(delay * 2, 50);
   }
   try {
