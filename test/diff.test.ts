@@ -20,25 +20,7 @@ import {
   oracleStorage,
 } from "./support/oracle.js";
 import { copyFixture, REFERENCE_REPOS_DIR } from "./support/tmp.js";
-
-const enc = (s: string) => new TextEncoder().encode(s);
-const group = (attrs: object = {}) =>
-  enc(JSON.stringify({ zarr_format: 3, node_type: "group", attributes: attrs }));
-const array = (shape: number[], attrs: object = {}) =>
-  enc(
-    JSON.stringify({
-      zarr_format: 3,
-      node_type: "array",
-      shape,
-      data_type: "uint8",
-      chunk_grid: { name: "regular", configuration: { chunk_shape: [2, 2] } },
-      chunk_key_encoding: { name: "default", configuration: { separator: "/" } },
-      fill_value: 0,
-      codecs: [{ name: "bytes" }],
-      attributes: attrs,
-    }),
-  );
-const chunk = (v: number) => new Uint8Array(4).fill(v);
+import { array, chunk, group } from "./support/zarr-json.js";
 
 /** Store operations both implementations can run. */
 type Op = ["set", string, Uint8Array] | ["delete", string];

@@ -15,25 +15,7 @@ import {
 import { describe, expect, it } from "vitest";
 import { compareRepositories } from "./support/compare.js";
 import { loadOracle, oracleStorage } from "./support/oracle.js";
-
-const enc = (s: string) => new TextEncoder().encode(s);
-const group = (attrs: object = {}) =>
-  enc(JSON.stringify({ zarr_format: 3, node_type: "group", attributes: attrs }));
-const array = (shape: number[]) =>
-  enc(
-    JSON.stringify({
-      zarr_format: 3,
-      node_type: "array",
-      shape,
-      data_type: "uint8",
-      chunk_grid: { name: "regular", configuration: { chunk_shape: [2, 2] } },
-      chunk_key_encoding: { name: "default", configuration: { separator: "/" } },
-      fill_value: 0,
-      codecs: [{ name: "bytes" }],
-    }),
-  );
-/** Inline below 512 bytes, native above. */
-const chunk = (v: number, n = 4) => new Uint8Array(n).fill(v);
+import { array, chunk, group } from "./support/zarr-json.js";
 
 async function setup(specVersion: 1 | 2 = 2) {
   const storage = inMemoryStorage();

@@ -1,0 +1,28 @@
+/**
+ * @module test/support/zarr-json
+ * Small Zarr v3 documents and chunks for session tests: a group, a uint8 array in 2×2 chunks with
+ * the default `/` key encoding, and filled chunks (inline below 512 bytes, native above).
+ */
+
+export const enc = (s: string) => new TextEncoder().encode(s);
+
+export const group = (attrs: object = {}) =>
+  enc(JSON.stringify({ zarr_format: 3, node_type: "group", attributes: attrs }));
+
+export const array = (shape: number[], attrs: object = {}) =>
+  enc(
+    JSON.stringify({
+      zarr_format: 3,
+      node_type: "array",
+      shape,
+      data_type: "uint8",
+      chunk_grid: { name: "regular", configuration: { chunk_shape: [2, 2] } },
+      chunk_key_encoding: { name: "default", configuration: { separator: "/" } },
+      fill_value: 0,
+      codecs: [{ name: "bytes" }],
+      attributes: attrs,
+    }),
+  );
+
+/** `n` bytes of value `v`. */
+export const chunk = (v: number, n = 4) => new Uint8Array(n).fill(v);
