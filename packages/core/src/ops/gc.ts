@@ -244,67 +244,31 @@ async function attempt(
     transactionLogs: 0,
     bytes: 0,
   };
-  const add = (
-    field: "chunks" | "manifests" | "snapshots" | "transactionLogs",
-    r: { objects: number; bytes: number },
-  ) => {
-    summary[field] += r.objects;
-    summary.bytes += r.bytes;
-  };
-  add(
-    "snapshots",
-    await deleteUnretained(
-      assets,
-      SNAPSHOTS_PREFIX,
-      listedSnapshots,
-      (id) => keepSnapshots.has(id),
-      cutoff,
-      dryRun,
-      signal,
-    ),
-  );
   const keepTx = new Set(keepSnapshots);
   for (const s of latest?.snapshots ?? [])
     for (const id of s.prunedAncestorTxLogs ?? []) keepTx.add(id);
-  const listedTx = await listPrefix(assets, TRANSACTIONS_PREFIX, signal);
-  add(
-    "transactionLogs",
-    await deleteUnretained(
+  // in this order (snapshots first, chunks last), each prefix listed just before its deletes
+  const phases: Array<[keyof Omit<GCSummary, "bytes">, string, ReadonlySet<string>]> = [
+    ["snapshots", SNAPSHOTS_PREFIX, keepSnapshots],
+    ["transactionLogs", TRANSACTIONS_PREFIX, keepTx],
+    ["manifests", MANIFESTS_PREFIX, retained.manifests],
+    ["chunks", CHUNKS_PREFIX, retained.chunks],
+  ];
+  for (const [field, prefix, keep] of phases) {
+    const listed =
+      prefix === SNAPSHOTS_PREFIX ? listedSnapshots : await listPrefix(assets, prefix, signal);
+    const r = await deleteUnretained(
       assets,
-      TRANSACTIONS_PREFIX,
-      listedTx,
-      (id) => keepTx.has(id),
+      prefix,
+      listed,
+      (id) => keep.has(id),
       cutoff,
       dryRun,
       signal,
-    ),
-  );
-  const listedManifests = await listPrefix(assets, MANIFESTS_PREFIX, signal);
-  add(
-    "manifests",
-    await deleteUnretained(
-      assets,
-      MANIFESTS_PREFIX,
-      listedManifests,
-      (id) => retained.manifests.has(id),
-      cutoff,
-      dryRun,
-      signal,
-    ),
-  );
-  const listedChunks = await listPrefix(assets, CHUNKS_PREFIX, signal);
-  add(
-    "chunks",
-    await deleteUnretained(
-      assets,
-      CHUNKS_PREFIX,
-      listedChunks,
-      (id) => retained.chunks.has(id),
-      cutoff,
-      dryRun,
-      signal,
-    ),
-  );
+    );
+    summary[field] += r.objects;
+    summary.bytes += r.bytes;
+  }
   return summary;
 }
 
