@@ -158,14 +158,25 @@ export class AssetManager {
 
   async fetchSnapshot(id: SnapshotId, { signal }: Signal = {}): Promise<SnapshotView | undefined> {
     const path = SNAPSHOTS_PREFIX + id;
-    const found = this.#snapshots.get(id);
-    if (found) return found;
+    return this.#loadOptional(this.#snapshots, id, async () => {
+      const bytes = await this.#fetchObject(path, "snapshot", signal);
+      if (!bytes) return undefined;
+      const { header, payload } = decodeObjectFile(bytes, FileType.Snapshot, { path });
+      return decodeSnapshot(payload, header.specVersion as 1 | 2, { path });
+    });
+  }
+
+  /** Cached load of an object that may be missing (undefined is returned, not cached). */
+  async #loadOptional<V>(
+    cache: WeightedLru<string, V>,
+    id: string,
+    load: () => Promise<V | undefined>,
+  ): Promise<V | undefined> {
     try {
-      return await this.#snapshots.getOrLoad(id, async () => {
-        const bytes = await this.#fetchObject(path, "snapshot", signal);
-        if (!bytes) throw new NotFound();
-        const { header, payload } = decodeObjectFile(bytes, FileType.Snapshot, { path });
-        return decodeSnapshot(payload, header.specVersion as 1 | 2, { path });
+      return await cache.getOrLoad(id, async () => {
+        const value = await load();
+        if (value === undefined) throw new NotFound();
+        return value;
       });
     } catch (e) {
       if (e instanceof NotFound) return undefined;
@@ -240,17 +251,12 @@ export class AssetManager {
     { signal }: Signal = {},
   ): Promise<TransactionLogData | undefined> {
     const path = TRANSACTIONS_PREFIX + id;
-    try {
-      return await this.#txLogs.getOrLoad(id, async () => {
-        const bytes = await this.#fetchObject(path, "transaction log", signal);
-        if (!bytes) throw new NotFound();
-        const { header, payload } = decodeObjectFile(bytes, FileType.TransactionLog, { path });
-        return decodeTransactionLog(payload, header.specVersion as 1 | 2);
-      });
-    } catch (e) {
-      if (e instanceof NotFound) return undefined;
-      throw e;
-    }
+    return this.#loadOptional(this.#txLogs, id, async () => {
+      const bytes = await this.#fetchObject(path, "transaction log", signal);
+      if (!bytes) return undefined;
+      const { header, payload } = decodeObjectFile(bytes, FileType.TransactionLog, { path });
+      return decodeTransactionLog(payload, header.specVersion as 1 | 2);
+    });
   }
 
   async writeTransactionLog(
