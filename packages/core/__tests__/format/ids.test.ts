@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { isIcechunkError } from "../../src/errors.js";
-import { decodeBase32, encodeBase32 } from "../../src/format/base32.js";
+import { decodeBase32, encodeBase32, encodeBase32At } from "../../src/format/base32.js";
 import { INITIAL_SNAPSHOT_ID } from "../../src/format/constants.js";
 import {
   idFromBytes,
@@ -48,6 +48,32 @@ describe("Crockford base32 ids", () => {
         expect(idToBytes(id, 8)).toEqual(bytes);
         expect(parseNodeId(id)).toBe(id);
       }),
+    );
+  });
+
+  test("the unrolled 12- and 8-byte encoders equal a bit-by-bit encoding, at any offset", () => {
+    const alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    const reference = (bytes: Uint8Array): string => {
+      const bits = [...bytes].map((b) => b.toString(2).padStart(8, "0")).join("");
+      const padded = bits.padEnd(Math.ceil(bits.length / 5) * 5, "0");
+      return (padded.match(/.{5}/g) ?? []).map((g) => alphabet[Number.parseInt(g, 2)]).join("");
+    };
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 0, maxLength: 40 }),
+        fc.nat(8),
+        fc.constantFrom(12, 8, 5, 3, 1),
+        (pad, skip, length) => {
+          const bytes = new Uint8Array(pad.length + length + 8);
+          bytes.set(pad);
+          crypto.getRandomValues(bytes.subarray(pad.length));
+          const start = Math.min(skip, bytes.length - length);
+          const want = reference(bytes.subarray(start, start + length));
+          expect(encodeBase32At(bytes, start, length)).toBe(want);
+          expect(encodeBase32(bytes.slice(start, start + length))).toBe(want);
+        },
+      ),
+      { numRuns: 500 },
     );
   });
 

@@ -57,6 +57,18 @@ describe.skipIf(!haveZstd)("zstdDecompress vs the zstd CLI", () => {
     eq(zstdDecompress(frame), data);
   });
 
+  it("matches reaching more than 2^26 bytes back (offset codes wider than 25 bits)", () => {
+    // 1 MiB of random bytes, 70 MiB of zeros, the same random bytes again: with a 2^27 window the
+    // repeat is one match whose offset needs 26 extra bits (the decoder's wide-read path).
+    const head = randomBytes(1 << 20);
+    const data = new Uint8Array((1 << 20) * 72);
+    data.set(head, 0);
+    data.set(head, data.length - head.length);
+    const frame = zstdCli(["-c", "-3", "--long=27"], data);
+    expect(frame.length).toBeLessThan(head.length * 1.2);
+    eq(zstdDecompress(frame), data);
+  });
+
   it("empty input", () => {
     const frame = zstdCli(["-c", "-3"], new Uint8Array(0));
     eq(zstdDecompress(frame), new Uint8Array(0));

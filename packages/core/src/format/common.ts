@@ -6,11 +6,12 @@
  */
 
 import { CorruptObjectError, isIcechunkError } from "../errors.js";
+import { encodeBase32At } from "./base32.js";
 import { NODE_ID_LENGTH, OBJECT_ID_LENGTH } from "./constants.js";
 import type { FlatBufferBuilder, Offset } from "./flatbuffers/builder.js";
 import type { FlatBufferReader } from "./flatbuffers/reader.js";
 import { decodeFlexbuffer, encodeFlexbuffer } from "./flexbuffers.js";
-import { idFromBytes, idToBytes, type NodeId, type ObjectId } from "./ids.js";
+import { idToBytes, type NodeId, type ObjectId } from "./ids.js";
 import type { JsonObject, JsonValue } from "./json-value.js";
 import { decodeMsgpack, encodeMsgpack } from "./msgpack.js";
 
@@ -44,12 +45,12 @@ export function sortByUtf8<T>(items: readonly T[], key: (item: T) => string): T[
 
 /** Reads a 12-byte id struct at `pos`. */
 export function readId12<T extends ObjectId>(r: FlatBufferReader, pos: number): T {
-  return idFromBytes<T>(r.bytesAt(pos, OBJECT_ID_LENGTH));
+  return encodeBase32At(r.bytes, r.checkRange(pos, OBJECT_ID_LENGTH), OBJECT_ID_LENGTH) as T;
 }
 
 /** Reads an 8-byte node id struct at `pos`. */
 export function readNodeId(r: FlatBufferReader, pos: number): NodeId {
-  return idFromBytes<NodeId>(r.bytesAt(pos, NODE_ID_LENGTH));
+  return encodeBase32At(r.bytes, r.checkRange(pos, NODE_ID_LENGTH), NODE_ID_LENGTH) as NodeId;
 }
 
 /** Reads a required 12-byte id struct field. */

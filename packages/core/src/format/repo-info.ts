@@ -9,9 +9,7 @@
 import { InvalidInputError } from "../errors.js";
 import {
   type JsonObject,
-  readId12Vector,
   readMetadata,
-  requiredId12,
   sortByUtf8,
   writeIdVector,
   writeMetadata,
@@ -21,6 +19,11 @@ import { FlatBufferBuilder, type Offset } from "./flatbuffers/builder.js";
 import { FlatBufferReader } from "./flatbuffers/reader.js";
 import { idToBytes, type SnapshotId } from "./ids.js";
 import {
+  type RepoSnapshotInfo,
+  RepoSnapshotTable,
+  SNAPSHOT_INFO_SLOT as SI,
+} from "./repo-snapshot-table.js";
+import {
   type RepoStatus,
   type RepoUpdate,
   readStatus,
@@ -29,24 +32,14 @@ import {
   writeUpdate,
 } from "./repo-updates.js";
 
+export type { RepoSnapshotInfo } from "./repo-snapshot-table.js";
+export { RepoSnapshotTable } from "./repo-snapshot-table.js";
 export type { RepoStatus, RepoUpdate } from "./repo-updates.js";
 
 /** A branch or tag. */
 export interface RepoRef {
   name: string;
   snapshotId: SnapshotId;
-}
-
-/** A snapshot as recorded in the repo info. */
-export interface RepoSnapshotInfo {
-  id: SnapshotId;
-  parentId?: SnapshotId;
-  /** Microseconds since the epoch. */
-  flushedAt: number;
-  message: string;
-  metadata: JsonObject;
-  /** Spec 2.1: ids of expired ancestors' tx logs kept for this snapshot (oldest first). */
-  prunedAncestorTxLogs?: SnapshotId[];
 }
 
 /** One ops-log entry. */
@@ -96,7 +89,6 @@ const P = {
   enabledFlags: 10,
   disabledFlags: 11,
 } as const;
-const SI = { id: 0, parentOffset: 1, flushedAt: 2, message: 3, metadata: 4, pruned: 5 } as const;
 
 function readU16Vector(r: FlatBufferReader, vec: number): number[] {
   const out: number[] = [];
@@ -118,40 +110,12 @@ export function decodeRepoInfo(
   const r = new FlatBufferReader(payload, { what: "repo info", path: options.path });
   const root = r.root();
   const snapVec = r.required(r.vector(root, P.snapshots, 4), "Repo.snapshots");
-  const count = r.vectorLength(snapVec);
   // Validated now (cheap, no allocation per entry); turned into objects only when `snapshots` is
-  // first read: opening a repository with a long history needs just the branches and tags.
-  const tables = new Int32Array(count);
-  for (let i = 0; i < count; i++) {
-    const t = r.vectorTable(snapVec, i);
-    tables[i] = t;
-    r.required(r.struct(t, SI.id, OBJECT_ID_LENGTH), "SnapshotInfo.id");
-    const parent = r.i32(t, SI.parentOffset, 0);
-    if (parent < -1 || parent >= count)
-      r.fail(
-        `snapshot ${requiredId12(r, t, SI.id, "SnapshotInfo.id")} has parent offset ${parent} out of range`,
-      );
-  }
-  const idAt = (i: number): SnapshotId =>
-    requiredId12<SnapshotId>(r, tables[i]!, SI.id, "SnapshotInfo.id");
-  const decodeSnapshots = (): RepoSnapshotInfo[] => {
-    const ids: SnapshotId[] = [];
-    for (let i = 0; i < count; i++) ids.push(idAt(i));
-    return ids.map((id, i): RepoSnapshotInfo => {
-      const t = tables[i]!;
-      const parent = r.i32(t, SI.parentOffset, 0);
-      const info: RepoSnapshotInfo = {
-        id,
-        flushedAt: r.u64(t, SI.flushedAt, 0),
-        message: r.requiredString(t, SI.message, "SnapshotInfo.message"),
-        metadata: readMetadata(r, r.vector(t, SI.metadata, 4), "flexbuffers"),
-      };
-      if (parent >= 0) info.parentId = ids[parent];
-      const pruned = r.vector(t, SI.pruned, OBJECT_ID_LENGTH);
-      if (pruned !== 0) info.prunedAncestorTxLogs = readId12Vector<SnapshotId>(r, pruned);
-      return info;
-    });
-  };
+  // first read: opening a repository with a long history needs just the branches and tags, and
+  // ancestry walks read the table in place (snapshotTableOf).
+  const table = new RepoSnapshotTable(r, snapVec);
+  const count = table.count;
+  const idAt = (i: number): SnapshotId => table.idAt(i);
   const refs = (slot: number, name: string): RepoRef[] => {
     const vec = r.required(r.vector(root, slot, 4), name);
     const out: RepoRef[] = [];
@@ -200,14 +164,27 @@ export function decodeRepoInfo(
     enumerable: true,
     configurable: true,
     get: () => {
-      snapshots ??= decodeSnapshots();
+      snapshots ??= table.entries();
       return snapshots;
     },
     set: (value: RepoSnapshotInfo[]) => {
       snapshots = value;
+      tables.delete(out);
     },
   });
+  tables.set(out, table);
   return out;
+}
+
+const tables = new WeakMap<RepoInfoData, RepoSnapshotTable>();
+
+/**
+ * The in-place snapshot table of a repo info decoded by {@link decodeRepoInfo} (`undefined` for one
+ * built in memory, or once its `snapshots` were replaced). Entry objects are not shared with
+ * `snapshots`, so a caller that edits that array in place must not use the table afterwards.
+ */
+export function snapshotTableOf(info: RepoInfoData): RepoSnapshotTable | undefined {
+  return tables.get(info);
 }
 
 /**

@@ -7,7 +7,7 @@
 import type { AssetManager } from "../assets/asset-manager.js";
 import { CorruptObjectError, RefNotFoundError, SnapshotNotFoundError } from "../errors.js";
 import type { SnapshotId } from "../format/ids.js";
-import type { RepoInfoData } from "../format/repo-info.js";
+import { type RepoInfoData, type RepoSnapshotTable, snapshotTableOf } from "../format/repo-info.js";
 import { type CallOptions, type SnapshotInfo, snapshotInfo, type VersionControl } from "./types.js";
 
 type RepoSnapshot = RepoInfoData["snapshots"][number];
@@ -43,7 +43,14 @@ export class RepoInfoVersionControl implements VersionControl {
   }
 
   async lookupSnapshot(id: SnapshotId, options?: CallOptions): Promise<SnapshotInfo> {
-    const s = indexSnapshots(await this.info(options)).get(id);
+    const info = await this.info(options);
+    const table = snapshotTableOf(info);
+    if (table) {
+      const i = table.indexOf(id);
+      if (i < 0) throw new SnapshotNotFoundError(id);
+      return tableInfo(table, i);
+    }
+    const s = indexSnapshots(info).get(id);
     if (!s) throw new SnapshotNotFoundError(id);
     return toInfo(s);
   }
@@ -54,7 +61,10 @@ export class RepoInfoVersionControl implements VersionControl {
 
   /** The whole ancestry at once (the repo object holds it all: no per-entry async step). */
   async ancestryList(id: SnapshotId, options?: CallOptions): Promise<SnapshotInfo[]> {
-    const byId = indexSnapshots(await this.info(options));
+    const info = await this.info(options);
+    const table = snapshotTableOf(info);
+    if (table) return tableAncestry(table, id);
+    const byId = indexSnapshots(info);
     let current = byId.get(id);
     if (!current) throw new SnapshotNotFoundError(id);
     const seen = new Set<string>();
@@ -73,6 +83,35 @@ export class RepoInfoVersionControl implements VersionControl {
     }
     return out;
   }
+}
+
+/** Walks parent indices in the decoded repo object: one object per listed entry, nothing else. */
+function tableAncestry(table: RepoSnapshotTable, id: SnapshotId): SnapshotInfo[] {
+  let i = table.indexOf(id);
+  if (i < 0) throw new SnapshotNotFoundError(id);
+  const out: SnapshotInfo[] = [];
+  // Every step moves to an in-range parent index, so more steps than entries means a cycle.
+  for (let steps = 0; ; steps++) {
+    if (steps === table.count)
+      throw new CorruptObjectError("repo info", `the ancestry of ${id} has a cycle`, {
+        path: "repo",
+      });
+    out.push(tableInfo(table, i));
+    const parent = table.parentIndex(i);
+    if (parent < 0) return out;
+    i = parent;
+  }
+}
+
+function tableInfo(table: RepoSnapshotTable, i: number): SnapshotInfo {
+  const parent = table.parentIndex(i);
+  return snapshotInfo(
+    table.idAt(i),
+    parent < 0 ? undefined : table.idAt(parent),
+    table.flushedAt(i),
+    table.message(i),
+    table.metadata(i),
+  );
 }
 
 const indexCache = new WeakMap<RepoInfoData, Map<string, RepoSnapshot>>();

@@ -225,6 +225,12 @@ export class FlatBufferReader {
     return pos === 0 ? this.fail(`required field '${name}' is missing`) : pos;
   }
 
+  /** Checks that `size` bytes at `pos` lie inside the buffer (for callers reading `bytes` directly). */
+  checkRange(pos: number, size: number): number {
+    this.need(pos, size);
+    return pos;
+  }
+
   /** Copy of `size` bytes at `pos`. */
   bytesAt(pos: number, size: number): Uint8Array {
     this.need(pos, size);

@@ -7,6 +7,8 @@ import { CompressionError } from "../../errors.js";
 import type { FseTable } from "./fse.js";
 import type { HuffmanTable } from "./huffman.js";
 
+const EMPTY = new Uint8Array(0);
+
 /** Largest block content allowed by the format (128 KiB). */
 export const BLOCK_MAX = 1 << 17;
 
@@ -31,9 +33,13 @@ export class OutputBuffer {
   len = 0;
   readonly cap: number;
 
+  readonly #initial: number;
+
+  /** `initial` is allocated on the first `reserve` (a frame that declares its size replaces it). */
   constructor(initial: number, cap: number) {
     this.cap = cap;
-    this.buf = new Uint8Array(Math.max(0, Math.min(initial, cap)));
+    this.#initial = Math.max(0, Math.min(initial, cap));
+    this.buf = EMPTY;
   }
 
   /** Makes room for `n` more bytes (throws when the cap would be exceeded). */
@@ -45,7 +51,7 @@ export class OutputBuffer {
       );
     }
     if (need <= this.buf.length) return;
-    let size = Math.max(need, this.buf.length * 2, 1024);
+    let size = Math.max(need, this.buf.length * 2, this.buf.length === 0 ? this.#initial : 1024);
     if (size > this.cap) size = this.cap;
     const next = new Uint8Array(size);
     next.set(this.buf.subarray(0, this.len));

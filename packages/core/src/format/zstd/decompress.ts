@@ -141,7 +141,8 @@ function decodeFrame(
     }
   }
   if (fcs >= 0) {
-    if (first && out.len === 0 && out.buf.length < fcs) out.buf = new Uint8Array(fcs);
+    // The first frame's declared size is the exact output size of the usual single-frame input.
+    if (first && out.len === 0 && out.buf.length !== fcs) out.buf = new Uint8Array(fcs);
     else out.reserve(fcs);
   }
   const frameStart = out.len;
@@ -181,7 +182,9 @@ function decodeFrame(
       const end = pos + size;
       if (end > len) throw new CompressionError("truncated compressed block");
       const lit = decodeLiterals(src, pos, end, ctx);
-      const limit = Math.min(blockMax, out.cap - out.len);
+      // A frame that declares its size may not outgrow it (and the output never reserves past it).
+      let limit = Math.min(blockMax, out.cap - out.len);
+      if (fcs >= 0) limit = Math.min(limit, frameStart + fcs - out.len);
       decodeSequences(src, lit.next, end, ctx, lit, out, limit);
       pos = end;
     } else {

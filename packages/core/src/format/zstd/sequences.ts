@@ -120,10 +120,14 @@ export function decodeSequences(
   ctx.of = ofT;
   ctx.ml = mlT;
 
+  // The bitstream is read with a local bit position (see bitsAt) rather than through the reader
+  // object: this loop runs once per sequence, millions of times for a large manifest.
   const br = new BackwardBitReader(src, pos, end);
   let llS = br.read(llT.log);
   let ofS = br.read(ofT.log);
   let mlS = br.read(mlT.log);
+  let bp = br.bitPos;
+  const base = pos;
   const rep = ctx.rep;
   let r0 = rep[0];
   let r1 = rep[1];
@@ -134,14 +138,25 @@ export function decodeSequences(
   const llSym = llT.symbol;
   const ofSym = ofT.symbol;
   const mlSym = mlT.symbol;
+  const llNext = llT.base;
+  const ofNext = ofT.base;
+  const mlNext = mlT.base;
+  const llNb = llT.nbBits;
+  const ofNb = ofT.nbBits;
+  const mlNb = mlT.nbBits;
   for (let i = 0; i < nbSeq; i++) {
     const ofCode = ofSym[ofS]!;
     const mlCode = mlSym[mlS]!;
     const llCode = llSym[llS]!;
     if (ofCode > 31) throw new CompressionError("offset code out of range");
-    const ofVal = 2 ** ofCode + br.read(ofCode);
-    const ml = ML_BASE[mlCode]! + br.read(ML_BITS[mlCode]!);
-    const ll = LL_BASE[llCode]! + br.read(LL_BITS[llCode]!);
+    bp -= ofCode;
+    const ofVal = (ofCode < 31 ? 1 << ofCode : 2 ** 31) + bitsAt(src, base, bp, ofCode);
+    let nb = ML_BITS[mlCode]!;
+    bp -= nb;
+    const ml = ML_BASE[mlCode]! + bitsAt(src, base, bp, nb);
+    nb = LL_BITS[llCode]!;
+    bp -= nb;
+    const ll = LL_BASE[llCode]! + bitsAt(src, base, bp, nb);
     let offset: number;
     if (ofVal > 3) {
       offset = ofVal - 3;
@@ -164,15 +179,21 @@ export function decodeSequences(
       }
     }
     if (i + 1 < nbSeq) {
-      llS = llT.base[llS]! + br.read(llT.nbBits[llS]!);
-      mlS = mlT.base[mlS]! + br.read(mlT.nbBits[mlS]!);
-      ofS = ofT.base[ofS]! + br.read(ofT.nbBits[ofS]!);
+      nb = llNb[llS]!;
+      bp -= nb;
+      llS = llNext[llS]! + bitsAt(src, base, bp, nb);
+      nb = mlNb[mlS]!;
+      bp -= nb;
+      mlS = mlNext[mlS]! + bitsAt(src, base, bp, nb);
+      nb = ofNb[ofS]!;
+      bp -= nb;
+      ofS = ofNext[ofS]! + bitsAt(src, base, bp, nb);
     }
     // execute
     if (litPos + ll > litEnd)
       throw new CompressionError("sequence uses more literals than decoded");
     if (op + ll + ml > limit) throw new CompressionError("block content exceeds its size limit");
-    if (ll < 16) {
+    if (ll < 64) {
       for (let k = 0; k < ll; k++) buf[op + k] = litBuf[litPos + k]!;
     } else {
       buf.set(litBuf.subarray(litPos, litPos + ll), op);
@@ -199,7 +220,7 @@ export function decodeSequences(
       while (op < stop) buf[op++] = buf[from++]!;
     }
   }
-  if (br.bitPos !== 0) throw new CompressionError("sequence bitstream not fully consumed");
+  if (bp !== 0) throw new CompressionError("sequence bitstream not fully consumed");
   const rest = litEnd - litPos;
   if (op + rest > limit) throw new CompressionError("block content exceeds its size limit");
   buf.set(litBuf.subarray(litPos, litEnd), op);
@@ -207,4 +228,29 @@ export function decodeSequences(
   rep[0] = r0;
   rep[1] = r1;
   rep[2] = r2;
+}
+
+/**
+ * The `n` bits (0..31) of the backward bitstream starting at `base` whose lowest bit is at bit
+ * position `p` (what BackwardBitReader.read returns after moving its position to `p`). Bits
+ * before the stream's start (a corrupt, over-read stream) read as 0; the caller then sees a
+ * negative final position.
+ */
+function bitsAt(src: Uint8Array, base: number, p: number, n: number): number {
+  if (p < 0 || n > 25) return bitsSlow(src, base, p, n);
+  const i = base + (p >>> 3);
+  return (
+    ((src[i]! | (src[i + 1]! << 8) | (src[i + 2]! << 16) | (src[i + 3]! << 24)) >>> (p & 7)) &
+    ((1 << n) - 1)
+  );
+}
+
+/** {@link bitsAt} for more than 25 bits or a position before the stream's start. */
+function bitsSlow(src: Uint8Array, base: number, p: number, n: number): number {
+  if (n > 25) return bitsSlow(src, base, p + 16, n - 16) * 65536 + bitsSlow(src, base, p, 16);
+  if (p >= 0) return bitsAt(src, base, p, n);
+  const avail = p + n;
+  if (avail <= 0) return 0;
+  const low = (src[base]! | (src[base + 1]! << 8) | (src[base + 2]! << 16)) & ((1 << avail) - 1);
+  return low << -p;
 }
