@@ -22,6 +22,12 @@ import { type FileHandle, mkdir, unlink } from "node:fs/promises";
 import { dirname } from "node:path";
 import { throwIfAborted } from "../errors.js";
 import { errCode, etagOf, isNotFound, type RootGuard } from "./fs-lock.js";
+import {
+  type ReadWorker,
+  sharedReadWorker,
+  WORKER_READ_MAX_BYTES,
+  WorkerReadError,
+} from "./fs-read-worker.js";
 import type { GetResult, ObjectVersion, PutResult } from "./types.js";
 
 /** Reads `[start, end)` from an open file handle (fewer bytes at the end of the file). */
@@ -36,10 +42,23 @@ export async function readSpan(fh: FileHandle, start: number, end: number): Prom
   return done === out.length ? out : out.subarray(0, done);
 }
 
+/** How chunk reads are done: see LocalFilesystemStorageOptions. */
+export interface FastReadMode {
+  /** Reads up to this many bytes block the calling thread (0: never). */
+  syncMax: number;
+  /** Concurrent reads go to the shared read worker. */
+  worker: boolean;
+}
+
+/** Reads in flight on the thread-pool path; a burst beyond this goes to the read worker. */
+const WORKER_AFTER_CONCURRENT = 4;
+let inFlight = 0;
+
 /**
  * Bounded read that needs no version: the parent directory is checked once (then cached by the
  * guard), the file is opened with O_NOFOLLOW and read without fstat; a directory reads as missing.
- * `"slow"` when the file is a symbolic link (the caller takes the fully checked path).
+ * `"slow"` when the file is a symbolic link (the caller takes the fully checked path). A read
+ * issued while several others are in flight goes to the read worker (storage/fs-read-worker).
  */
 export async function readBoundedFast(
   guard: RootGuard,
@@ -48,10 +67,59 @@ export async function readBoundedFast(
   offset: number,
   length: number,
   signal: AbortSignal | undefined,
-  syncMax = 0,
+  mode: FastReadMode,
 ): Promise<GetResult | undefined | "slow"> {
   await guard.assertParent(target, key);
-  if (length <= syncMax) return readSmallSync(guard, target, key, offset, length);
+  if (length <= mode.syncMax) return readSmallSync(guard, target, key, offset, length);
+  if (mode.worker && inFlight >= WORKER_AFTER_CONCURRENT && length <= WORKER_READ_MAX_BYTES) {
+    const worker = sharedReadWorker();
+    if (worker.usable) {
+      const got = await readOnWorker(worker, guard, target, key, offset, length, signal);
+      if (got !== "unavailable") return got;
+    }
+  }
+  inFlight++;
+  try {
+    return await readOnThreadPool(guard, target, key, offset, length, signal);
+  } finally {
+    inFlight--;
+  }
+}
+
+async function readOnWorker(
+  worker: ReadWorker,
+  guard: RootGuard,
+  target: string,
+  key: string,
+  offset: number,
+  length: number,
+  signal: AbortSignal | undefined,
+): Promise<GetResult | undefined | "slow" | "unavailable"> {
+  let data: Uint8Array;
+  try {
+    data = await worker.read(target, offset, length, signal);
+  } catch (err) {
+    if (!(err instanceof WorkerReadError)) throw err;
+    if (err.code === "EWORKER") return "unavailable";
+    if (err.code === "ELOOP") return "slow";
+    if (isNotFound(err)) {
+      await guard.assertPath(target, key);
+      return undefined;
+    }
+    throw err;
+  }
+  guard.trustParent(target);
+  return { data, version: {} };
+}
+
+async function readOnThreadPool(
+  guard: RootGuard,
+  target: string,
+  key: string,
+  offset: number,
+  length: number,
+  signal: AbortSignal | undefined,
+): Promise<GetResult | undefined | "slow"> {
   let fd: number;
   try {
     fd = await openFd(target, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);

@@ -57,6 +57,13 @@ export interface LocalFilesystemStorageOptions {
    * chunks in the page cache, but the event loop waits for the disk. Default 0 (never).
    */
   syncReadMaxBytes?: number;
+  /**
+   * Chunk reads issued while several others are in flight (reading a whole array) are batched to
+   * one shared worker thread that does blocking open/pread/close off the event loop: one message
+   * per batch instead of three thread-pool round trips per chunk. Default true; false keeps every
+   * read on libuv's thread pool.
+   */
+  readWorker?: boolean;
 }
 
 function wrap(op: string, key: string, err: unknown): unknown {
@@ -75,7 +82,10 @@ export function localFilesystemStorage(
   options: LocalFilesystemStorageOptions = {},
 ): Storage {
   const rootPath = resolve(root);
-  const syncReadMax = options.syncReadMaxBytes ?? 0;
+  const readMode = {
+    syncMax: options.syncReadMaxBytes ?? 0,
+    worker: options.readWorker !== false,
+  };
   const lockOptions = {
     staleMs: options.lockStaleMs ?? 30_000,
     timeoutMs: options.lockTimeoutMs ?? 30_000,
@@ -200,7 +210,7 @@ export function localFilesystemStorage(
         range.offset,
         range.length,
         options.signal,
-        syncReadMax,
+        readMode,
       );
       if (fast !== "slow") return fast;
     }

@@ -1,0 +1,200 @@
+/**
+ * @module storage/fs-read-worker
+ * Batched chunk reads on one worker thread. Reading a whole array issues thousands of small reads
+ * at once; through libuv's thread pool each costs three round trips (open, read, close), each a
+ * hand-off between threads with its own promise. Here every read requested during one turn of the
+ * event loop goes to the worker in one message; it opens, preads and closes each file with
+ * blocking calls and answers with the buffers, transferred without copies. The event loop never
+ * waits for the disk. The worker starts on the first burst of reads, holds the process open only
+ * while it has work, and if it cannot start or dies, reads fall back to the thread pool.
+ */
+import { Worker } from "node:worker_threads";
+import { AbortError } from "../errors.js";
+
+/**
+ * The worker: plain JavaScript run from this string (no file to resolve or bundle). A request is
+ * `[id, path, offset, length]`; an answer `[id, bytes, bytesRead]` or `[id, null, code, message]`.
+ */
+const WORKER_SOURCE = `
+const { parentPort } = require("node:worker_threads");
+const fs = require("node:fs");
+const FLAGS = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW;
+parentPort.on("message", (batch) => {
+  const out = [];
+  const transfer = [];
+  for (const [id, path, offset, length] of batch) {
+    let fd = -1;
+    try {
+      fd = fs.openSync(path, FLAGS);
+      const buf = new Uint8Array(length);
+      let done = 0;
+      while (done < length) {
+        const n = fs.readSync(fd, buf, done, length - done, offset + done);
+        if (n === 0) break;
+        done += n;
+      }
+      out.push([id, buf, done]);
+      transfer.push(buf.buffer);
+    } catch (err) {
+      out.push([id, null, String(err && err.code || "EIO"), String(err && err.message || err)]);
+    } finally {
+      if (fd >= 0) try { fs.closeSync(fd); } catch {}
+    }
+  }
+  parentPort.postMessage(out, transfer);
+});
+`;
+
+/** Reads larger than this stay on the thread pool (one huge read would hold up the batch). */
+export const WORKER_READ_MAX_BYTES = 8 * 1024 * 1024;
+/** Requests per message: the worker answers in pieces, so decoding overlaps reading. */
+const BATCH = 256;
+
+/** A failed read: the `code` of the Node error (ENOENT, ELOOP, …) and its message. */
+export class WorkerReadError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface Waiting {
+  resolve(data: Uint8Array): void;
+  reject(err: unknown): void;
+}
+
+type Answer = [id: number, bytes: Uint8Array | null, info: number | string, message?: string];
+
+/** One worker thread and its queue of reads. */
+export class ReadWorker {
+  #worker: Worker | undefined;
+  #broken = false;
+  readonly #waiting = new Map<number, Waiting>();
+  #queue: Array<[number, string, number, number]> = [];
+  #scheduled = false;
+  #next = 0;
+  #answered = 0;
+
+  /** False once the worker could not start or died (callers use the thread pool then). */
+  get usable(): boolean {
+    return !this.#broken;
+  }
+
+  /** How many reads the worker has answered (for tests and diagnostics). */
+  get answered(): number {
+    return this.#answered;
+  }
+
+  /** Stops the worker; waiting reads reject with code EWORKER and later reads are refused. */
+  async close(): Promise<void> {
+    const worker = this.#worker;
+    this.#die(new Error("closed"));
+    await worker?.terminate();
+  }
+
+  /**
+   * Reads up to `length` bytes at `offset` of the file `path` (opened without following a final
+   * symbolic link). Rejects with {@link WorkerReadError} for file-system errors.
+   */
+  read(path: string, offset: number, length: number, signal?: AbortSignal): Promise<Uint8Array> {
+    if (signal?.aborted) return Promise.reject(new AbortError(signal.reason));
+    const id = this.#next++;
+    const done = new Promise<Uint8Array>((resolve, reject) => {
+      if (!signal) {
+        this.#waiting.set(id, { resolve, reject });
+        return;
+      }
+      const onAbort = () => {
+        // The answer, when it comes, finds nobody waiting and is dropped.
+        this.#waiting.delete(id);
+        reject(new AbortError(signal.reason));
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.#waiting.set(id, {
+        resolve: (data) => {
+          signal.removeEventListener("abort", onAbort);
+          resolve(data);
+        },
+        reject: (err) => {
+          signal.removeEventListener("abort", onAbort);
+          reject(err);
+        },
+      });
+    });
+    this.#queue.push([id, path, offset, length]);
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      // After this turn's microtasks: every read requested meanwhile joins the batch.
+      setImmediate(() => this.#flush());
+    }
+    return done;
+  }
+
+  #flush(): void {
+    this.#scheduled = false;
+    const queue = this.#queue;
+    this.#queue = [];
+    const worker = this.#start();
+    if (!worker) {
+      this.#failAll(new WorkerReadError("EWORKER", "the read worker is unavailable"));
+      return;
+    }
+    worker.ref();
+    for (let i = 0; i < queue.length; i += BATCH) worker.postMessage(queue.slice(i, i + BATCH));
+  }
+
+  #start(): Worker | undefined {
+    if (this.#worker || this.#broken) return this.#worker;
+    try {
+      const worker = new Worker(WORKER_SOURCE, { eval: true });
+      worker.on("message", (answers: Answer[]) => this.#onAnswers(answers));
+      worker.on("error", (err) => this.#die(err));
+      worker.on("exit", (code) => this.#die(new Error(`the read worker exited with code ${code}`)));
+      worker.unref();
+      this.#worker = worker;
+      return worker;
+    } catch {
+      this.#broken = true;
+      return undefined;
+    }
+  }
+
+  #onAnswers(answers: Answer[]): void {
+    this.#answered += answers.length;
+    for (const [id, bytes, info, message] of answers) {
+      const waiting = this.#waiting.get(id);
+      if (!waiting) continue;
+      this.#waiting.delete(id);
+      if (bytes) {
+        const n = info as number;
+        waiting.resolve(n === bytes.length ? bytes : bytes.subarray(0, n));
+      } else waiting.reject(new WorkerReadError(String(info), message ?? String(info)));
+    }
+    if (this.#waiting.size === 0 && this.#queue.length === 0) this.#worker?.unref();
+  }
+
+  #die(err: unknown): void {
+    if (this.#broken) return;
+    this.#broken = true;
+    this.#queue = [];
+    this.#worker = undefined;
+    const reason = err instanceof Error ? err.message : String(err);
+    this.#failAll(new WorkerReadError("EWORKER", `the read worker failed: ${reason}`));
+  }
+
+  #failAll(err: WorkerReadError): void {
+    const waiting = [...this.#waiting.values()];
+    this.#waiting.clear();
+    for (const w of waiting) w.reject(err);
+  }
+}
+
+let shared: ReadWorker | undefined;
+
+/** The process-wide read worker (created on first use, shared by every filesystem storage). */
+export function sharedReadWorker(): ReadWorker {
+  shared ??= new ReadWorker();
+  return shared;
+}
