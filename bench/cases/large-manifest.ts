@@ -73,7 +73,7 @@ export async function buildNativeRefs(dir: string): Promise<void> {
   await s.commit("1,000,000 native refs");
 }
 
-async function buildVirtualRefs(o: Oracle, dir: string): Promise<void> {
+export async function buildVirtualRefs(o: Oracle, dir: string): Promise<void> {
   const repo = await o.Repository.create(await o.Storage.newLocalFilesystem(dir));
   const s = await repo.writableSession("main");
   await s.store.set("zarr.json", Buffer.from(GROUP));

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { REFERENCE_REPOS_DIR } from "../../../../test/support/tmp.js";
+import { CompressionError } from "../../src/errors.js";
 import { parseZstdDictionary, zstdDecompress } from "../../src/format/zstd/index.js";
 import {
   binaryWithMatches,
@@ -55,6 +56,28 @@ describe.skipIf(!haveZstd)("zstdDecompress vs the zstd CLI", () => {
     const frame = zstdCli(["-c", "-3", "--no-check"], data);
     expect(frame[4]! >> 6).toBe(0);
     eq(zstdDecompress(frame), data);
+  });
+
+  it("streamed multi-block input: allocated once from the block headers, little left unused", () => {
+    const data = binaryWithMatches(5_000_000, 3);
+    const frame = zstdCli(["-c", "-3"], data); // from stdin: no content size
+    expect(frame[4]! >> 6).toBe(0);
+    const out = zstdDecompress(frame);
+    eq(out, data);
+    expect(out.buffer.byteLength - out.length).toBeLessThanOrEqual(out.length / 16);
+    // small outputs are copied out rather than pinning a mostly empty buffer
+    const small = zstdDecompress(zstdCli(["-c", "-3"], sampleJson(50)));
+    expect(small.buffer.byteLength).toBe(small.length);
+  });
+
+  it("a frame of empty block headers is refused without trusting their size bound", () => {
+    // 8000 'compressed' block headers of size 0 bound the content at ~1 GB
+    const frame = new Uint8Array(4 + 2 + 3 * 8000);
+    new DataView(frame.buffer).setUint32(0, 0xfd2fb528, true);
+    frame[4] = 0; // no content size, not single segment
+    frame[5] = (17 - 10) << 3; // window 128 KiB
+    for (let i = 0; i < 8000; i++) frame[6 + 3 * i] = (2 << 1) | (i === 7999 ? 1 : 0);
+    expect(() => zstdDecompress(frame)).toThrow(CompressionError);
   });
 
   it("matches reaching more than 2^26 bytes back (offset codes wider than 25 bits)", () => {

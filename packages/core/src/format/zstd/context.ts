@@ -58,8 +58,13 @@ export class OutputBuffer {
     this.buf = next;
   }
 
-  /** The bytes written so far (no copy when the buffer is exactly full). */
+  /**
+   * The bytes written so far: the buffer itself when full or nearly full (at most 1/16 unused,
+   * as after a bound computed from block headers), otherwise a copy that releases the excess.
+   */
   result(): Uint8Array {
-    return this.len === this.buf.length ? this.buf : this.buf.slice(0, this.len);
+    const unused = this.buf.length - this.len;
+    if (unused === 0) return this.buf;
+    return unused <= this.len >>> 4 ? this.buf.subarray(0, this.len) : this.buf.slice(0, this.len);
   }
 }

@@ -83,6 +83,26 @@ function decompressFrames(src: Uint8Array, cap: number, dict: ParsedDictionary |
   return out.result();
 }
 
+/**
+ * An upper bound of the content of the blocks starting at `pos` (raw and RLE blocks exactly, a
+ * compressed block at most `blockMax`), or -1 when the headers run past the input.
+ */
+function contentBound(src: Uint8Array, pos: number, blockMax: number): number {
+  let total = 0;
+  for (;;) {
+    if (pos + 3 > src.length) return -1;
+    const bh = src[pos]! | (src[pos + 1]! << 8) | (src[pos + 2]! << 16);
+    const type = (bh >> 1) & 3;
+    const size = bh >>> 3;
+    if (type === 0) pos += 3 + size;
+    else if (type === 1) pos += 4;
+    else if (type === 2) pos += 3 + size;
+    else return -1;
+    total += type === 2 ? blockMax : size;
+    if (bh & 1) return total;
+  }
+}
+
 function decodeFrame(
   src: Uint8Array,
   pos: number,
@@ -140,10 +160,19 @@ function decodeFrame(
       );
     }
   }
+  const blockMax = Math.min(windowSize, BLOCK_MAX);
   if (fcs >= 0) {
     // The first frame's declared size is the exact output size of the usual single-frame input.
     if (first && out.len === 0 && out.buf.length !== fcs) out.buf = new Uint8Array(fcs);
     else out.reserve(fcs);
+  } else if (first && out.len === 0) {
+    // No declared size (streaming writers such as Rust's): bound it from the block headers so the
+    // output is allocated once instead of doubling and copying.
+    // The bound is trusted only up to 32× the input (a hostile stream of empty block headers
+    // must not buy a large allocation); beyond that the buffer grows with the real output.
+    const bound = contentBound(src, pos, blockMax);
+    if (bound >= 0 && bound <= out.cap && bound <= Math.max(src.length * 32, 1 << 20))
+      out.buf = new Uint8Array(bound);
   }
   const frameStart = out.len;
   const ctx: FrameContext = {
@@ -156,7 +185,6 @@ function decodeFrame(
     dictContent: dict?.content ?? EMPTY,
     litScratch,
   };
-  const blockMax = Math.min(windowSize, BLOCK_MAX);
   for (;;) {
     if (pos + 3 > len) throw new CompressionError("truncated block header");
     const bh = src[pos]! | (src[pos + 1]! << 8) | (src[pos + 2]! << 16);
