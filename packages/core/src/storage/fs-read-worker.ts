@@ -47,6 +47,8 @@ parentPort.on("message", (batch) => {
 
 /** Reads larger than this stay on the thread pool (one huge read would hold up the batch). */
 export const WORKER_READ_MAX_BYTES = 8 * 1024 * 1024;
+/** How long the worker may take to start before reads fall back to the thread pool. */
+const START_TIMEOUT_MS = 10_000;
 /** Requests per message: the worker answers in pieces, so decoding overlaps reading. */
 const BATCH = 256;
 
@@ -149,6 +151,13 @@ export class ReadWorker {
     if (this.#worker || this.#broken) return this.#worker;
     try {
       const worker = new Worker(WORKER_SOURCE, { eval: true });
+      // A runtime whose worker never comes up must not leave reads waiting forever.
+      const watchdog = setTimeout(
+        () => this.#die(new Error(`it did not start within ${START_TIMEOUT_MS} ms`)),
+        START_TIMEOUT_MS,
+      );
+      watchdog.unref();
+      worker.once("online", () => clearTimeout(watchdog));
       worker.on("message", (answers: Answer[]) => this.#onAnswers(answers));
       worker.on("error", (err) => this.#die(err));
       worker.on("exit", (code) => this.#die(new Error(`the read worker exited with code ${code}`)));
@@ -179,6 +188,7 @@ export class ReadWorker {
     if (this.#broken) return;
     this.#broken = true;
     this.#queue = [];
+    void this.#worker?.terminate();
     this.#worker = undefined;
     const reason = err instanceof Error ? err.message : String(err);
     this.#failAll(new WorkerReadError("EWORKER", `the read worker failed: ${reason}`));
