@@ -37,7 +37,14 @@ describe("property round trips through our encoder", () => {
             manifestFiles: [...data.manifestFiles].sort((a, b) => byString(a.id, b.id)),
             nodes: sortByUtf8(data.nodes, (n) => n.path),
           });
-          for (const n of data.nodes) expect(view.getNode(n.path)?.id).toBe(n.id);
+          for (const n of data.nodes) {
+            // looked up twice (the second from the view's cache): equal, with unshared user data
+            const first = view.getNode(n.path);
+            expect(first?.id).toBe(n.id);
+            first?.userData.fill(0xee);
+            expect(view.getNode(n.path)).toEqual(n);
+          }
+          expect(view.getNode("/no/such/node")).toBeUndefined();
         }),
         { numRuns: 150 },
       );

@@ -97,8 +97,12 @@ const N = { id: 0, path: 1, userData: 2, dataType: 3, data: 4 } as const;
 const MANIFEST_FILE_INFO_V1_SIZE = 32;
 const utf8 = new TextEncoder();
 
+/** How many decoded nodes a snapshot view keeps for repeated lookups. */
+const FOUND_NODES_KEPT = 256;
+
 class SnapshotViewImpl implements SnapshotView {
   readonly nodeCount: number;
+  readonly #found = new Map<string, NodeSnapshot>();
   private readonly nodesVec: number;
 
   constructor(
@@ -200,9 +204,18 @@ class SnapshotViewImpl implements SnapshotView {
   }
 
   getNode(path: string): NodeSnapshot | undefined {
-    const key = utf8.encode(path);
-    const i = this.lowerBound(key);
-    return i < this.nodeCount && this.comparePath(i, key) === 0 ? this.nodeAt(i) : undefined;
+    // Reading an array asks for its node once per chunk: found nodes are kept decoded (a bounded
+    // number); each call still gets its own copy of the user data.
+    let node = this.#found.get(path);
+    if (node === undefined) {
+      const key = utf8.encode(path);
+      const i = this.lowerBound(key);
+      if (!(i < this.nodeCount && this.comparePath(i, key) === 0)) return undefined;
+      node = this.nodeAt(i);
+      if (this.#found.size >= FOUND_NODES_KEPT) this.#found.clear();
+      this.#found.set(path, node);
+    }
+    return { ...node, userData: node.userData.slice() };
   }
 
   *nodes(): Iterable<NodeSnapshot> {

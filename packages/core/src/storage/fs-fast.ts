@@ -71,9 +71,11 @@ export async function readBoundedFast(
 ): Promise<GetResult | undefined | "slow"> {
   await guard.assertParent(target, key);
   if (length <= mode.syncMax) return readSmallSync(guard, target, key, offset, length);
-  if (mode.worker && inFlight >= WORKER_AFTER_CONCURRENT && length <= WORKER_READ_MAX_BYTES) {
+  if (mode.worker && length <= WORKER_READ_MAX_BYTES) {
+    // A burst (several reads already in flight) goes to the worker, and so does every read while
+    // the worker has work: the tail of a burst must not fall back to thread-pool round trips.
     const worker = sharedReadWorker();
-    if (worker.usable) {
+    if (worker.usable && (inFlight >= WORKER_AFTER_CONCURRENT || worker.busy)) {
       const got = await readOnWorker(worker, guard, target, key, offset, length, signal);
       if (got !== "unavailable") return got;
     }

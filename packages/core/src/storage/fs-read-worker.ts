@@ -84,6 +84,11 @@ export class ReadWorker {
     return !this.#broken;
   }
 
+  /** True while reads are queued or waiting for answers. */
+  get busy(): boolean {
+    return this.#waiting.size > 0 || this.#queue.length > 0;
+  }
+
   /** How many reads the worker has answered (for tests and diagnostics). */
   get answered(): number {
     return this.#answered;
