@@ -43,7 +43,10 @@ for (let rep = 0; rep <= reps; rep++) {
     }
     const arr = await zarr.open.v3(zarr.root(store).resolve("grid"), { kind: "array" });
     checkGrid((await zarr.get(arr, null)).data as Float32Array);
-    if (rep > 0) (samples[m] ??= []).push(performance.now() - t0);
+    if (rep > 0) {
+      samples[m] ??= [];
+      samples[m].push(performance.now() - t0);
+    }
   }
 }
 for (const [m, v] of Object.entries(samples))
