@@ -220,7 +220,7 @@ export class Repository {
         throw new ReadOnlyRepositoryError(info.info.status.reason ?? "its status is read-only");
     }
     const snapshot = await this.#snapshot(id, options);
-    return new Session(this.ctx, snapshot, { mode: "writable", branch });
+    return new Session(this.ctx, snapshot, { mode: "writable", branch, preload: true });
   }
 
   /**
@@ -237,6 +237,7 @@ export class Repository {
     return new Session(this.ctx, await this.#snapshot(session.snapshotId, options), {
       mode: "rearrange",
       branch,
+      preload: session.manifestsPreloaded,
     });
   }
 
@@ -380,7 +381,7 @@ export class Repository {
       id = found.id;
     }
     const snapshot = await this.#snapshot(id, options);
-    return new Session(this.ctx, snapshot, { mode: "readonly" });
+    return new Session(this.ctx, snapshot, { mode: "readonly", preload: true });
   }
 
   // ---------------------------------------------------------------------------- administration

@@ -5,6 +5,7 @@
  * sessions can write and flush but not commit. The Zarr key-value view is `session.store`. The
  * work itself lives in read.ts, write.ts, flush.ts and commit.ts; this file checks modes.
  */
+
 import type { AssetManager } from "../assets/asset-manager.js";
 import { ReadOnlySessionError, SessionStateError } from "../errors.js";
 import type { SnapshotId } from "../format/ids.js";
@@ -28,6 +29,7 @@ import {
 } from "./fork.js";
 import { prefixToPath } from "./keys.js";
 import { moveNode } from "./move.js";
+import { preloadManifests, preloadSettings } from "./preload.js";
 import { getNode, listNodes, type Node, type ReadContext } from "./read.js";
 import { commitRebasing, type RebaseOptions, rebaseSession } from "./rebase.js";
 import { type CoordMap, reindexArray, shiftArray } from "./reindex.js";
@@ -66,17 +68,35 @@ export class Session implements StoreHost {
   #fork: boolean;
   /** The session's Zarr key-value store. */
   readonly store: SessionStore;
+  /**
+   * Manifests fetched in the background when the session opened (the repository's
+   * `manifest.preload` config; by default those of coordinate-like arrays with at most 1000 refs).
+   * Resolves with how many were loaded; never rejects. Reads need not wait for it.
+   */
+  readonly manifestsPreloaded: Promise<number>;
 
   constructor(
     readonly repo: RepoContext,
     snapshot: SnapshotView,
-    options: { branch?: string; mode: SessionMode; fork?: boolean },
+    options: {
+      branch?: string;
+      mode: SessionMode;
+      fork?: boolean;
+      /** Start preloading (true), or share the preloading another session started. */
+      preload?: boolean | Promise<number>;
+    },
   ) {
     this.#snapshot = snapshot;
     this.#branch = options.branch;
     this.#mode = options.mode;
     this.#fork = options.fork ?? false;
     this.store = new SessionStore(this);
+    this.manifestsPreloaded =
+      options.preload === true
+        ? preloadManifests(repo.assets, snapshot, preloadSettings(repo.config.manifest))
+        : options.preload instanceof Promise
+          ? options.preload
+          : Promise.resolve(0);
   }
 
   /** The snapshot this session reads from (its base, for writable sessions). */
