@@ -31,11 +31,11 @@ export interface PreloadSettings {
 // icechunk's config.rs) and at most 1000 refs in the manifest.
 const COORDINATE_NAMES = [
   String.raw`^\bt\b$|^(time|min|hour|day|week|month|year)[0-9]*$`,
-  String.raw`^(z|nav_lev|gdep|lv_|[o]*lev|bottom_top|sigma|h(ei)?ght|altitude|depth|isobaric|pres|isotherm)[a-z_]*[0-9]*$`,
-  String.raw`^(y|j|nlat|rlat|nj)$`,
-  String.raw`^y?(nav_lat|lat|gphi)[a-z0-9]*$`,
-  String.raw`^x?(nav_lon|lon|glam)[a-z0-9]*$`,
-  String.raw`^(x|i|nlon|rlon|ni)$`,
+  "^(z|nav_lev|gdep|lv_|[o]*lev|bottom_top|sigma|h(ei)?ght|altitude|depth|isobaric|pres|isotherm)[a-z_]*[0-9]*$",
+  "^(y|j|nlat|rlat|nj)$",
+  "^y?(nav_lat|lat|gphi)[a-z0-9]*$",
+  "^x?(nav_lon|lon|glam)[a-z0-9]*$",
+  "^(x|i|nlon|rlon|ni)$",
 ];
 
 /** Upstream's default `preload_if`, in serde form. */
