@@ -82,9 +82,20 @@ describe("virtual chunks over HTTP", () => {
       104, 105,
     ]);
     expect(await s.store.getsize("v/c/2")).toBe(16);
+    const blobUrl = `${server.url}/blob.bin`;
+    // uncommitted refs count, vcc:// names are expanded, one entry per chunk
+    expect(await s.allVirtualChunkLocations()).toEqual([blobUrl, blobUrl, blobUrl]);
     await s.commit("virtual refs");
     const ro = await repo.readonlySession({ branch: "main" });
     expect(Array.from((await ro.store.get("v/c/2"))!)).toEqual(Array.from(blob.subarray(200, 216)));
+    expect(await ro.allVirtualChunkLocations()).toEqual([blobUrl, blobUrl, blobUrl]);
+    // a deleted or overwritten chunk no longer counts
+    const w = await repo.writableSession("main");
+    await w.store.delete("v/c/0");
+    await w.store.set("v/c/1", new Uint8Array(16));
+    expect(await w.allVirtualChunkLocations()).toEqual([blobUrl]);
+    expect(await w.store.isEmpty("v")).toBe(false);
+    expect(await w.store.getsizePrefix("v")).toBe((await w.store.getsize("v/zarr.json")) + 32);
   });
 
   it("a stale ETag or a newer object is a VirtualChunkModifiedError", async () => {

@@ -244,6 +244,35 @@ for (const specVersion of [1, 2] as const) {
       expect(Array.from(virtual.data as Uint8Array)).toEqual(
         Array.from({ length: 32 }, (_, i) => ((i + 3) * 7) % 256),
       );
+      // the binding's store and session extras answer alike
+      const oursMain = await ours.readonlySession({ branch: "main" });
+      const locations = await oursMain.allVirtualChunkLocations();
+      expect(locations.length).toBeGreaterThan(0);
+      expect([...locations].sort()).toEqual([...(await main.allVirtualChunkLocations())].sort());
+      for (const path of ["/", "/split", "/virtual"])
+        expect(oursMain.getNodeId(path)).toBe(await main.getNodeId(path));
+      // (the official store refuses some prefixes: ours must refuse the same ones)
+      const outcome = (p: Promise<unknown>) =>
+        p.then(
+          (v) => v,
+          () => "refused",
+        );
+      for (const prefix of [
+        "",
+        "split",
+        "split/c",
+        "split/c/1",
+        "virtual/c/0",
+        "nope",
+        "split/c/9",
+      ]) {
+        expect(await outcome(oursMain.store.isEmpty(prefix)), prefix).toBe(
+          await outcome(main.store.isEmpty(prefix)),
+        );
+        expect(await outcome(oursMain.store.getsizePrefix(prefix)), prefix).toBe(
+          await outcome(main.store.getsizePrefix(prefix)),
+        );
+      }
       const manifests = await theirs.lookupManifestFiles(await theirs.lookupBranch("main"));
       // one manifest per dtype array (int8 was deleted), big, virtual, and /split in 3 manifests
       // (5 chunk rows after the shrink, 2 rows per manifest)

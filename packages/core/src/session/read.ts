@@ -254,6 +254,42 @@ export async function chunkCoordinates(
   return out;
 }
 
+/**
+ * The location of every virtual chunk (committed refs and this session's changes, `vcc://`
+ * expanded), one entry per chunk, array by array in path order (upstream
+ * `all_virtual_chunk_locations`).
+ */
+export async function virtualChunkLocations(
+  ctx: ReadContext,
+  signal?: AbortSignal,
+): Promise<string[]> {
+  const out: string[] = [];
+  for (const node of listNodes(ctx, "/")) {
+    if (node.kind !== "array") continue;
+    const changes = ctx.changes.chunkChanges(node.id);
+    const seen = new Set<string>();
+    for (const ref of node.manifests) {
+      const manifest = await ctx.assets.fetchManifest(
+        ref.objectId,
+        manifestSize(ctx.snapshot, ref.objectId),
+        { signal },
+      );
+      for (const [coords, payload] of manifest.refs(node.id)) {
+        if (payload.kind !== "virtual") continue;
+        const k = coords.join(",");
+        if (seen.has(k) || changes?.has(k) || !isValidCoord(node.shape, coords)) continue;
+        seen.add(k);
+        out.push(ctx.virtual.resolveLocation(payload.location));
+      }
+    }
+    if (changes)
+      for (const [k, p] of changes)
+        if (p?.kind === "virtual" && isValidCoord(node.shape, parseCoordKey(k)))
+          out.push(ctx.virtual.resolveLocation(p.location));
+  }
+  return out;
+}
+
 export function requireArray(ctx: ReadContext, path: string): ArrayNode {
   const node = getNode(ctx, path);
   if (!node) throw new NodeNotFoundError(path);

@@ -7,8 +7,8 @@
  */
 
 import type { AssetManager } from "../assets/asset-manager.js";
-import { ReadOnlySessionError, SessionStateError } from "../errors.js";
-import type { SnapshotId } from "../format/ids.js";
+import { NodeNotFoundError, ReadOnlySessionError, SessionStateError } from "../errors.js";
+import type { NodeId, SnapshotId } from "../format/ids.js";
 import type { JsonObject } from "../format/json-value.js";
 import type { ChunkPayload } from "../format/manifest.js";
 import type { SnapshotView } from "../format/snapshot.js";
@@ -30,7 +30,7 @@ import {
 import { prefixToPath } from "./keys.js";
 import { moveNode } from "./move.js";
 import { preloadManifests, preloadSettings } from "./preload.js";
-import { getNode, listNodes, type Node, type ReadContext } from "./read.js";
+import { getNode, listNodes, type Node, type ReadContext, virtualChunkLocations } from "./read.js";
 import { commitRebasing, type RebaseOptions, rebaseSession } from "./rebase.js";
 import { type CoordMap, reindexArray, shiftArray } from "./reindex.js";
 import { SessionStore, type StoreHost } from "./store.js";
@@ -152,6 +152,24 @@ export class Session implements StoreHost {
   /** The group or array at a path (`/`, `/a/b`), or undefined. */
   getNode(path: string): Node | undefined {
     return getNode(this.readContext(), prefixToPath(path));
+  }
+
+  /**
+   * The id of the group or array at a path (`/`, `/a/b`).
+   * @throws {NodeNotFoundError} when there is none.
+   */
+  getNodeId(path: string): NodeId {
+    const node = this.getNode(path);
+    if (!node) throw new NodeNotFoundError(prefixToPath(path));
+    return node.id;
+  }
+
+  /**
+   * The location of every virtual chunk of the session (committed and uncommitted, `vcc://`
+   * references expanded), one entry per chunk, as the official `allVirtualChunkLocations`.
+   */
+  allVirtualChunkLocations(options: { signal?: AbortSignal } = {}): Promise<string[]> {
+    return virtualChunkLocations(this.readContext(), options.signal);
   }
 
   /** Every node under a path, sorted. */

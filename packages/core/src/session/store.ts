@@ -180,6 +180,29 @@ export class SessionStore {
     return [...out];
   }
 
+  /** True when nothing lies under the prefix (upstream: `listDir` yields nothing). */
+  async isEmpty(prefix: string, options: StoreCallOptions = {}): Promise<boolean> {
+    return (await this.listDir(prefix, options)).length === 0;
+  }
+
+  /**
+   * Total size in bytes of every key under the prefix (metadata documents and chunks, as
+   * `getsize`). As upstream, the prefix must be the root or name a group or array.
+   * @throws {InvalidKeyError} for any other prefix.
+   */
+  async getsizePrefix(prefix: string, options: StoreCallOptions = {}): Promise<number> {
+    const path = prefixToPath(prefix);
+    if (path !== "/" && !getNode(this.host.readContext(), path))
+      throw new InvalidKeyError(
+        prefix,
+        "only prefixes naming a group or array (or the root) have a size; list the keys instead",
+      );
+    let total = 0;
+    for (const key of await this.listPrefix(prefix, options))
+      total += await this.getsize(key, options);
+    return total;
+  }
+
   /** Chunk coordinates of one array (for iteration without listing keys). */
   async chunkCoordinates(arrayPath: string, options: StoreCallOptions = {}): Promise<number[][]> {
     const ctx = this.host.readContext();
