@@ -67,6 +67,28 @@ describe("the filesystem read worker", () => {
       }
     }));
 
+  it("answers a burst of multi-megabyte reads (split into several messages) correctly", () =>
+    withTmp(async (dir) => {
+      const s = localFilesystemStorage(dir);
+      const big = Array.from({ length: 12 }, (_, i) => {
+        const b = new Uint8Array(3 * 1024 * 1024 + i);
+        b.fill(i + 1);
+        b[b.length - 1] = 200;
+        return b;
+      });
+      for (const [i, b] of big.entries())
+        await s.put(`chunks/big${i}`, b, { unpublishedKey: true });
+      const before = sharedReadWorker().answered;
+      const got = await Promise.all(big.map((b, i) => bounded(s, `chunks/big${i}`, 0, b.length)));
+      expect(sharedReadWorker().answered - before).toBeGreaterThanOrEqual(8);
+      for (const [i, r] of got.entries()) {
+        expect(r?.data.length).toBe(big[i]!.length);
+        expect(r?.data[0]).toBe(i + 1);
+        expect(r?.data[big[i]!.length - 1]).toBe(200);
+        expect(Buffer.compare(Buffer.from(r!.data), Buffer.from(big[i]!))).toBe(0);
+      }
+    }));
+
   it("keeps the root's symlink rules in a burst", () =>
     withTmp(async (dir) => {
       const root = join(dir, "root");

@@ -49,6 +49,8 @@ parentPort.on("message", (batch) => {
 export const WORKER_READ_MAX_BYTES = 8 * 1024 * 1024;
 /** How long the worker may take to start before reads fall back to the thread pool. */
 const START_TIMEOUT_MS = 10_000;
+/** Requested bytes per message (a single larger read still goes alone). */
+const BATCH_BYTES = 16 * 1024 * 1024;
 /** Requests per message: the worker answers in pieces, so decoding overlaps reading. */
 const BATCH = 256;
 
@@ -149,7 +151,18 @@ export class ReadWorker {
       return;
     }
     worker.ref();
-    for (let i = 0; i < queue.length; i += BATCH) worker.postMessage(queue.slice(i, i + BATCH));
+    // Messages of at most BATCH reads and BATCH_BYTES requested bytes: the worker answers each
+    // before reading the next, so large chunks do not pile up in one answer.
+    let start = 0;
+    let bytes = 0;
+    for (let i = 0; i < queue.length; i++) {
+      bytes += queue[i]![3];
+      if (i + 1 - start === BATCH || bytes >= BATCH_BYTES || i + 1 === queue.length) {
+        worker.postMessage(queue.slice(start, i + 1));
+        start = i + 1;
+        bytes = 0;
+      }
+    }
   }
 
   #start(): Worker | undefined {
