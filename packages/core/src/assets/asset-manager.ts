@@ -15,7 +15,12 @@ import {
   TRANSACTIONS_PREFIX,
 } from "../format/constants.js";
 import type { ChunkId, ManifestId, SnapshotId } from "../format/ids.js";
-import { decodeManifest, encodeManifest, type ManifestView } from "../format/manifest.js";
+import {
+  decodeManifest,
+  encodeManifest,
+  type LocationCompression,
+  type ManifestView,
+} from "../format/manifest.js";
 import { decodeObjectFile, encodeObjectFile } from "../format/object-file.js";
 import { decodeRepoInfo, encodeRepoInfo, type RepoInfoData } from "../format/repo-info.js";
 import {
@@ -232,12 +237,12 @@ export class AssetManager {
   async writeManifest(
     data: Parameters<typeof encodeManifest>[0],
     specVersion: 1 | 2,
-    { signal }: Signal = {},
+    { signal, locationCompression }: Signal & { locationCompression?: LocationCompression } = {},
   ): Promise<number> {
     const bytes = encodeObjectFile(
       FileType.Manifest,
       specVersion,
-      encodeManifest(data, specVersion),
+      encodeManifest(data, specVersion, locationCompression ? { locationCompression } : {}),
       {
         level: this.options.compressionLevel,
       },

@@ -18,6 +18,7 @@ import {
 import { FlatBufferBuilder, type Offset } from "./flatbuffers/builder.js";
 import { FlatBufferReader } from "./flatbuffers/reader.js";
 import { type ChunkId, idToBytes, idToScratchBytes, type ManifestId, type NodeId } from "./ids.js";
+import { RawDictionaryCompressor } from "./zstd/dict-compress.js";
 import { parseZstdDictionary, zstdDecompress } from "./zstd/index.js";
 
 /** Precondition of a virtual chunk read. */
@@ -54,8 +55,21 @@ export interface ManifestData {
 
 /** Options of {@link encodeManifest}. */
 export interface EncodeManifestOptions {
-  /** Only `false` (plain `location` strings) is supported; always Rust-compatible. */
-  compressLocations?: false;
+  /**
+   * Compress virtual chunk locations with a dictionary, as upstream does for manifests with many
+   * virtual refs (spec 2 only; absent: plain `location` strings).
+   */
+  locationCompression?: LocationCompression;
+}
+
+/** Upstream `LocationCompressionConfig` (its compression level is not used here). */
+export interface LocationCompression {
+  /** Compress only when the manifest has at least this many refs and virtual refs. */
+  minNumChunks: number;
+  /** Locations sampled into the dictionary. */
+  maxSamples: number;
+  /** Dictionary size limit. */
+  maxDictionaryBytes: number;
 }
 
 /** Options of {@link decodeManifest}. */
@@ -79,6 +93,7 @@ const R = {
 /** Output cap of a compressed location (`Manifest::decompressor`). */
 const MAX_LOCATION_LENGTH = 1024;
 const utf8 = new TextDecoder("utf-8", { fatal: true });
+const utf8Encoder = new TextEncoder();
 
 class ManifestViewImpl implements ManifestView {
   private readonly arraysVec: number;
@@ -248,15 +263,23 @@ function compareCoords(a: readonly number[], b: readonly number[]): number {
   return a.length - b.length;
 }
 
-function encodeRef(b: FlatBufferBuilder, coords: readonly number[], payload: ChunkPayload): Offset {
+function encodeRef(
+  b: FlatBufferBuilder,
+  coords: readonly number[],
+  payload: ChunkPayload,
+  compressor: RawDictionaryCompressor | undefined,
+): Offset {
   const index = b.createU32Vector(coords);
   let inline: Offset | undefined;
   let location: Offset | undefined;
+  let compressedLocation: Offset | undefined;
   let etag: Offset | undefined;
   let lastModified = 0;
   if (payload.kind === "inline") inline = b.createBytes(payload.data);
   if (payload.kind === "virtual") {
-    location = b.createString(payload.location);
+    if (compressor)
+      compressedLocation = b.createBytes(compressor.compress(utf8Encoder.encode(payload.location)));
+    else location = b.createString(payload.location);
     if (payload.checksum !== undefined && "etag" in payload.checksum)
       etag = b.createString(payload.checksum.etag);
     else if (payload.checksum !== undefined) lastModified = payload.checksum.lastModified;
@@ -268,6 +291,7 @@ function encodeRef(b: FlatBufferBuilder, coords: readonly number[], payload: Chu
     b.fieldU64(R.length, payload.length, 0);
     b.fieldU64(R.offset, payload.offset, 0);
   }
+  b.fieldOffset(R.compressedLocation, compressedLocation);
   b.fieldU32(R.lastModified, lastModified, 0);
   b.fieldOffset(R.etag, etag);
   b.fieldOffset(R.location, location);
@@ -280,19 +304,28 @@ function encodeRef(b: FlatBufferBuilder, coords: readonly number[], payload: Chu
 
 /**
  * Builds the manifest flatbuffer (not the object file). Arrays are sorted by node id and refs
- * by coordinates; virtual locations are written uncompressed (`compression_algorithm` 0 in spec 2).
+ * by coordinates; virtual locations are written plain, or compressed with a raw-content dictionary
+ * of sampled locations when `options.locationCompression` applies (spec 2).
  * @throws {InvalidObjectIdError} when an id is malformed.
  */
 export function encodeManifest(
   data: ManifestData,
   specVersion: SpecVersion,
-  _options: EncodeManifestOptions = {},
+  options: EncodeManifestOptions = {},
 ): Uint8Array {
   const b = new FlatBufferBuilder(1024);
-  const arrays = sortByUtf8(data.arrays, (a) => a.nodeId).map((array) => {
-    const sorted = [...array.refs].sort((x, y) => compareCoords(x[0], y[0]));
+  const sortedArrays = sortByUtf8(data.arrays, (a) => a.nodeId).map((array) => ({
+    nodeId: array.nodeId,
+    refs: [...array.refs].sort((x, y) => compareCoords(x[0], y[0])),
+  }));
+  const dictionary =
+    specVersion === 2 && options.locationCompression
+      ? locationDictionary(sortedArrays, options.locationCompression)
+      : undefined;
+  const compressor = dictionary ? new RawDictionaryCompressor(dictionary) : undefined;
+  const arrays = sortedArrays.map((array) => {
     const refs = b.createOffsetVector(
-      sorted.map(([coords, payload]) => encodeRef(b, coords, payload)),
+      array.refs.map(([coords, payload]) => encodeRef(b, coords, payload, compressor)),
     );
     b.startTable(specVersion === 1 ? 2 : 3);
     b.fieldOffset(1, refs);
@@ -301,9 +334,56 @@ export function encodeManifest(
   });
   const arraysVec = b.createOffsetVector(arrays);
   // Current Rust writes the explicit 0 (default 1) in spec-1 manifests too; V1 readers skip it.
+  const dictionaryVec = dictionary ? b.createBytes(dictionary) : undefined;
   b.startTable(5);
+  b.fieldOffset(M.dictionary, dictionaryVec);
   b.fieldOffset(M.arrays, arraysVec);
   b.fieldStruct(M.id, idToBytes(data.id, OBJECT_ID_LENGTH));
-  b.fieldU8(M.algorithm, 0, null);
+  b.fieldU8(M.algorithm, dictionary ? 1 : 0, null);
   return b.finish(b.endTable(), FLATBUFFER_IDENTIFIER);
+}
+
+/**
+ * The location dictionary of a manifest (upstream `train_location_dictionary`'s conditions, a
+ * raw-content dictionary instead of a trained one): enough refs and virtual refs, samples spread
+ * evenly over the virtual refs, not mostly tiny; the distinct samples concatenated up to the size
+ * limit. `undefined` when locations stay plain.
+ */
+function locationDictionary(
+  arrays: ReadonlyArray<{ refs: ReadonlyArray<readonly [readonly number[], ChunkPayload]> }>,
+  config: LocationCompression,
+): Uint8Array | undefined {
+  let total = 0;
+  const locations: string[] = [];
+  for (const array of arrays) {
+    total += array.refs.length;
+    for (const [, p] of array.refs) if (p.kind === "virtual") locations.push(p.location);
+  }
+  // readers cap a decompressed location at 1024 bytes: longer ones must stay plain
+  if (
+    locations.some(
+      (l) =>
+        l.length > MAX_LOCATION_LENGTH / 3 && utf8Encoder.encode(l).length > MAX_LOCATION_LENGTH,
+    )
+  )
+    return undefined;
+  if (total < config.minNumChunks || locations.length < config.minNumChunks) return undefined;
+  const count = Math.min(config.maxSamples, locations.length);
+  if (count === 0) return undefined;
+  const samples: string[] = [];
+  for (let k = 0; k < count; k++)
+    samples.push(locations[Math.floor((k * locations.length) / count)]!);
+  // zstd's trainer refuses mostly tiny samples; upstream then writes plain locations
+  if (samples.filter((x) => utf8Encoder.encode(x).length < 8).length >= samples.length / 2)
+    return undefined;
+  const out = new Uint8Array(config.maxDictionaryBytes);
+  let n = 0;
+  for (const sample of new Set(samples)) {
+    const bytes = utf8Encoder.encode(sample);
+    const take = Math.min(bytes.length, out.length - n);
+    out.set(bytes.subarray(0, take), n);
+    n += take;
+    if (n === out.length) break;
+  }
+  return n >= 8 ? out.slice(0, n) : undefined;
 }

@@ -6,6 +6,7 @@
  * and `flush` (an anonymous snapshot that no branch points at). Write order: chunks (already
  * uploaded) → manifests → snapshot ∥ transaction log → ref; nothing is visible before the last step.
  */
+
 import { InvalidInputError, SessionStateError } from "../errors.js";
 import type { SnapshotId } from "../format/ids.js";
 import type { JsonObject } from "../format/json-value.js";
@@ -14,6 +15,7 @@ import type { TransactionLogData } from "../format/transaction-log.js";
 import { updateBranchV1, v2 } from "../repo/refs-write.js";
 import { updateRepoInfo } from "../repo/repo-info-update.js";
 import { flushChanges } from "./flush.js";
+import { locationCompressionSettings } from "./location-compression.js";
 import type { ReadContext } from "./read.js";
 import type { RepoContext } from "./session.js";
 import { mergeTransactionLogs } from "./tx-log-merge.js";
@@ -64,7 +66,12 @@ export async function publish(
     pruned = repoInfo?.info.snapshots.find((s) => s.id === base.id)?.prunedAncestorTxLogs;
   }
   const flushed = await flushChanges(
-    { ...read, specVersion: repo.specVersion, splitting: repo.config.manifest?.splitting },
+    {
+      ...read,
+      specVersion: repo.specVersion,
+      splitting: repo.config.manifest?.splitting,
+      locationCompression: locationCompressionSettings(repo.config.manifest),
+    },
     {
       message: options.message,
       metadata: options.metadata ?? {},

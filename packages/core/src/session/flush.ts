@@ -4,6 +4,7 @@
  * split by the splitting config, unchanged manifests reused verbatim), the snapshot and its
  * transaction log. Nothing becomes visible here; publishing (moving a branch) is commit's job.
  */
+
 import { CorruptObjectError, InvalidInputError } from "../errors.js";
 import {
   idToBytes,
@@ -13,7 +14,7 @@ import {
   type SnapshotId,
 } from "../format/ids.js";
 import type { JsonObject, JsonValue } from "../format/json-value.js";
-import type { ChunkPayload } from "../format/manifest.js";
+import type { ChunkPayload, LocationCompression } from "../format/manifest.js";
 import type {
   ManifestFileInfo,
   ManifestRef,
@@ -38,6 +39,8 @@ export interface FlushContext extends ReadContext {
   readonly specVersion: 1 | 2;
   /** `manifest.splitting` of the repo config (serde form). */
   readonly splitting: JsonValue | undefined;
+  /** How new manifests compress virtual chunk locations (none: plain locations). */
+  readonly locationCompression?: LocationCompression;
 }
 
 export interface FlushResult {
@@ -95,6 +98,9 @@ class ManifestWriter {
       this.ctx.specVersion,
       {
         signal: this.signal,
+        ...(this.ctx.locationCompression
+          ? { locationCompression: this.ctx.locationCompression }
+          : {}),
       },
     );
     this.files.set(id, { id, sizeBytes, numChunkRefs: refs.length });

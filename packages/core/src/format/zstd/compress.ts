@@ -151,7 +151,8 @@ function encodeLiterals(lit: Uint8Array, n: number): Uint8Array {
   return r;
 }
 
-function encodeBlockBody(store: SeqStore): Uint8Array | null {
+/** The body of one compressed block from its sequences (predefined tables); null when not encodable. */
+export function encodeBlockBody(store: SeqStore): Uint8Array | null {
   const lits = encodeLiterals(store.lit, store.nLit);
   const nbSeq = store.n;
   const w = new BitWriter(lits.length + nbSeq * 4 + 16);

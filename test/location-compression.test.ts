@@ -1,0 +1,116 @@
+/**
+ * @module test/location-compression.test
+ * Writing dictionary-compressed virtual chunk locations, as upstream does for manifests with many
+ * virtual refs (`manifest.virtual_chunk_location_compression`): a raw-content dictionary of
+ * sampled locations, every location a zstd frame against it. The official implementation reads
+ * them back identically; the config's threshold keeps small manifests plain.
+ */
+import { describe, expect, it } from "vitest";
+import { FileType } from "../packages/core/src/format/constants.js";
+import { decodeObjectFile } from "../packages/core/src/format/object-file.js";
+import { localFilesystemStorage } from "../packages/core/src/fs.js";
+import type { RepositoryConfig } from "../packages/core/src/repo/config.js";
+import { Repository } from "../packages/core/src/repo/repository.js";
+import { inMemoryStorage } from "../packages/core/src/storage/memory.js";
+import type { Storage } from "../packages/core/src/storage/types.js";
+import { loadNativeOracle, nativeOracleUnavailableReason } from "./support/oracle.js";
+import { makeTempDir } from "./support/tmp.js";
+import { enc, group } from "./support/zarr-json.js";
+
+const PREFIX = "http://example.invalid/";
+const N = 1500;
+const location = (i: number) => `${PREFIX}archive/run-${i % 37}/member_${i % 11}.nc`;
+
+const vector = (n: number) =>
+  enc(
+    JSON.stringify({
+      zarr_format: 3,
+      node_type: "array",
+      shape: [n],
+      data_type: "uint8",
+      chunk_grid: { name: "regular", configuration: { chunk_shape: [1] } },
+      chunk_key_encoding: { name: "default", configuration: { separator: "/" } },
+      fill_value: 0,
+      codecs: [{ name: "bytes" }],
+      attributes: {},
+    }),
+  );
+
+async function writeVirtual(manifest?: RepositoryConfig["manifest"], storage = inMemoryStorage()) {
+  const config: RepositoryConfig = {
+    virtualChunkContainers: {
+      [PREFIX]: { name: "web", urlPrefix: PREFIX, store: { type: "Http", field0: {} } },
+    },
+    ...(manifest ? { manifest } : {}),
+  };
+  const repo = await Repository.create(storage, { config });
+  const s = await repo.writableSession("main");
+  await s.store.set("zarr.json", group());
+  await s.store.set("v/zarr.json", vector(N));
+  await s.store.setVirtualRefs(
+    "v",
+    Array.from({ length: N }, (_, i) => ({
+      index: [i],
+      location: location(i),
+      offset: i * 100,
+      length: 100 + (i % 7),
+    })),
+  );
+  await s.commit("virtual refs");
+  return { storage, repo };
+}
+
+/** The uncompressed flatbuffer of the repository's only manifest. */
+async function manifestPayload(storage: Storage): Promise<Uint8Array> {
+  const keys: string[] = [];
+  for await (const e of storage.list("manifests/")) keys.push(e.key);
+  expect(keys).toHaveLength(1);
+  const got = await storage.get(`manifests/${keys[0]!}`);
+  return decodeObjectFile(got!.data, FileType.Manifest).payload;
+}
+
+const occurrences = (bytes: Uint8Array, text: string) =>
+  Buffer.from(bytes).toString("latin1").split(text).length - 1;
+
+describe("dictionary-compressed virtual chunk locations", () => {
+  it("are written for a manifest with ≥ 1000 virtual refs and read back alike by both implementations", async () => {
+    const tmp = await makeTempDir();
+    const { storage } = await writeVirtual(undefined, localFilesystemStorage(tmp.dir));
+    const compressed = await manifestPayload(storage);
+    // the URLs live only in the (≤ 2 KiB) dictionary now
+    expect(occurrences(compressed, PREFIX)).toBeLessThanOrEqual(100);
+    const plain = await manifestPayload(
+      (await writeVirtual({ virtual_chunk_location_compression: { min_num_chunks: 5000 } }))
+        .storage,
+    );
+    expect(occurrences(plain, PREFIX)).toBe(N);
+    expect(compressed.length).toBeLessThan(plain.length * 0.75);
+
+    const expected = Array.from({ length: N }, (_, i) => location(i)).sort();
+    // a fresh open: the manifest is decoded from storage, not taken from the writer's cache
+    const ours = await (await Repository.open(storage)).readonlySession({ branch: "main" });
+    expect([...(await ours.allVirtualChunkLocations())].sort()).toEqual(expected);
+    expect(await ours.store.getsize("v/c/1499")).toBe(100 + (1499 % 7));
+
+    const oracle = await loadNativeOracle();
+    expect(oracle, `native oracle unavailable: ${nativeOracleUnavailableReason}`).toBeDefined();
+    const theirs = await oracle!.Repository.open(await oracle!.Storage.newLocalFilesystem(tmp.dir));
+    const session = await theirs.readonlySession({ branch: "main" });
+    expect([...(await session.allVirtualChunkLocations())].sort()).toEqual(expected);
+    for (const i of [0, 1, 736, 1499])
+      expect(await session.store.getsize(`v/c/${i}`)).toBe(100 + (i % 7));
+    await tmp.cleanup();
+  });
+
+  it("stay plain below the configured threshold, and a re-commit keeps reading them", async () => {
+    const { storage, repo } = await writeVirtual({
+      virtual_chunk_location_compression: { min_num_chunks: 1501 },
+    });
+    expect(occurrences(await manifestPayload(storage), PREFIX)).toBe(N);
+    const s = await repo.writableSession("main");
+    await s.store.set("v/c/3", Uint8Array.of(9));
+    await s.commit("one chunk replaced");
+    const ro = await repo.readonlySession({ branch: "main" });
+    expect(await ro.allVirtualChunkLocations()).toHaveLength(N - 1);
+  });
+});
