@@ -3,9 +3,11 @@
  * containers the caller authorized, fetched over HTTP (and file:// in Node), with the stored ETag
  * or last-modified time checked by the server on every read; `vcc://` references; typed errors.
  */
-import { utimes, writeFile } from "node:fs/promises";
+import { mkdir, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
+  gcsAnonymousVirtualChunkFetcher,
+  gcsHttpUrl,
   inMemoryStorage,
   isIcechunkError,
   Repository,
@@ -26,6 +28,8 @@ beforeAll(async () => {
   cleanups.push(tmp.cleanup);
   dir = tmp.dir;
   await writeFile(join(dir, "blob.bin"), blob);
+  await mkdir(join(dir, "public-bucket", "era5"), { recursive: true });
+  await writeFile(join(dir, "public-bucket", "era5", "t2m.bin"), blob);
   server = await startHttpServer({ root: dir });
 });
 afterAll(async () => {
@@ -144,6 +148,61 @@ describe("virtual chunks over HTTP", () => {
     const { s } = await repoWith(config(), { [prefix()]: null });
     await s.store.setVirtualRef("v/c/0", `${server.url}/blob.bin`, 250, 16);
     await expect(s.store.get("v/c/0")).rejects.toSatisfy(kind("virtual-chunk-fetch"));
+  });
+});
+
+describe("virtual chunks in public GCS buckets (anonymous, over HTTPS)", () => {
+  const open = async (credentials: unknown, store: object = { type: "Gcs", field0: {} }) => {
+    const storage = inMemoryStorage();
+    const config = {
+      virtualChunkContainers: {
+        "gs://public-bucket/": { name: "era5", urlPrefix: "gs://public-bucket/", store },
+        "gcs://public-bucket/": { urlPrefix: "gcs://public-bucket/", store },
+      },
+    } as RepositoryConfig;
+    await Repository.create(storage, { config });
+    const repo = await Repository.open(storage, {
+      authorizeVirtualChunkAccess: {
+        "gs://public-bucket/": credentials,
+        "gcs://public-bucket/": credentials,
+      },
+      // the local test server stands in for storage.googleapis.com
+      virtualChunkFetchers: {
+        gs: gcsAnonymousVirtualChunkFetcher({ endpoint: server.url }),
+        gcs: gcsAnonymousVirtualChunkFetcher({ endpoint: server.url }),
+      },
+    });
+    const s = await repo.writableSession("main");
+    await s.store.set("v/zarr.json", ARRAY);
+    return s;
+  };
+
+  it("maps gs:// and gcs:// locations to the bucket's HTTPS URL and reads ranges with ETag checks", async () => {
+    expect(gcsHttpUrl("gs://public-bucket/era5/t2m.bin")).toBe(
+      "https://storage.googleapis.com/public-bucket/era5/t2m.bin",
+    );
+    const s = await open(null);
+    const head = await fetch(`${server.url}/public-bucket/era5/t2m.bin`, { method: "HEAD" });
+    const etag = head.headers.get("etag")!;
+    await s.store.setVirtualRef("v/c/0", "gs://public-bucket/era5/t2m.bin", 32, 16, { etag });
+    await s.store.setVirtualRef("v/c/1", "gcs://public-bucket/era5/t2m.bin", 64, 16);
+    await s.store.setVirtualRef("v/c/2", "vcc://era5/era5/t2m.bin", 96, 16);
+    await s.store.setVirtualRef("v/c/3", "gs://public-bucket/era5/t2m.bin", 0, 16, {
+      etag: '"stale"',
+    });
+    expect(Array.from((await s.store.get("v/c/0"))!)).toEqual(Array.from(blob.subarray(32, 48)));
+    expect(Array.from((await s.store.get("v/c/1"))!)).toEqual(Array.from(blob.subarray(64, 80)));
+    expect(Array.from((await s.store.get("v/c/2"))!)).toEqual(Array.from(blob.subarray(96, 112)));
+    await expect(s.store.get("v/c/3")).rejects.toSatisfy(kind("virtual-chunk-modified"));
+  });
+
+  it("refuses signed access and containers of another store type with typed errors", async () => {
+    const signed = await open({ type: "gcs", token: "x" });
+    await signed.store.setVirtualRef("v/c/0", "gs://public-bucket/era5/t2m.bin", 0, 16);
+    await expect(signed.store.get("v/c/0")).rejects.toSatisfy(kind("virtual-chunk-fetch"));
+    // a gs:// container must be a GCS store (as upstream validates it)
+    await expect(open(null, { type: "Http", field0: {} })).rejects.toSatisfy(kind("invalid-input"));
+    expect(() => gcsHttpUrl("gs://bucket-only")).toThrow(/gs:\/\/<bucket>\/<key>/);
   });
 });
 

@@ -59,6 +59,11 @@ export {
 } from "./session/store.js";
 export * from "./storage/index.js";
 export {
+  GCS_PUBLIC_ENDPOINT,
+  gcsAnonymousVirtualChunkFetcher,
+  gcsHttpUrl,
+} from "./virtual/gcs-http.js";
+export {
   httpVirtualChunkFetcher,
   type VirtualChunkAuthorization,
   type VirtualChunkFetcher,

@@ -27,6 +27,7 @@ import { nowMicros } from "../session/flush.js";
 import { parseSessionJSON, type SessionJSON } from "../session/fork.js";
 import { type RepoContext, Session } from "../session/session.js";
 import type { Storage } from "../storage/types.js";
+import { gcsAnonymousVirtualChunkFetcher } from "../virtual/gcs-http.js";
 import {
   httpVirtualChunkFetcher,
   type VirtualChunkAuthorization,
@@ -538,6 +539,7 @@ export function repoContext(
   options: OpenOptions,
 ): RepoContext {
   const http = httpVirtualChunkFetcher();
+  const gcs = gcsAnonymousVirtualChunkFetcher();
   const virtual = new VirtualChunkResolver(
     config.virtualChunkContainers,
     options.authorizeVirtualChunkAccess ?? {},
@@ -545,6 +547,8 @@ export function repoContext(
       http,
       https: http,
       s3: s3AnonymousVirtualChunkFetcher(),
+      gs: gcs,
+      gcs,
       ...options.virtualChunkFetchers,
     },
   );
