@@ -144,6 +144,14 @@ describe("virtual chunks over HTTP", () => {
     expect(await s.store.exists("v/c/2")).toBe(false);
   });
 
+  it("refuses locations with dot segments, which would leave the container once normalized", async () => {
+    const { s } = await repoWith(config(), { [prefix()]: null });
+    await s.store.setVirtualRef("v/c/0", `${server.url}/sub/../blob.bin`, 0, 16);
+    await s.store.setVirtualRef("v/c/1", `${server.url}/sub/%2E%2e/blob.bin`, 0, 16);
+    await expect(s.store.get("v/c/0")).rejects.toSatisfy(kind("virtual-chunk-fetch"));
+    await expect(s.store.get("v/c/1")).rejects.toSatisfy(kind("virtual-chunk-fetch"));
+  });
+
   it("a server that cuts the range short is an error, not silent corruption", async () => {
     const { s } = await repoWith(config(), { [prefix()]: null });
     await s.store.setVirtualRef("v/c/0", `${server.url}/blob.bin`, 250, 16);

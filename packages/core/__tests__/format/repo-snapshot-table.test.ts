@@ -67,6 +67,12 @@ describe("the in-place snapshot table of a decoded repo object", () => {
         }
         expect(table!.indexOf(newSnapshotId())).toBe(-1);
         expect(table!.indexOf("not an id")).toBe(-1);
+        // lenient spellings decode to the same bytes but do not name the snapshot
+        const id = snaps[0]!.id;
+        expect(table!.indexOf(id.toLowerCase())).toBe(id === id.toLowerCase() ? 0 : -1);
+        const last = "0123456789ABCDEFGHJKMNPQRSTVWXYZ".indexOf(id.at(-1)!);
+        const padded = id.slice(0, -1) + "0123456789ABCDEFGHJKMNPQRSTVWXYZ"[last ^ 1]!;
+        expect(table!.indexOf(padded)).toBe(-1);
       }),
       { numRuns: 40 },
     );

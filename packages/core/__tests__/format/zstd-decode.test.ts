@@ -95,6 +95,11 @@ describe.skipIf(!haveZstd)("zstdDecompress vs the zstd CLI", () => {
   it("empty input", () => {
     const frame = zstdCli(["-c", "-3"], new Uint8Array(0));
     eq(zstdDecompress(frame), new Uint8Array(0));
+    // every result owns its buffer (transferring one must not break the next)
+    const a = zstdDecompress(frame);
+    structuredClone(a, { transfer: [a.buffer] });
+    eq(zstdDecompress(zstdCli(["-c", "-3"], new Uint8Array(0))), new Uint8Array(0));
+    eq(zstdDecompress(zstdCli(["-c", "-3"], Uint8Array.of(1, 2))), Uint8Array.of(1, 2));
   });
 
   it("several MB of mixed input, multiple concatenated frames and skippable frames", () => {

@@ -4,6 +4,7 @@
  * missing/directory/symlink answers and abort behaviour as the thread-pool path, and a fallback to
  * the thread pool when the worker is gone.
  */
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -87,6 +88,36 @@ describe("the filesystem read worker", () => {
         expect(r?.data[big[i]!.length - 1]).toBe(200);
         expect(Buffer.compare(Buffer.from(r!.data), Buffer.from(big[i]!))).toBe(0);
       }
+    }));
+
+  it("reads a FIFO in a burst as missing instead of hanging the worker", () =>
+    withTmp(async (dir) => {
+      const s = localFilesystemStorage(dir);
+      const files = await writeChunks(s, 16);
+      execFileSync("mkfifo", [join(dir, "chunks/fifo")]);
+      const keys = [...files.keys(), "chunks/fifo"];
+      const got = await Promise.all(keys.map((k) => bounded(s, k, 0, 10_000)));
+      expect(got.at(-1)).toBeUndefined();
+      expect(got.slice(0, -1).map((r) => hex(r?.data))).toEqual([...files.values()].map(hex));
+      const again = await Promise.all([...files.keys()].map((k) => bounded(s, k, 0, 10_000)));
+      expect(again.map((r) => hex(r?.data))).toEqual([...files.values()].map(hex));
+    }));
+
+  it("a burst sharing one signal adds one abort listener, not one per read", () =>
+    withTmp(async (dir) => {
+      const s = localFilesystemStorage(dir);
+      const files = await writeChunks(s, 60);
+      const warnings: string[] = [];
+      const onWarning = (w: Error) => warnings.push(w.name);
+      process.on("warning", onWarning);
+      try {
+        const signal = new AbortController().signal;
+        await Promise.all([...files.keys()].map((k) => bounded(s, k, 0, 10_000, signal)));
+        await new Promise((r) => setImmediate(r));
+      } finally {
+        process.off("warning", onWarning);
+      }
+      expect(warnings).not.toContain("MaxListenersExceededWarning");
     }));
 
   it("keeps the root's symlink rules in a burst", () =>

@@ -151,7 +151,9 @@ export class RepoSnapshotTable {
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
       const c = compareAt(bytes, this.#idPos[mid]!, query, 0);
-      if (c === 0) return mid;
+      // lenient base32 (case, O/I/L, padding bits) decodes to the same bytes: only the canonical
+      // spelling names the snapshot, as with the Map lookup
+      if (c === 0) return this.idAt(mid) === id ? mid : -1;
       if (c < 0) lo = mid + 1;
       else hi = mid - 1;
     }

@@ -97,6 +97,23 @@ const N = { id: 0, path: 1, userData: 2, dataType: 3, data: 4 } as const;
 const MANIFEST_FILE_INFO_V1_SIZE = 32;
 const utf8 = new TextEncoder();
 
+/** Makes a kept node's shared parts immutable (callers share them; a mutation would corrupt it). */
+function freezeNodeData(node: NodeSnapshot): void {
+  const d = node.nodeData;
+  if (d.type === "array") {
+    for (const dim of d.shape) Object.freeze(dim);
+    Object.freeze(d.shape);
+    for (const m of d.manifests) {
+      for (const e of m.extents) Object.freeze(e);
+      Object.freeze(m.extents);
+      Object.freeze(m);
+    }
+    Object.freeze(d.manifests);
+    if (d.dimensionNames) Object.freeze(d.dimensionNames);
+  }
+  Object.freeze(d);
+}
+
 /** How many decoded nodes a snapshot view keeps for repeated lookups. */
 const FOUND_NODES_KEPT = 256;
 
@@ -212,6 +229,7 @@ class SnapshotViewImpl implements SnapshotView {
       const i = this.lowerBound(key);
       if (!(i < this.nodeCount && this.comparePath(i, key) === 0)) return undefined;
       node = this.nodeAt(i);
+      freezeNodeData(node);
       if (this.#found.size >= FOUND_NODES_KEPT) this.#found.clear();
       this.#found.set(path, node);
     }

@@ -60,6 +60,17 @@ export interface CommitOptions {
   signal?: AbortSignal;
 }
 
+/** Starts preloading; never throws (a config it cannot use means no preloading). */
+function startPreload(repo: RepoContext, snapshot: SnapshotView): Promise<number> {
+  // nothing to keep the manifests in: preloading would fetch and drop them
+  if (repo.config.caching?.numChunkRefs === 0) return Promise.resolve(0);
+  try {
+    return preloadManifests(repo.assets, snapshot, preloadSettings(repo.config.manifest));
+  } catch {
+    return Promise.resolve(0);
+  }
+}
+
 export class Session implements StoreHost {
   #snapshot: SnapshotView;
   #changes = new ChangeSet();
@@ -93,7 +104,7 @@ export class Session implements StoreHost {
     this.store = new SessionStore(this);
     this.manifestsPreloaded =
       options.preload === true
-        ? preloadManifests(repo.assets, snapshot, preloadSettings(repo.config.manifest))
+        ? startPreload(repo, snapshot)
         : options.preload instanceof Promise
           ? options.preload
           : Promise.resolve(0);

@@ -104,6 +104,8 @@ async function readOnWorker(
     if (!(err instanceof WorkerReadError)) throw err;
     if (err.code === "EWORKER") return "unavailable";
     if (err.code === "ELOOP") return "slow";
+    // a FIFO, socket or device reads as missing, like a directory
+    if (err.code === "ENOTFILE") return undefined;
     if (isNotFound(err)) {
       await guard.assertPath(target, key);
       return undefined;

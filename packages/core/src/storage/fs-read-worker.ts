@@ -18,7 +18,8 @@ import { AbortError } from "../errors.js";
 const WORKER_SOURCE = `
 const { parentPort } = require("node:worker_threads");
 const fs = require("node:fs");
-const FLAGS = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW;
+// O_NONBLOCK: opening a FIFO must not hang the worker (it is then refused as not a regular file)
+const FLAGS = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | (fs.constants.O_NONBLOCK || 0);
 parentPort.on("message", (batch) => {
   const out = [];
   const transfer = [];
@@ -26,6 +27,10 @@ parentPort.on("message", (batch) => {
     let fd = -1;
     try {
       fd = fs.openSync(path, FLAGS);
+      if (!fs.fstatSync(fd).isFile()) {
+        out.push([id, null, "ENOTFILE", "not a regular file"]);
+        continue;
+      }
       const buf = new Uint8Array(length);
       let done = 0;
       while (done < length) {
@@ -76,6 +81,9 @@ export class ReadWorker {
   #worker: Worker | undefined;
   #broken = false;
   readonly #waiting = new Map<number, Waiting>();
+  readonly #bySignal = new WeakMap<AbortSignal, Set<number>>();
+  /** The id set of the signal a waiting read was given (to forget it once answered). */
+  readonly #signalOf = new Map<number, Set<number>>();
   #queue: Array<[number, string, number, number]> = [];
   #scheduled = false;
   #next = 0;
@@ -111,26 +119,8 @@ export class ReadWorker {
     if (signal?.aborted) return Promise.reject(new AbortError(signal.reason));
     const id = this.#next++;
     const done = new Promise<Uint8Array>((resolve, reject) => {
-      if (!signal) {
-        this.#waiting.set(id, { resolve, reject });
-        return;
-      }
-      const onAbort = () => {
-        // The answer, when it comes, finds nobody waiting and is dropped.
-        this.#waiting.delete(id);
-        reject(new AbortError(signal.reason));
-      };
-      signal.addEventListener("abort", onAbort, { once: true });
-      this.#waiting.set(id, {
-        resolve: (data) => {
-          signal.removeEventListener("abort", onAbort);
-          resolve(data);
-        },
-        reject: (err) => {
-          signal.removeEventListener("abort", onAbort);
-          reject(err);
-        },
-      });
+      this.#waiting.set(id, { resolve, reject });
+      if (signal) this.#watch(signal, id);
     });
     this.#queue.push([id, path, offset, length]);
     if (!this.#scheduled) {
@@ -139,6 +129,35 @@ export class ReadWorker {
       setImmediate(() => this.#flush());
     }
     return done;
+  }
+
+  /**
+   * One abort listener per signal (a whole-array read shares one signal across thousands of
+   * reads): on abort every read of that signal still waiting rejects; answers that come later find
+   * nobody waiting and are dropped.
+   */
+  #watch(signal: AbortSignal, id: number): void {
+    let ids = this.#bySignal.get(signal);
+    if (!ids) {
+      const set = new Set<number>();
+      ids = set;
+      this.#bySignal.set(signal, set);
+      signal.addEventListener(
+        "abort",
+        () => {
+          this.#bySignal.delete(signal);
+          const err = new AbortError(signal.reason);
+          for (const waitingId of set) {
+            const w = this.#waiting.get(waitingId);
+            this.#waiting.delete(waitingId);
+            w?.reject(err);
+          }
+        },
+        { once: true },
+      );
+    }
+    ids.add(id);
+    this.#signalOf.set(id, ids);
   }
 
   #flush(): void {
@@ -191,6 +210,11 @@ export class ReadWorker {
   #onAnswers(answers: Answer[]): void {
     this.#answered += answers.length;
     for (const [id, bytes, info, message] of answers) {
+      const ids = this.#signalOf.get(id);
+      if (ids) {
+        ids.delete(id);
+        this.#signalOf.delete(id);
+      }
       const waiting = this.#waiting.get(id);
       if (!waiting) continue;
       this.#waiting.delete(id);
@@ -215,6 +239,8 @@ export class ReadWorker {
   #failAll(err: WorkerReadError): void {
     const waiting = [...this.#waiting.values()];
     this.#waiting.clear();
+    for (const ids of this.#signalOf.values()) ids.clear();
+    this.#signalOf.clear();
     for (const w of waiting) w.reject(err);
   }
 }

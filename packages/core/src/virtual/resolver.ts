@@ -80,6 +80,11 @@ export class VirtualChunkResolver {
     if (!Object.hasOwn(this.authorization, container.urlPrefix))
       throw new UnauthorizedVirtualChunkContainerError(container.urlPrefix, url);
     const scheme = url.slice(0, url.indexOf(":")).toLowerCase();
+    if (scheme !== "file" && hasDotSegment(url))
+      throw new VirtualChunkFetchError(
+        url,
+        "the location has '.' or '..' path segments, which URL normalization would resolve outside its container; store the normalized location",
+      );
     const fetcher = this.fetchers[scheme];
     if (!fetcher)
       throw new VirtualChunkFetchError(
@@ -148,4 +153,17 @@ export function httpVirtualChunkFetcher(
       throw new VirtualChunkFetchError(url, `HTTP ${res.status} ${res.statusText}`);
     },
   };
+}
+
+/** True when the path of `url` has a `.` or `..` segment (also percent-encoded). */
+export function hasDotSegment(url: string): boolean {
+  const afterScheme = url.indexOf("://");
+  const pathStart = url.indexOf("/", afterScheme < 0 ? 0 : afterScheme + 3);
+  if (pathStart < 0) return false;
+  const end = url.search(/[?#]/);
+  const path = url.slice(pathStart, end < 0 ? undefined : end);
+  return path.split("/").some((seg) => {
+    const s = seg.replace(/%2e/gi, ".");
+    return s === "." || s === "..";
+  });
 }

@@ -63,6 +63,7 @@ export class OutputBuffer {
    * as after a bound computed from block headers), otherwise a copy that releases the excess.
    */
   result(): Uint8Array {
+    if (this.len === 0) return new Uint8Array(0); // never the shared placeholder
     const unused = this.buf.length - this.len;
     if (unused === 0) return this.buf;
     return unused <= this.len >>> 4 ? this.buf.subarray(0, this.len) : this.buf.slice(0, this.len);
