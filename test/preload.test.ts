@@ -102,6 +102,7 @@ describe("manifest preloading", () => {
     expect(
       await withCondition({ num_refs: { from: { Included: 20 }, to: { Excluded: 40 } } }),
     ).toEqual(["lat", "lon"]);
+    expect(await withCondition({ name_matches: { regex: "(?i)^LAT$" } })).toEqual(["lat"]);
     expect(await withCondition("false")).toEqual([]);
     expect(await withCondition({ path_matches: { regex: "(unclosed" } })).toEqual([]);
     expect(await withCondition({ no_such_condition: {} })).toEqual([]);

@@ -7,9 +7,11 @@
  * (serde form: `{max_total_refs, max_arrays_to_scan, preload_if}`) tunes or disables it. Purely a
  * performance feature: it never fails a session and never throws.
  */
+
 import type { AssetManager } from "../assets/asset-manager.js";
 import type { JsonValue } from "../format/json-value.js";
 import type { ManifestFileInfo, SnapshotView } from "../format/snapshot.js";
+import { rustRegex } from "../util/rust-regex.js";
 
 type Obj = { [k: string]: JsonValue };
 const isObj = (v: JsonValue | undefined): v is Obj =>
@@ -51,7 +53,7 @@ function regexTest(arg: JsonValue | undefined): (text: string) => boolean {
   const src = isObj(arg) ? arg.regex : undefined;
   if (typeof src !== "string") return () => false;
   try {
-    const re = new RegExp(src, "u");
+    const re = rustRegex(src);
     return (text) => re.test(text);
   } catch {
     return () => false;

@@ -4,9 +4,11 @@
  * each axis one manifest covers, from the `manifest.splitting.split_sizes` config in serde form
  * (`[[condition, [{condition, num_chunks}, …]], …]`). Default: one manifest per array.
  */
+
 import { InvalidInputError } from "../errors.js";
 import type { JsonValue } from "../format/json-value.js";
 import type { DimensionShape } from "../format/snapshot.js";
+import { rustRegex } from "../util/rust-regex.js";
 
 const U32_MAX = 0xffffffff;
 
@@ -18,7 +20,13 @@ function regex(v: JsonValue | undefined): RegExp {
   const src = isObj(v) ? v.regex : v;
   if (typeof src !== "string")
     throw new InvalidInputError("manifest splitting: a regex condition needs a 'regex' string");
-  return new RegExp(src, "u");
+  try {
+    return rustRegex(src);
+  } catch (err) {
+    throw new InvalidInputError(
+      `manifest splitting: the regex ${JSON.stringify(src)} does not compile: ${(err as Error).message}`,
+    );
+  }
 }
 
 function arrayMatches(cond: JsonValue | undefined, path: string): boolean {
