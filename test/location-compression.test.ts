@@ -15,26 +15,11 @@ import { inMemoryStorage } from "../packages/core/src/storage/memory.js";
 import type { Storage } from "../packages/core/src/storage/types.js";
 import { loadNativeOracle, nativeOracleUnavailableReason } from "./support/oracle.js";
 import { makeTempDir } from "./support/tmp.js";
-import { enc, group } from "./support/zarr-json.js";
+import { group, vector } from "./support/zarr-json.js";
 
 const PREFIX = "http://example.invalid/";
 const N = 1500;
 const location = (i: number) => `${PREFIX}archive/run-${i % 37}/member_${i % 11}.nc`;
-
-const vector = (n: number) =>
-  enc(
-    JSON.stringify({
-      zarr_format: 3,
-      node_type: "array",
-      shape: [n],
-      data_type: "uint8",
-      chunk_grid: { name: "regular", configuration: { chunk_shape: [1] } },
-      chunk_key_encoding: { name: "default", configuration: { separator: "/" } },
-      fill_value: 0,
-      codecs: [{ name: "bytes" }],
-      attributes: {},
-    }),
-  );
 
 async function writeVirtual(manifest?: RepositoryConfig["manifest"], storage = inMemoryStorage()) {
   const config: RepositoryConfig = {

@@ -11,23 +11,7 @@ import { inMemoryStorage } from "../packages/core/src/storage/memory.js";
 import type { Storage } from "../packages/core/src/storage/types.js";
 import { type CountingStorage, withCounting } from "../packages/core/src/storage/wrappers.js";
 import { loadOracle, oracleStorage } from "./support/oracle.js";
-import { enc, group } from "./support/zarr-json.js";
-
-/** A 1-D uint8 array document with one-element chunks (one ref per element). */
-const vector = (n: number) =>
-  enc(
-    JSON.stringify({
-      zarr_format: 3,
-      node_type: "array",
-      shape: [n],
-      data_type: "uint8",
-      chunk_grid: { name: "regular", configuration: { chunk_shape: [1] } },
-      chunk_key_encoding: { name: "default", configuration: { separator: "/" } },
-      fill_value: 0,
-      codecs: [{ name: "bytes" }],
-      attributes: {},
-    }),
-  );
+import { group, vector } from "./support/zarr-json.js";
 
 /** Array path → number of chunks written (one manifest each, so one ref count each). */
 const ARRAYS: Record<string, number> = {

@@ -1,7 +1,8 @@
 /**
  * @module test/support/zarr-json
- * Small Zarr v3 documents and chunks for session tests: a group, a uint8 array in 2×2 chunks with
- * the default `/` key encoding, and filled chunks (inline below 512 bytes, native above).
+ * Small Zarr v3 documents and chunks for session tests: a group, a uint8 array in 2×2 chunks and a
+ * 1-D one in single-element chunks (default `/` key encoding), and filled chunks (inline below
+ * 512 bytes, native above).
  */
 
 export const enc = (s: string) => new TextEncoder().encode(s);
@@ -21,6 +22,22 @@ export const array = (shape: number[], attrs: object = {}) =>
       fill_value: 0,
       codecs: [{ name: "bytes" }],
       attributes: attrs,
+    }),
+  );
+
+/** A 1-D uint8 array of `n` elements in one-element chunks (one chunk ref per element). */
+export const vector = (n: number) =>
+  enc(
+    JSON.stringify({
+      zarr_format: 3,
+      node_type: "array",
+      shape: [n],
+      data_type: "uint8",
+      chunk_grid: { name: "regular", configuration: { chunk_shape: [1] } },
+      chunk_key_encoding: { name: "default", configuration: { separator: "/" } },
+      fill_value: 0,
+      codecs: [{ name: "bytes" }],
+      attributes: {},
     }),
   );
 

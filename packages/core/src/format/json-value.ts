@@ -52,6 +52,11 @@ export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/** `v` when it is a non-negative integer, otherwise `dflt` (optional counts in configs). */
+export function countOr(v: JsonValue | undefined, dflt: number): number {
+  return typeof v === "number" && Number.isInteger(v) && v >= 0 ? v : dflt;
+}
+
 /**
  * Sets `obj[key] = value` as an own enumerable data property, so keys such as `__proto__`
  * become ordinary entries instead of changing the prototype.

@@ -6,7 +6,7 @@
  * See the format notes §4.8 and §11.7.
  */
 import { InvalidInputError } from "../errors.js";
-import type { JsonObject, JsonValue } from "../format/json-value.js";
+import { isJsonObject, type JsonObject, type JsonValue } from "../format/json-value.js";
 
 /** Options of an S3-compatible object store (serde `S3Options`). */
 export interface S3Options {
@@ -98,9 +98,6 @@ const S3_FIELDS: Array<[keyof S3Options, string]> = [
   ["requesterPays", "requester_pays"],
 ];
 
-function isObject(v: JsonValue | undefined): v is JsonObject {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 function num(v: JsonValue | undefined): number | undefined {
   if (typeof v === "number") return v;
   if (typeof v === "bigint") return Number(v);
@@ -111,13 +108,14 @@ function str(v: JsonValue | undefined): string | undefined {
 }
 function stringMap(v: JsonValue | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  if (isObject(v)) for (const [k, x] of Object.entries(v)) if (typeof x === "string") out[k] = x;
+  if (isJsonObject(v))
+    for (const [k, x] of Object.entries(v)) if (typeof x === "string") out[k] = x;
   return out;
 }
 
 function storeFromSerde(v: JsonValue | undefined): ObjectStoreConfig | undefined {
   if (typeof v === "string") return v === "in_memory" ? { type: "InMemory" } : undefined;
-  if (!isObject(v)) return undefined;
+  if (!isJsonObject(v)) return undefined;
   const [variant, inner] = Object.entries(v)[0] ?? [];
   switch (variant) {
     case "in_memory":
@@ -134,7 +132,7 @@ function storeFromSerde(v: JsonValue | undefined): ObjectStoreConfig | undefined
     case "s3":
     case "tigris": {
       const o: S3Options = {};
-      if (isObject(inner))
+      if (isJsonObject(inner))
         for (const [camel, snake] of S3_FIELDS) {
           const x = inner[snake];
           if (x === null || x === undefined) continue;
@@ -175,19 +173,19 @@ function storeToSerde(s: ObjectStoreConfig): JsonValue {
 
 /** Converts a persisted (serde-form) config to a RepositoryConfig. Invalid containers are dropped, as upstream does. */
 export function configFromSerde(value: JsonValue | undefined): RepositoryConfig {
-  if (!isObject(value)) return {};
+  if (!isJsonObject(value)) return {};
   const c: RepositoryConfig = {};
   const inline = num(value.inline_chunk_threshold_bytes);
   if (inline !== undefined) c.inlineChunkThresholdBytes = inline;
   const gpv = num(value.get_partial_values_concurrency);
   if (gpv !== undefined) c.getPartialValuesConcurrency = gpv;
-  if (isObject(value.compression)) {
+  if (isJsonObject(value.compression)) {
     const level = num(value.compression.level);
     c.compression = { algorithm: "zstd", ...(level !== undefined ? { level } : {}) };
   }
   const mcr = num(value.max_concurrent_requests);
   if (mcr !== undefined) c.maxConcurrentRequests = mcr;
-  if (isObject(value.caching)) {
+  if (isJsonObject(value.caching)) {
     const k = value.caching;
     c.caching = {};
     const pairs: Array<[keyof NonNullable<RepositoryConfig["caching"]>, string]> = [
@@ -202,12 +200,12 @@ export function configFromSerde(value: JsonValue | undefined): RepositoryConfig 
       if (n !== undefined) c.caching[camel] = n;
     }
   }
-  if (isObject(value.storage)) c.storage = value.storage;
-  if (isObject(value.manifest)) c.manifest = value.manifest;
-  if (isObject(value.virtual_chunk_containers)) {
+  if (isJsonObject(value.storage)) c.storage = value.storage;
+  if (isJsonObject(value.manifest)) c.manifest = value.manifest;
+  if (isJsonObject(value.virtual_chunk_containers)) {
     c.virtualChunkContainers = {};
     for (const [prefix, raw] of Object.entries(value.virtual_chunk_containers)) {
-      if (!isObject(raw)) continue;
+      if (!isJsonObject(raw)) continue;
       const store = storeFromSerde(raw.store);
       const urlPrefix = str(raw.url_prefix) ?? prefix;
       if (!store) continue;
@@ -221,7 +219,7 @@ export function configFromSerde(value: JsonValue | undefined): RepositoryConfig 
       c.virtualChunkContainers[urlPrefix] = container;
     }
   }
-  if (isObject(value.repo_update_retries) && isObject(value.repo_update_retries.default)) {
+  if (isJsonObject(value.repo_update_retries) && isJsonObject(value.repo_update_retries.default)) {
     const d = value.repo_update_retries.default;
     c.repoUpdateRetries = {
       default: {

@@ -9,13 +9,9 @@
  */
 
 import type { AssetManager } from "../assets/asset-manager.js";
-import type { JsonValue } from "../format/json-value.js";
+import { countOr, isJsonObject, type JsonValue } from "../format/json-value.js";
 import type { ManifestFileInfo, SnapshotView } from "../format/snapshot.js";
 import { rustRegex } from "../util/rust-regex.js";
-
-type Obj = { [k: string]: JsonValue };
-const isObj = (v: JsonValue | undefined): v is Obj =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Whether a manifest of the array at `path` is preloaded. */
 export type PreloadCondition = (path: string, info: ManifestFileInfo) => boolean;
@@ -50,7 +46,7 @@ export const DEFAULT_PRELOAD_IF: JsonValue = {
 
 /** A regex as upstream treats it: one that does not compile never matches. */
 function regexTest(arg: JsonValue | undefined): (text: string) => boolean {
-  const src = isObj(arg) ? arg.regex : undefined;
+  const src = isJsonObject(arg) ? arg.regex : undefined;
   if (typeof src !== "string") return () => false;
   try {
     const re = rustRegex(src);
@@ -62,11 +58,11 @@ function regexTest(arg: JsonValue | undefined): (text: string) => boolean {
 
 /** `Bound<u32>` in serde form: "Unbounded", {"Included": n} or {"Excluded": n}. */
 function boundTest(bound: JsonValue | undefined, lower: boolean): (n: number) => boolean {
-  if (isObj(bound) && typeof bound.Included === "number") {
+  if (isJsonObject(bound) && typeof bound.Included === "number") {
     const b = bound.Included;
     return lower ? (n) => n >= b : (n) => n <= b;
   }
-  if (isObj(bound) && typeof bound.Excluded === "number") {
+  if (isJsonObject(bound) && typeof bound.Excluded === "number") {
     const b = bound.Excluded;
     return lower ? (n) => n > b : (n) => n < b;
   }
@@ -76,7 +72,7 @@ function boundTest(bound: JsonValue | undefined, lower: boolean): (n: number) =>
 /** Compiles a `preload_if` condition; an unknown form never matches. */
 export function compilePreloadCondition(v: JsonValue | undefined): PreloadCondition {
   if (v === "true" || v === "True") return () => true;
-  if (!isObj(v)) return () => false;
+  if (!isJsonObject(v)) return () => false;
   const [kind, arg] = Object.entries(v)[0] ?? [];
   switch (kind) {
     case "or":
@@ -96,8 +92,8 @@ export function compilePreloadCondition(v: JsonValue | undefined): PreloadCondit
       return (path) => path !== "/" && test(path.slice(path.lastIndexOf("/") + 1));
     }
     case "num_refs": {
-      const from = boundTest(isObj(arg) ? arg.from : undefined, true);
-      const to = boundTest(isObj(arg) ? arg.to : undefined, false);
+      const from = boundTest(isJsonObject(arg) ? arg.from : undefined, true);
+      const to = boundTest(isJsonObject(arg) ? arg.to : undefined, false);
       return (_path, info) => from(info.numChunkRefs) && to(info.numChunkRefs);
     }
     default:
@@ -105,16 +101,13 @@ export function compilePreloadCondition(v: JsonValue | undefined): PreloadCondit
   }
 }
 
-const u32 = (v: JsonValue | undefined, dflt: number) =>
-  typeof v === "number" && Number.isInteger(v) && v >= 0 ? v : dflt;
-
 /** The settings of a repository's `manifest` config (serde form); upstream defaults for gaps. */
 export function preloadSettings(manifest: JsonValue | undefined): PreloadSettings {
-  const preload = isObj(manifest) && isObj(manifest.preload) ? manifest.preload : {};
+  const preload = isJsonObject(manifest) && isJsonObject(manifest.preload) ? manifest.preload : {};
   const preloadIf = preload.preload_if ?? DEFAULT_PRELOAD_IF;
   return {
-    maxTotalRefs: u32(preload.max_total_refs, 10_000),
-    maxArraysToScan: u32(preload.max_arrays_to_scan, 50),
+    maxTotalRefs: countOr(preload.max_total_refs, 10_000),
+    maxArraysToScan: countOr(preload.max_arrays_to_scan, 50),
     condition: compilePreloadCondition(preloadIf),
     never: preloadIf === "false" || preloadIf === "False",
   };

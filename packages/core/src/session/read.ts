@@ -224,33 +224,47 @@ export async function readPayload(
   }
 }
 
-/** Coordinates of every chunk of an array: manifests and change set, tombstones and out-of-grid excluded. */
-export async function chunkCoordinates(
+/**
+ * Calls `visit` for every live chunk of an array: committed refs not overridden by the change set
+ * (the first manifest listing a coordinate wins), then the change set's writes; tombstones and
+ * out-of-grid coordinates excluded.
+ */
+async function forEachChunk(
   ctx: ReadContext,
   node: ArrayNode,
-  signal?: AbortSignal,
-): Promise<number[][]> {
+  signal: AbortSignal | undefined,
+  visit: (coords: number[], payload: ChunkPayload) => void,
+): Promise<void> {
   const changes = ctx.changes.chunkChanges(node.id);
   const seen = new Set<string>();
-  const out: number[][] = [];
   for (const ref of node.manifests) {
     const manifest = await ctx.assets.fetchManifest(
       ref.objectId,
       manifestSize(ctx.snapshot, ref.objectId),
       { signal },
     );
-    for (const [coords] of manifest.refs(node.id)) {
+    for (const [coords, payload] of manifest.refs(node.id)) {
       const k = coords.join(",");
       if (seen.has(k) || changes?.has(k) || !isValidCoord(node.shape, coords)) continue;
       seen.add(k);
-      out.push(coords);
+      visit(coords, payload);
     }
   }
   if (changes)
     for (const [k, p] of changes) {
       const coords = parseCoordKey(k);
-      if (p !== null && isValidCoord(node.shape, coords)) out.push(coords);
+      if (p !== null && isValidCoord(node.shape, coords)) visit(coords, p);
     }
+}
+
+/** Coordinates of every chunk of an array: manifests and change set, tombstones and out-of-grid excluded. */
+export async function chunkCoordinates(
+  ctx: ReadContext,
+  node: ArrayNode,
+  signal?: AbortSignal,
+): Promise<number[][]> {
+  const out: number[][] = [];
+  await forEachChunk(ctx, node, signal, (coords) => out.push(coords));
   return out;
 }
 
@@ -264,29 +278,11 @@ export async function virtualChunkLocations(
   signal?: AbortSignal,
 ): Promise<string[]> {
   const out: string[] = [];
-  for (const node of listNodes(ctx, "/")) {
-    if (node.kind !== "array") continue;
-    const changes = ctx.changes.chunkChanges(node.id);
-    const seen = new Set<string>();
-    for (const ref of node.manifests) {
-      const manifest = await ctx.assets.fetchManifest(
-        ref.objectId,
-        manifestSize(ctx.snapshot, ref.objectId),
-        { signal },
-      );
-      for (const [coords, payload] of manifest.refs(node.id)) {
-        if (payload.kind !== "virtual") continue;
-        const k = coords.join(",");
-        if (seen.has(k) || changes?.has(k) || !isValidCoord(node.shape, coords)) continue;
-        seen.add(k);
-        out.push(ctx.virtual.resolveLocation(payload.location));
-      }
-    }
-    if (changes)
-      for (const [k, p] of changes)
-        if (p?.kind === "virtual" && isValidCoord(node.shape, parseCoordKey(k)))
-          out.push(ctx.virtual.resolveLocation(p.location));
-  }
+  for (const node of listNodes(ctx, "/"))
+    if (node.kind === "array")
+      await forEachChunk(ctx, node, signal, (_coords, payload) => {
+        if (payload.kind === "virtual") out.push(ctx.virtual.resolveLocation(payload.location));
+      });
   return out;
 }
 

@@ -6,18 +6,14 @@
  */
 
 import { InvalidInputError } from "../errors.js";
-import type { JsonValue } from "../format/json-value.js";
+import { isJsonObject, type JsonValue } from "../format/json-value.js";
 import type { DimensionShape } from "../format/snapshot.js";
 import { rustRegex } from "../util/rust-regex.js";
 
 const U32_MAX = 0xffffffff;
 
-type Obj = { [k: string]: JsonValue };
-const isObj = (v: JsonValue | undefined): v is Obj =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
-
 function regex(v: JsonValue | undefined): RegExp {
-  const src = isObj(v) ? v.regex : v;
+  const src = isJsonObject(v) ? v.regex : v;
   if (typeof src !== "string")
     throw new InvalidInputError("manifest splitting: a regex condition needs a 'regex' string");
   try {
@@ -31,7 +27,7 @@ function regex(v: JsonValue | undefined): RegExp {
 
 function arrayMatches(cond: JsonValue | undefined, path: string): boolean {
   if (cond === "any_array" || cond === "AnyArray") return true;
-  if (!isObj(cond))
+  if (!isJsonObject(cond))
     throw new InvalidInputError(
       `manifest splitting: unknown array condition ${JSON.stringify(cond)}`,
     );
@@ -58,7 +54,7 @@ function dimMatches(
   name: string | null | undefined,
 ): boolean {
   if (cond === "Any") return true;
-  if (!isObj(cond))
+  if (!isJsonObject(cond))
     throw new InvalidInputError(
       `manifest splitting: unknown dimension condition ${JSON.stringify(cond)}`,
     );
@@ -77,7 +73,7 @@ export function splitSizes(
   dimensionNames: readonly (string | null)[] | undefined,
 ): number[] {
   const sizes: Array<number | undefined> = shape.map(() => undefined);
-  const rules = isObj(splitting) ? splitting.split_sizes : undefined;
+  const rules = isJsonObject(splitting) ? splitting.split_sizes : undefined;
   if (Array.isArray(rules))
     for (const rule of rules) {
       if (!Array.isArray(rule) || rule.length !== 2) continue;
@@ -86,7 +82,7 @@ export function splitSizes(
       for (let axis = 0; axis < shape.length; axis++) {
         if (sizes[axis] !== undefined) continue;
         for (const d of dims) {
-          if (!isObj(d)) continue;
+          if (!isJsonObject(d)) continue;
           if (dimMatches(d.condition, axis, dimensionNames?.[axis])) {
             sizes[axis] = Math.max(1, Number(d.num_chunks));
             break;

@@ -88,6 +88,23 @@ export async function readBoundedFast(
   }
 }
 
+/**
+ * A fast read that failed to open its file: a symbolic link takes the fully checked path
+ * (`"slow"`), a missing file is missing once the root guard has checked the path; anything else
+ * is thrown.
+ */
+async function openFailed(
+  err: unknown,
+  guard: RootGuard,
+  target: string,
+  key: string,
+): Promise<undefined | "slow"> {
+  if (errCode(err) === "ELOOP") return "slow";
+  if (!isNotFound(err)) throw err;
+  await guard.assertPath(target, key);
+  return undefined;
+}
+
 async function readOnWorker(
   worker: ReadWorker,
   guard: RootGuard,
@@ -103,14 +120,9 @@ async function readOnWorker(
   } catch (err) {
     if (!(err instanceof WorkerReadError)) throw err;
     if (err.code === "EWORKER") return "unavailable";
-    if (err.code === "ELOOP") return "slow";
     // a FIFO, socket or device reads as missing, like a directory
     if (err.code === "ENOTFILE") return undefined;
-    if (isNotFound(err)) {
-      await guard.assertPath(target, key);
-      return undefined;
-    }
-    throw err;
+    return openFailed(err, guard, target, key);
   }
   guard.trustParent(target);
   return { data, version: {} };
@@ -128,12 +140,7 @@ async function readOnThreadPool(
   try {
     fd = await openFd(target, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
   } catch (err) {
-    if (errCode(err) === "ELOOP") return "slow";
-    if (isNotFound(err)) {
-      await guard.assertPath(target, key);
-      return undefined;
-    }
-    throw err;
+    return openFailed(err, guard, target, key);
   }
   guard.trustParent(target);
   try {
@@ -169,12 +176,7 @@ async function readSmallSync(
   try {
     fd = openSync(target, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
   } catch (err) {
-    if (errCode(err) === "ELOOP") return "slow";
-    if (isNotFound(err)) {
-      await guard.assertPath(target, key);
-      return undefined;
-    }
-    throw err;
+    return openFailed(err, guard, target, key);
   }
   guard.trustParent(target);
   try {
