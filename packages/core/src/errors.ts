@@ -5,6 +5,7 @@
  * values, not exceptions; the classes here are for failures the caller must act on.
  * Use `isIcechunkError(err, "kind", ...)` to narrow.
  */
+import { inspectError } from "./display/repr.js";
 
 /** Base class of every error thrown by icechunk-ts. `kind` is stable across releases. */
 export abstract class IcechunkError extends Error {
@@ -12,6 +13,14 @@ export abstract class IcechunkError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
+  }
+  /** `util.inspect`: the stack, then the kind and each typed field in one bounded line. */
+  [Symbol.for("nodejs.util.inspect.custom")](
+    depth: number,
+    options: unknown,
+    inspect?: (v: unknown, o?: unknown) => string,
+  ): string {
+    return inspectError(this, depth, options, inspect);
   }
 }
 
@@ -192,6 +201,17 @@ export class SnapshotNotFoundError extends IcechunkError {
   constructor(readonly snapshotId: string) {
     super(
       `snapshot ${snapshotId} not found in this repository (it may have been expired or garbage-collected)`,
+    );
+  }
+}
+
+/** A manifest id names no manifest file of this repository. */
+export class ManifestNotFoundError extends IcechunkError {
+  readonly kind = "manifest-not-found";
+  constructor(readonly manifestId: string) {
+    super(
+      `manifest ${manifestId} not found in this repository (manifests/${manifestId}); ` +
+        "take the id from lookupManifestFiles(snapshotId) or inspectSnapshot(snapshotId)",
     );
   }
 }

@@ -10,6 +10,15 @@
  * await session.store.set("zarr.json", new TextEncoder().encode('{"zarr_format":3,"node_type":"group"}'));
  * const snapshotId = await session.commit("first commit");
  */
+
+export {
+  AncestryGraph,
+  type AncestryGraphOptions,
+  type AncestryNode,
+  type LayoutElement,
+} from "./display/ancestry-graph.js";
+export type { JupyterBundle } from "./display/repr.js";
+export { formatConflict } from "./display/reprs.js";
 export * from "./errors.js";
 export { INITIAL_SNAPSHOT_ID } from "./format/constants.js";
 export type { ChunkId, ManifestId, NodeId, SnapshotId } from "./format/ids.js";
@@ -26,6 +35,13 @@ export type {
   S3Options,
   VirtualChunkContainer,
 } from "./repo/config.js";
+export type {
+  ManifestInspect,
+  NodeInspect,
+  RepoInfoInspect,
+  SnapshotInspect,
+  TransactionLogInspect,
+} from "./repo/inspect.js";
 export {
   type CreateOptions,
   type FeatureFlag,
@@ -46,7 +62,7 @@ export type {
   ConflictResolution,
   ConflictSolver,
 } from "./session/conflicts/types.js";
-export type { Diff, MovedNode } from "./session/diff.js";
+export type { Diff, DiffFields, MovedNode } from "./session/diff.js";
 export type { ChangeSetJSON, SessionJSON } from "./session/fork.js";
 export type { ArrayNode, GroupNode, Node } from "./session/read.js";
 export type { RebaseOptions } from "./session/rebase.js";

@@ -17,6 +17,9 @@ import type { AbsolutePath, AsyncMutable, GetOptions, RangeQuery } from "@zarrit
 /** What the adapter needs of a session: its key-value store (structural, so any core version fits). */
 export interface SessionLike {
   readonly readOnly: boolean;
+  /** Shown by the store's repr when present (core sessions have them). */
+  readonly branch?: string | undefined;
+  readonly snapshotId?: string;
   readonly store: {
     get(key: string, options?: { signal?: AbortSignal }): Promise<Uint8Array | undefined>;
     getRange(
@@ -31,6 +34,25 @@ export interface SessionLike {
 /** zarrita `AsyncReadable` (and `AsyncWritable` for writable sessions) over an Icechunk session. */
 export class IcechunkStore implements AsyncMutable {
   constructor(readonly session: SessionLike) {}
+
+  /** `IcechunkStore(readOnly: …, branch: …, snapshotId: …)`: what the store reads, at a glance. */
+  toString(): string {
+    const s = this.session;
+    const fields = [`readOnly: ${s.readOnly}`];
+    if (s.branch !== undefined) fields.push(`branch: ${s.branch}`);
+    if (s.snapshotId !== undefined) fields.push(`snapshotId: ${s.snapshotId}`);
+    return `IcechunkStore(${fields.join(", ")})`;
+  }
+
+  /** `util.inspect` / `console.log` (the Symbol.for form: browsers never import node:util). */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+
+  /** Deno's Jupyter kernel display: the text form. */
+  [Symbol.for("Jupyter.display")](): { "text/plain": string } {
+    return { "text/plain": this.toString() };
+  }
 
   get(key: AbsolutePath, options?: GetOptions): Promise<Uint8Array | undefined> {
     return this.session.store.get(key.slice(1), options?.signal ? { signal: options.signal } : {});

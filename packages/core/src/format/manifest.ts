@@ -42,6 +42,19 @@ export interface ManifestView {
   getChunkRef(nodeId: NodeId, coords: readonly number[]): ChunkPayload | undefined;
   /** All refs of an array in coordinate order. */
   refs(nodeId: NodeId): Iterable<[coords: number[], payload: ChunkPayload]>;
+  /** Ref counts by kind and location-compression facts, without decoding any payload. */
+  stats(): ManifestStats;
+}
+
+/** What `ManifestView.stats()` counts (upstream `inspect_manifest`). */
+export interface ManifestStats {
+  /** Size of the (decompressed) manifest flatbuffer. */
+  byteLength: number;
+  arrays: Array<{ nodeId: NodeId; inline: number; native: number; virtual: number }>;
+  usesLocationCompression: boolean;
+  /** Absent when the manifest has no location dictionary. */
+  dictionarySizeBytes?: number;
+  numCompressedRefs: number;
 }
 
 /** Input of {@link encodeManifest}. */
@@ -184,6 +197,34 @@ class ManifestViewImpl implements ManifestView {
         coords.push(r.view.getUint32(idx + 4 + 4 * k, true));
       yield [coords, this.payload(r.vectorTable(refsVec, i))];
     }
+  }
+
+  stats(): ManifestStats {
+    const r = this.r;
+    const arrays: ManifestStats["arrays"] = [];
+    let numCompressedRefs = 0;
+    for (const [nodeId, refsVec] of this.arrays()) {
+      const counts = { nodeId: nodeId as NodeId, inline: 0, native: 0, virtual: 0 };
+      for (let i = 0, n = r.vectorLength(refsVec); i < n; i++) {
+        const t = r.vectorTable(refsVec, i);
+        const compressed = r.has(t, R.compressedLocation);
+        if (compressed) numCompressedRefs++;
+        if (r.has(t, R.chunkId)) counts.native++;
+        else if (compressed || r.has(t, R.location)) counts.virtual++;
+        else if (r.has(t, R.inline)) counts.inline++;
+      }
+      arrays.push(counts);
+    }
+    const dictionary = r.bytesField(this.root, M.dictionary);
+    const out: ManifestStats = {
+      byteLength: r.view.byteLength,
+      arrays,
+      // the field is absent from spec-1 manifests; spec 2 defaults it to 1 (zstd dictionary)
+      usesLocationCompression: this.specVersion === 2 && r.u8(this.root, M.algorithm, 1) !== 0,
+      numCompressedRefs,
+    };
+    if (dictionary !== undefined) out.dictionarySizeBytes = dictionary.length;
+    return out;
   }
 
   private payload(t: number): ChunkPayload {

@@ -9,6 +9,7 @@
  * storage last-modified time precedes the cutoff, in batches. `overwritten/` is never touched.
  */
 import type { AssetManager } from "../assets/asset-manager.js";
+import { GC_SUMMARY_PROTO, record } from "../display/reprs.js";
 import {
   ReadOnlyRepositoryError,
   RepoUpdateAttemptsLimitError,
@@ -237,13 +238,13 @@ async function attempt(
       { signal },
     );
   }
-  const summary: GCSummary = {
+  const summary: GCSummary = record(GC_SUMMARY_PROTO, {
     chunks: 0,
     manifests: 0,
     snapshots: 0,
     transactionLogs: 0,
     bytes: 0,
-  };
+  });
   const keepTx = new Set(keepSnapshots);
   for (const s of latest?.snapshots ?? [])
     for (const id of s.prunedAncestorTxLogs ?? []) keepTx.add(id);

@@ -6,6 +6,13 @@
  */
 import { AssetManager } from "../assets/asset-manager.js";
 import {
+  type AncestryGraph,
+  type AncestryGraphOptions,
+  buildAncestryGraph,
+} from "../display/ancestry-graph.js";
+import { installRepr } from "../display/repr.js";
+import { repositoryFields } from "../display/reprs.js";
+import {
   CorruptObjectError,
   InvalidInputError,
   ReadOnlyRepositoryError,
@@ -15,7 +22,7 @@ import {
 } from "../errors.js";
 import { CONFIG_PATH, OVERWRITTEN_PREFIX } from "../format/constants.js";
 import { decodeFlexbuffer } from "../format/flexbuffers.js";
-import { parseSnapshotId, type SnapshotId } from "../format/ids.js";
+import { parseManifestId, parseSnapshotId, type SnapshotId } from "../format/ids.js";
 import type { JsonObject } from "../format/json-value.js";
 import type { RepoInfoData, RepoStatus, RepoUpdate } from "../format/repo-info.js";
 import type { ManifestFileInfo } from "../format/snapshot.js";
@@ -47,6 +54,13 @@ import {
   type RepositoryConfig,
 } from "./config.js";
 import { createRepository } from "./create.js";
+import type {
+  ManifestInspect,
+  RepoInfoInspect,
+  SnapshotInspect,
+  TransactionLogInspect,
+} from "./inspect.js";
+import * as inspect from "./inspect.js";
 import { createTagV1, deleteBranchV1, deleteTagV1, updateBranchV1, v2 } from "./refs-write.js";
 import { type RepoInfoChange, updateRepoInfo } from "./repo-info-update.js";
 import type { CallOptions, SnapshotInfo, VersionControl, VersionSpec } from "./types.js";
@@ -385,6 +399,38 @@ export class Repository {
     return new Session(this.ctx, snapshot, { mode: "readonly", preload: true });
   }
 
+  // ---------------------------------------------------------------------------- inspection
+
+  /**
+   * The history drawn as a graph: with no version every branch as a tree, else one branch, tag or
+   * snapshot's line. `String(graph)` is the terminal rendering, `graph.toSVG()` an SVG document.
+   */
+  ancestryGraph(options: AncestryGraphOptions = {}): Promise<AncestryGraph> {
+    return buildAncestryGraph(this, options);
+  }
+
+  /** A snapshot file as plain JSON, with upstream's keys (`inspect_snapshot`). */
+  inspectSnapshot(snapshotId: string, options: CallOptions = {}): Promise<SnapshotInspect> {
+    return inspect.inspectSnapshot(this.ctx.assets, parseSnapshotId(snapshotId), options);
+  }
+  /** The spec-2 `repo` object as plain JSON, with upstream's keys (`inspect_repo_info`). */
+  inspectRepoInfo(options: CallOptions = {}): Promise<RepoInfoInspect> {
+    this.#requireV2("inspectRepoInfo");
+    return inspect.inspectRepoInfo(this.ctx.assets, options);
+  }
+  /** Ref counts of a manifest file, with upstream's keys (`inspect_manifest`). */
+  inspectManifest(manifestId: string, options: CallOptions = {}): Promise<ManifestInspect> {
+    return inspect.inspectManifest(this.ctx.assets, parseManifestId(manifestId), options);
+  }
+  /** A snapshot's transaction log, with upstream's keys (`inspect_transaction_log`). */
+  inspectTransactionLog(
+    snapshotId: string,
+    options: CallOptions = {},
+  ): Promise<TransactionLogInspect> {
+    const id = parseSnapshotId(snapshotId);
+    return inspect.inspectTransactionLog(this.ctx.assets, this.specVersion, id, options);
+  }
+
   // ---------------------------------------------------------------------------- administration
 
   #requireV2(what: string): void {
@@ -435,6 +481,10 @@ export class Repository {
   async getMetadata(options: CallOptions = {}): Promise<JsonObject> {
     this.#requireV2("repository metadata");
     return (await this.#info(options)).metadata;
+  }
+  /** `await repo.metadata`: the repository metadata, like `getMetadata()` (spec 2). */
+  get metadata(): Promise<JsonObject> {
+    return this.getMetadata();
   }
   /** Replaces the repository metadata (spec 2). */
   async setMetadata(metadata: JsonObject, options: CallOptions = {}): Promise<void> {
@@ -522,6 +572,8 @@ export class Repository {
     );
   }
 }
+
+installRepr(Repository.prototype, "Repository", repositoryFields);
 
 function newAssets(storage: Storage, config: RepositoryConfig): AssetManager {
   return new AssetManager(storage, {

@@ -4,6 +4,7 @@
  * files) and spec-2 (the `repo` object) repositories implement.
  */
 
+import { SNAPSHOT_INFO_PROTO } from "../display/reprs.js";
 import type { SnapshotId } from "../format/ids.js";
 import type { JsonObject } from "../format/json-value.js";
 
@@ -46,13 +47,13 @@ export function snapshotInfo(
   message: string,
   metadata: JsonObject,
 ): SnapshotInfo {
-  const info: { -readonly [K in keyof SnapshotInfo]: SnapshotInfo[K] } = {
-    id,
-    flushedAt,
-    writtenAt: new Date(Math.floor(flushedAt / 1000)),
-    message,
-    metadata,
-  };
+  const info: { -readonly [K in keyof SnapshotInfo]: SnapshotInfo[K] } =
+    Object.create(SNAPSHOT_INFO_PROTO);
+  info.id = id;
+  info.flushedAt = flushedAt;
+  info.writtenAt = new Date(Math.floor(flushedAt / 1000));
+  info.message = message;
+  info.metadata = metadata;
   if (parentId) info.parentId = parentId;
   return info;
 }

@@ -6,6 +6,7 @@
  * paths through the node lists of both ends (ids with no path are dropped). The result has the
  * shape of the official binding's `DiffResult`.
  */
+import { makeDiff } from "../display/diff-text.js";
 import {
   BadSnapshotChainForDiffError,
   MissingTransactionLogError,
@@ -25,8 +26,8 @@ export interface MovedNode {
   to: string;
 }
 
-/** What changed between two versions (paths sorted; same shape as the official `DiffResult`). */
-export interface Diff {
+/** The fields of a Diff (paths sorted; same shape as the official `DiffResult`). */
+export interface DiffFields {
   newGroups: string[];
   newArrays: string[];
   deletedGroups: string[];
@@ -36,6 +37,14 @@ export interface Diff {
   /** Array path → sorted coordinates of every chunk written or deleted. */
   updatedChunks: Record<string, number[][]>;
   movedNodes: MovedNode[];
+}
+
+/** What changed between two versions, with upstream's text form (`toString()`). */
+export interface Diff extends DiffFields {
+  /** True when nothing changed. */
+  isEmpty(): boolean;
+  /** Upstream's text form ("Groups created:", …, "Nodes moved/renamed:"); "" when empty. */
+  toString(): string;
 }
 
 type NodeLike = { readonly id: string; readonly path: string };
@@ -67,7 +76,7 @@ export function diffFromTransactionLog(
   const updatedChunks: Record<string, number[][]> = {};
   for (const path of [...chunks.keys()].sort(comparePathsComponentWise))
     updatedChunks[path] = [...chunks.get(path)!.values()].sort(compareCoords);
-  return {
+  return makeDiff({
     newGroups: toPaths(log.newGroups),
     newArrays: toPaths(log.newArrays),
     deletedGroups: toPaths(log.deletedGroups),
@@ -76,7 +85,7 @@ export function diffFromTransactionLog(
     updatedArrays: toPaths(log.updatedArrays),
     updatedChunks,
     movedNodes: log.movedNodes.map((m) => ({ from: m.from, to: m.to })),
-  };
+  });
 }
 
 /** Spec 2.1: snapshot id → ids of expired ancestors' tx logs it carries (oldest first). */

@@ -7,6 +7,8 @@
  */
 
 import type { AssetManager } from "../assets/asset-manager.js";
+import { installRepr } from "../display/repr.js";
+import { sessionFields } from "../display/reprs.js";
 import { NodeNotFoundError, ReadOnlySessionError, SessionStateError } from "../errors.js";
 import type { NodeId, SnapshotId } from "../format/ids.js";
 import type { JsonObject } from "../format/json-value.js";
@@ -384,3 +386,5 @@ export class Session implements StoreHost {
     this.#changes = changes;
   }
 }
+
+installRepr(Session.prototype, "Session", sessionFields);

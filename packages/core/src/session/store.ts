@@ -5,6 +5,8 @@
  * leading slash (`zarr.json`, `group/array/zarr.json`, `group/array/c/0/1`); a leading slash is
  * accepted, so zarrita's absolute keys work too. Missing keys resolve `undefined`.
  */
+import { installRepr } from "../display/repr.js";
+import { storeFields } from "../display/reprs.js";
 import { InvalidKeyError, throwIfAborted } from "../errors.js";
 import type { ChunkPayload } from "../format/manifest.js";
 import type { ByteRange } from "../storage/types.js";
@@ -334,3 +336,5 @@ export class SessionStore {
     };
   }
 }
+
+installRepr(SessionStore.prototype, "SessionStore", storeFields);

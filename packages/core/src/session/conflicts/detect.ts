@@ -4,6 +4,7 @@
  * change set with the transaction log of a commit made concurrently and lists every conflict, in
  * the upstream order. `ConflictDetector` is the solver that patches nothing.
  */
+import { CONFLICT_PROTO, record } from "../../display/reprs.js";
 import type { NodeId } from "../../format/ids.js";
 import type { TransactionLogData } from "../../format/transaction-log.js";
 import type { ChangeSet } from "../change-set.js";
@@ -54,7 +55,8 @@ export function detectConflicts(
   ourChanges: ChangeSet,
   current: ReadContext,
 ): Conflict[] {
-  if (previousLog.movedNodes.length > 0) return [{ kind: "move-operation-cannot-be-rebased" }];
+  if (previousLog.movedNodes.length > 0)
+    return [record(CONFLICT_PROTO, { kind: "move-operation-cannot-be-rebased" })];
   const out: Conflict[] = [];
   const pathOf = pathFinder(current, ourChanges, previous);
   const theirs = {
@@ -116,7 +118,7 @@ export function detectConflicts(
   for (const [path, nodeId] of ourChanges.deletedGroups)
     if (theirs.updatedGroups.has(nodeId))
       out.push({ kind: "delete-of-updated-group", path, nodeId });
-  return out;
+  return out.map((c) => record(CONFLICT_PROTO, c));
 }
 
 /** A solver that reports every conflict and resolves none (upstream `ConflictDetector`). */
