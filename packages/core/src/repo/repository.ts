@@ -410,20 +410,20 @@ export class Repository {
   }
 
   /** A snapshot file as plain JSON, with upstream's keys (`inspect_snapshot`). */
-  inspectSnapshot(snapshotId: string, options: CallOptions = {}): Promise<SnapshotInspect> {
+  async inspectSnapshot(snapshotId: string, options: CallOptions = {}): Promise<SnapshotInspect> {
     return inspect.inspectSnapshot(this.ctx.assets, parseSnapshotId(snapshotId), options);
   }
   /** The spec-2 `repo` object as plain JSON, with upstream's keys (`inspect_repo_info`). */
-  inspectRepoInfo(options: CallOptions = {}): Promise<RepoInfoInspect> {
+  async inspectRepoInfo(options: CallOptions = {}): Promise<RepoInfoInspect> {
     this.#requireV2("inspectRepoInfo");
     return inspect.inspectRepoInfo(this.ctx.assets, options);
   }
   /** Ref counts of a manifest file, with upstream's keys (`inspect_manifest`). */
-  inspectManifest(manifestId: string, options: CallOptions = {}): Promise<ManifestInspect> {
+  async inspectManifest(manifestId: string, options: CallOptions = {}): Promise<ManifestInspect> {
     return inspect.inspectManifest(this.ctx.assets, parseManifestId(manifestId), options);
   }
   /** A snapshot's transaction log, with upstream's keys (`inspect_transaction_log`). */
-  inspectTransactionLog(
+  async inspectTransactionLog(
     snapshotId: string,
     options: CallOptions = {},
   ): Promise<TransactionLogInspect> {
