@@ -4,6 +4,8 @@
  * against renderings drawn by hand, the colours, and the SVG parsed by a real XML parser.
  * Snapshot ids are random, so each rendering names snapshots by the commit that wrote them.
  */
+
+import { readdirSync } from "node:fs";
 import {
   AncestryGraph,
   inMemoryStorage,
@@ -11,9 +13,17 @@ import {
   Repository,
   type SnapshotInfo,
 } from "@icechunk-ts/core";
+import { localFilesystemStorage } from "@icechunk-ts/core/fs";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
+import { loadNativeOracle, nativeOracleUnavailableReason } from "./support/oracle.js";
+import { copyFixture, REFERENCE_REPOS_DIR } from "./support/tmp.js";
 import { group } from "./support/zarr-json.js";
+
+const cleanups: Array<() => Promise<void>> = [];
+afterAll(async () => {
+  for (const c of cleanups) await c();
+});
 
 /** A repository whose commits are named; `render` prints names where ids would be. */
 async function named() {
@@ -317,4 +327,46 @@ describe("SVG", () => {
     expect(last["#text"]).toBe("... (showing 100 of 105 snapshots)");
     expect(Number(last.y)).toBeLessThan(Number(root.height));
   });
+});
+
+describe("the reference repositories (native oracle)", () => {
+  for (const name of readdirSync(REFERENCE_REPOS_DIR).sort())
+    it(name, async () => {
+      const oracle = await loadNativeOracle();
+      expect(oracle, `native oracle unavailable: ${nativeOracleUnavailableReason}`).toBeDefined();
+      const { dir, cleanup } = await copyFixture(name);
+      cleanups.push(cleanup);
+      const theirs = await oracle!.Repository.open(await oracle!.Storage.newLocalFilesystem(dir));
+      const reachable = new Map<string, string>();
+      const branches = await theirs.listBranches();
+      for (const branch of branches)
+        for (const s of await theirs.ancestry({ branch }))
+          reachable.set(s.id.slice(0, 8), s.message);
+      const graph = await (await Repository.open(localFilesystemStorage(dir))).ancestryGraph({
+        plain: true,
+      });
+      const rows = String(graph)
+        .split("\n")
+        .flatMap((l) => {
+          const m = /^([ │●╯─]*)([0-9A-Z]{8})(?: \(([^)]*)\))? (.*)$/.exec(l);
+          if (!m?.[1]!.includes("●")) return [];
+          return [{ id: m[2]!, labels: m[3]?.split(", ") ?? [], message: m[4]! }];
+        });
+      // one row per snapshot reachable from a branch (at most 100), each once, with its message
+      expect(rows).toHaveLength(Math.min(reachable.size, 100));
+      expect(new Set(rows.map((r) => r.id)).size).toBe(rows.length);
+      for (const r of rows)
+        expect(r.message).toBe(reachable.get(r.id)!.split("\n")[0]!.slice(0, 60));
+      // every branch tip and every tag drawn shows its label
+      const labels = rows.flatMap((r) => r.labels);
+      const shown = new Set(rows.map((r) => r.id));
+      for (const b of branches) expect(labels).toContain(b);
+      for (const t of await theirs.listTags())
+        if (shown.has((await theirs.lookupTag(t)).slice(0, 8))) expect(labels).toContain(t);
+      const bundle = (graph as unknown as Record<symbol, () => Record<string, string>>)[
+        Symbol.for("Jupyter.display")
+      ]!();
+      expect(XMLValidator.validate(bundle["image/svg+xml"]!)).toBe(true);
+      expect(bundle["text/plain"]).toBe(String(graph));
+    });
 });
