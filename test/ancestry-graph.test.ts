@@ -13,11 +13,10 @@ import {
   Repository,
   type SnapshotInfo,
 } from "@icechunk-ts/core";
-import { localFilesystemStorage } from "@icechunk-ts/core/fs";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadNativeOracle, nativeOracleUnavailableReason } from "./support/oracle.js";
-import { copyFixture, REFERENCE_REPOS_DIR } from "./support/tmp.js";
+import { openFixturePair } from "./support/fixture-pair.js";
+import { REFERENCE_REPOS_DIR } from "./support/tmp.js";
 import { group } from "./support/zarr-json.js";
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -332,24 +331,19 @@ describe("SVG", () => {
 describe("the reference repositories (native oracle)", () => {
   for (const name of readdirSync(REFERENCE_REPOS_DIR).sort())
     it(name, async () => {
-      const oracle = await loadNativeOracle();
-      expect(oracle, `native oracle unavailable: ${nativeOracleUnavailableReason}`).toBeDefined();
-      const { dir, cleanup } = await copyFixture(name);
+      const { ours, theirs, cleanup } = await openFixturePair(name);
       cleanups.push(cleanup);
-      const theirs = await oracle!.Repository.open(await oracle!.Storage.newLocalFilesystem(dir));
       const reachable = new Map<string, string>();
       const branches = await theirs.listBranches();
       for (const branch of branches)
         for (const s of await theirs.ancestry({ branch }))
           reachable.set(s.id.slice(0, 8), s.message);
-      const graph = await (await Repository.open(localFilesystemStorage(dir))).ancestryGraph({
-        plain: true,
-      });
+      const graph = await ours.ancestryGraph({ plain: true });
       const rows = String(graph)
         .split("\n")
         .flatMap((l) => {
           const m = /^([ │●╯─]*)([0-9A-Z]{8})(?: \(([^)]*)\))? (.*)$/.exec(l);
-          if (!m?.[1]!.includes("●")) return [];
+          if (!m || !m[1]!.includes("●")) return [];
           return [{ id: m[2]!, labels: m[3]?.split(", ") ?? [], message: m[4]! }];
         });
       // one row per snapshot reachable from a branch (at most 100), each once, with its message

@@ -8,6 +8,7 @@
  */
 import { readdirSync } from "node:fs";
 import {
+  type DiffFields,
   inMemoryStorage,
   isIcechunkError,
   ManifestNotFoundError,
@@ -17,10 +18,9 @@ import {
   SnapshotNotFoundError,
   type TransactionLogInspect,
 } from "@icechunk-ts/core";
-import { localFilesystemStorage } from "@icechunk-ts/core/fs";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadNativeOracle, nativeOracleUnavailableReason } from "./support/oracle.js";
-import { copyFixture, REFERENCE_REPOS_DIR } from "./support/tmp.js";
+import { openFixturePair } from "./support/fixture-pair.js";
+import { REFERENCE_REPOS_DIR } from "./support/tmp.js";
 import { chunk, group, vector } from "./support/zarr-json.js";
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -61,16 +61,7 @@ function asDiff(log: TransactionLogInspect, before: SnapshotInspect, after: Snap
   };
 }
 
-function theirDiff(d: {
-  newGroups: string[];
-  newArrays: string[];
-  deletedGroups: string[];
-  deletedArrays: string[];
-  updatedGroups: string[];
-  updatedArrays: string[];
-  updatedChunks: Record<string, number[][]>;
-  movedNodes: Array<{ from: string; to: string }>;
-}) {
+function theirDiff(d: DiffFields) {
   const chunks: Record<string, string[]> = {};
   for (const [k, v] of Object.entries(d.updatedChunks)) chunks[k] = sorted(v.map(String));
   return {
@@ -90,12 +81,8 @@ const fixtures = readdirSync(REFERENCE_REPOS_DIR).sort();
 describe("inspect over the reference repositories (native oracle)", () => {
   for (const name of fixtures)
     it(name, async () => {
-      const oracle = await loadNativeOracle();
-      expect(oracle, `native oracle unavailable: ${nativeOracleUnavailableReason}`).toBeDefined();
-      const { dir, cleanup } = await copyFixture(name);
+      const { ours, theirs, cleanup } = await openFixturePair(name);
       cleanups.push(cleanup);
-      const ours = await Repository.open(localFilesystemStorage(dir));
-      const theirs = await oracle!.Repository.open(await oracle!.Storage.newLocalFilesystem(dir));
       const seen = new Map<string, SnapshotInspect>();
       const snap = async (id: string) => {
         if (!seen.has(id)) seen.set(id, await ours.inspectSnapshot(id));
