@@ -15,6 +15,7 @@
  */
 import { InvalidInputError } from "../errors.js";
 import type { CallOptions, SnapshotInfo, VersionSpec } from "../repo/types.js";
+import { mapConcurrent } from "../util/concurrency.js";
 import { BRANCH_PALETTE, graphMessage, printable, TAG_COLOR } from "./graph-style.js";
 import { INSPECT_CUSTOM, JUPYTER_DISPLAY, type JupyterBundle } from "./repr.js";
 import { ancestrySvg } from "./svg.js";
@@ -273,6 +274,9 @@ export function ancestryText(g: AncestryGraph, forcePlain = false): string {
   return out;
 }
 
+/** Tag lookups and branch walks in flight at once (spec 1: each is a GET). */
+const LOOKUP_CONCURRENCY = 8;
+
 /** Which history `repo.ancestryGraph` draws: one ref or snapshot, or (no version) every branch. */
 export interface AncestryGraphOptions extends CallOptions {
   branch?: string;
@@ -304,11 +308,12 @@ export async function buildAncestryGraph(
     repo.listBranches(options),
     repo.listTags(options),
   ]);
+  const names = [...tagNames].sort();
+  const tagIds = await mapConcurrent(names, LOOKUP_CONCURRENCY, (t) => repo.lookupTag(t, options));
   const tags = new Map<string, string[]>();
-  for (const name of [...tagNames].sort()) {
-    const id = await repo.lookupTag(name, options);
-    tags.set(id, [...(tags.get(id) ?? []), name]);
-  }
+  names.forEach((name, i) => {
+    tags.set(tagIds[i]!, [...(tags.get(tagIds[i]!) ?? []), name]);
+  });
   const plain = options.plain ?? false;
   if (options.tag !== undefined || options.snapshotId !== undefined) {
     const version: VersionSpec =
@@ -321,7 +326,10 @@ export async function buildAncestryGraph(
     );
   }
   const walk = options.branch !== undefined ? [options.branch] : allBranches;
-  const ancestries: Array<[string, SnapshotInfo[]]> = [];
-  for (const branch of walk) ancestries.push([branch, await repo.ancestry({ branch }, options)]);
+  const ancestries = await mapConcurrent(
+    walk,
+    LOOKUP_CONCURRENCY,
+    async (branch) => [branch, await repo.ancestry({ branch }, options)] as const,
+  );
   return new AncestryGraph(ancestries, tags, allBranches, plain);
 }
