@@ -5,7 +5,7 @@
  * `ref.json.deleted`), ancestry by following `parent_id` through snapshot files.
  */
 
-import type { AssetManager } from "../assets/asset-manager.js";
+import { type AssetManager, MAX_REF_FILE_BYTES } from "../assets/asset-manager.js";
 import {
   CorruptObjectError,
   InvalidInputError,
@@ -36,7 +36,7 @@ export class RefFilesVersionControl implements VersionControl {
     key: string,
     options: CallOptions = {},
   ): Promise<{ snapshotId: SnapshotId; version: ObjectVersion } | undefined> {
-    const got = await this.assets.request(() => this.assets.storage.get(key, options));
+    const got = await this.assets.fetchBounded(key, "ref file", MAX_REF_FILE_BYTES, options);
     if (!got) return undefined;
     let parsed: unknown;
     try {
@@ -88,7 +88,7 @@ export class RefFilesVersionControl implements VersionControl {
   async lookupTag(name: string, options?: CallOptions): Promise<SnapshotId> {
     const [ref, tomb] = await Promise.all([
       this.readRef(tagKey(name), options),
-      this.assets.request(() => this.assets.storage.get(tagTombstoneKey(name), options)),
+      this.assets.fetchBounded(tagTombstoneKey(name), "tag tombstone", MAX_REF_FILE_BYTES, options),
     ]);
     if (!ref || tomb) throw new RefNotFoundError("tag", name);
     return ref.snapshotId;
