@@ -114,6 +114,7 @@ export class Repository {
    * const bytes = await session.store.get("zarr.json");
    */
   static async open(storage: Storage, options: OpenOptions = {}): Promise<Repository> {
+    if (options.config) configToSerde(options.config); // validates the overrides before any I/O
     const probe = newAssets(storage, options.config ?? {}, options);
     const found = await detect(probe, options);
     if (!found) throw new RepositoryNotFoundError(storage.description);
@@ -197,6 +198,7 @@ export class Repository {
     if (specVersion !== 1 && specVersion !== 2)
       throw new InvalidInputError(`specVersion must be 1 or 2, got ${specVersion}`);
     const config = options.config ?? {};
+    configToSerde(config); // validates before anything is written
     const assets = newAssets(storage, config, options);
     await createRepository(assets, specVersion, config, options);
     const repo = new Repository(
