@@ -28,6 +28,24 @@ export function checkRefName(name: string): void {
     );
 }
 
+/**
+ * The snapshot id of a spec-1 ref file (`{"snapshot":"<id>"}`).
+ * @throws {CorruptObjectError} when it is not JSON or has no snapshot field
+ * @throws {InvalidObjectIdError} when the id is malformed
+ */
+export function parseRefFile(bytes: Uint8Array, key: string): SnapshotId {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (cause) {
+    throw new CorruptObjectError("ref file", "not valid JSON", { path: key, cause });
+  }
+  const snap = (parsed as { snapshot?: unknown })?.snapshot;
+  if (typeof snap !== "string")
+    throw new CorruptObjectError("ref file", "no 'snapshot' field", { path: key });
+  return parseSnapshotId(snap);
+}
+
 export class RefFilesVersionControl implements VersionControl {
   constructor(readonly assets: AssetManager) {}
 
@@ -38,16 +56,7 @@ export class RefFilesVersionControl implements VersionControl {
   ): Promise<{ snapshotId: SnapshotId; version: ObjectVersion } | undefined> {
     const got = await this.assets.fetchBounded(key, "ref file", MAX_REF_FILE_BYTES, options);
     if (!got) return undefined;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(new TextDecoder().decode(got.data));
-    } catch (cause) {
-      throw new CorruptObjectError("ref file", "not valid JSON", { path: key, cause });
-    }
-    const snap = (parsed as { snapshot?: unknown })?.snapshot;
-    if (typeof snap !== "string")
-      throw new CorruptObjectError("ref file", "no 'snapshot' field", { path: key });
-    return { snapshotId: parseSnapshotId(snap), version: got.version };
+    return { snapshotId: parseRefFile(got.data, key), version: got.version };
   }
 
   async #refNames(
