@@ -11,19 +11,14 @@ import {
   type Storage,
 } from "@icechunk-ts/core";
 import { describe, expect, it } from "vitest";
+import { zstdBomb } from "../packages/core/__tests__/format/zstd-helpers.js";
 import { FileType } from "../packages/core/src/format/constants.js";
 import { writeHeader } from "../packages/core/src/format/header.js";
 
-/** A header plus one zstd frame of `blocks` RLE blocks of 128 KiB each (4 bytes per block). */
+/** A header plus a zstd bomb of `blocks` RLE blocks of 128 KiB (4 bytes each). */
 function bomb(fileType: FileType, spec: 1 | 2, blocks = 8000): Uint8Array {
   const header = writeHeader({ specVersion: spec, fileType });
-  const frame = new Uint8Array(4 + 2 + blocks * 4);
-  frame.set([0x28, 0xb5, 0x2f, 0xfd, 0x00, (17 - 10) << 3]); // no content size, 128 KiB window
-  for (let i = 0; i < blocks; i++) {
-    const last = i === blocks - 1 ? 1 : 0;
-    const bh = ((1 << 17) << 3) | (1 << 1) | last;
-    frame.set([bh & 0xff, (bh >> 8) & 0xff, (bh >> 16) & 0xff, 0x41], 6 + i * 4);
-  }
+  const frame = zstdBomb(blocks);
   const out = new Uint8Array(header.length + frame.length);
   out.set(header);
   out.set(frame, header.length);

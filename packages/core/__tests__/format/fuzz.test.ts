@@ -15,7 +15,7 @@ import { isIcechunkError } from "../../src/errors.js";
 import { type FileType, HEADER_LENGTH } from "../../src/format/constants.js";
 import { FlatBufferReader } from "../../src/format/flatbuffers/reader.js";
 import { decodeFlexbuffer, encodeFlexbuffer } from "../../src/format/flexbuffers.js";
-import { parseHeader } from "../../src/format/header.js";
+import { parseHeader, writeHeader } from "../../src/format/header.js";
 import type { JsonValue } from "../../src/format/json-value.js";
 import { decodeMsgpack, encodeMsgpack } from "../../src/format/msgpack.js";
 import { decodeObjectFile } from "../../src/format/object-file.js";
@@ -33,6 +33,7 @@ import {
   type Kind,
   walkPayload,
 } from "./fixtures.js";
+import { zstdBomb } from "./zstd-helpers.js";
 
 const RUNS = Number(process.env.ICECHUNK_FUZZ_RUNS ?? 120);
 /** Per-input bounds (docs/design/006-hostile-input.md); generous so a loaded machine passes. */
@@ -244,7 +245,13 @@ const refSeeds = textFiles((repo) =>
 const zstdSeeds = [
   ...KINDS.flatMap((k) => files.get(k)!.map((f) => f.bytes.subarray(HEADER_LENGTH))),
   zstdCompress(utf8.encode("icechunk ".repeat(5000)), { level: 3 }),
+  zstdBomb(2000), // 256 MiB of RLE blocks in 8 KB
 ];
+/** Bombs stored as each metadata file type (refused from their block headers, before allocating). */
+const bombFiles = KINDS.map((k) => {
+  const header = writeHeader({ specVersion: 2, fileType: KIND_FILE_TYPE[k] });
+  return new Uint8Array([...header, ...zstdBomb(2000)]);
+});
 
 // ---------------------------------------------------------------------------------------------
 // targets
@@ -295,7 +302,7 @@ const targets: Target[] = [
   },
   {
     name: "object file (header + zstd + flatbuffer)",
-    seeds: KINDS.flatMap((k) => files.get(k)!.map((f) => f.bytes)),
+    seeds: [...KINDS.flatMap((k) => files.get(k)!.map((f) => f.bytes)), ...bombFiles],
     decode: (b) => {
       const type = b[37];
       const kind = KINDS.find((k) => KIND_FILE_TYPE[k] === type) ?? "snapshots";

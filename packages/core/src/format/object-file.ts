@@ -52,8 +52,8 @@ export const DEFAULT_OBJECT_SIZE_LIMITS: Readonly<ObjectSizeLimits> = Object.fre
   compressionRatio: 1000,
 });
 
-/** Payloads up to this size are never refused for their compression ratio (16 MiB). */
-export const RATIO_FLOOR = 16 * 2 ** 20;
+/** Payloads up to this size are never refused for their compression ratio (32 MiB). */
+export const RATIO_FLOOR = 32 * 2 ** 20;
 
 const LIMIT_FIELD: Partial<Record<FileType, keyof ObjectSizeLimits>> = {
   1: "snapshot",
