@@ -47,6 +47,21 @@ function expectKind(err: unknown, kind: string) {
   expect((err as IcechunkError).kind).toBe(kind);
 }
 
+/** The storage, counting the bytes its reads return. */
+function countingReads(storage: Storage): Storage & { bytesRead: number } {
+  const counting = Object.create(storage, {
+    get: {
+      value: async (key: string, options?: Parameters<Storage["get"]>[1]) => {
+        const got = await storage.get(key, options);
+        counting.bytesRead += got?.data.length ?? 0;
+        return got;
+      },
+    },
+  }) as Storage & { bytesRead: number };
+  counting.bytesRead = 0;
+  return counting;
+}
+
 async function put(storage: Storage, key: string, data: Uint8Array) {
   await storage.put(key, data);
 }
@@ -135,21 +150,27 @@ describe("bounded small objects and nesting", () => {
     await Repository.create(storage, { specVersion: 1 });
     const huge = new Uint8Array(100 * 2 ** 20).fill(0x20);
     await put(storage, "refs/branch.main/ref.json", huge);
-    let bytesRead = 0;
-    const counting: Storage = Object.create(storage, {
-      get: {
-        value: async (key: string, options?: Parameters<Storage["get"]>[1]) => {
-          const got = await storage.get(key, options);
-          bytesRead += got?.data.length ?? 0;
-          return got;
-        },
-      },
-    });
+    const counting = countingReads(storage);
     const { error } = await measure(async () => {
       const r = await Repository.open(counting);
       await r.lookupBranch("main");
     });
     expectKind(error, "object-too-large");
-    expect(bytesRead).toBeLessThan(1 << 20);
+    expect(counting.bytesRead).toBeLessThan(1 << 20);
+  });
+
+  it("an oversized snapshot file is refused after a read bounded by the snapshot limit", async () => {
+    const storage = inMemoryStorage();
+    const repo = await Repository.create(storage);
+    const id = (await repo.ancestry({ branch: "main" }))[0]!.id;
+    const huge = new Uint8Array(20 * 2 ** 20);
+    huge.set(writeHeader({ specVersion: 2, fileType: FileType.Snapshot }));
+    await put(storage, `snapshots/${id}`, huge);
+    const counting = countingReads(storage);
+    const r = await Repository.open(counting, { objectSizeLimits: { snapshot: 2 ** 20 } });
+    const { error } = await measure(() => r.readonlySession({ snapshotId: id }));
+    expectKind(error, "object-too-large");
+    expect((error as Error).message).toContain("objectSizeLimits.snapshot");
+    expect(counting.bytesRead).toBeLessThan(3 * 2 ** 20);
   });
 });

@@ -107,17 +107,22 @@ export class AssetManager {
   async #fetchObject(
     path: string,
     what: string,
+    limit: keyof ObjectSizeLimits,
     signal?: AbortSignal,
     size?: number,
   ): Promise<Uint8Array | undefined> {
     throwIfAborted(signal);
+    // zstd never grows data by more than a block header per 128 KiB, so a file past this many
+    // bytes cannot decompress within the limit: read at most one byte more than that.
+    const maxBytes = this.#limits[limit] + Math.ceil(this.#limits[limit] / 4096) + 1024;
+    if (size !== undefined && size > maxBytes)
+      throw new ObjectTooLargeError(what, path, maxBytes, size, limitSetting(limit));
     const got = await this.request(() =>
-      this.storage.get(path, {
-        signal,
-        ...(size !== undefined ? { range: { offset: 0, length: size } } : {}),
-      }),
+      this.storage.get(path, { signal, range: { offset: 0, length: size ?? maxBytes + 1 } }),
     );
     if (got === undefined) return undefined;
+    if (got.data.length > maxBytes)
+      throw new ObjectTooLargeError(what, path, maxBytes, got.data.length, limitSetting(limit));
     if (size !== undefined && got.data.length !== size && got.data.length < size)
       throw new CorruptObjectError(
         what,
@@ -189,7 +194,7 @@ export class AssetManager {
 
   /** Decodes a repo info file at any path (used for `overwritten/` backups in the ops log). */
   async fetchRepoInfoAt(path: string, { signal }: Signal = {}): Promise<RepoInfoData | undefined> {
-    const bytes = await this.#fetchObject(path, "repo info", signal);
+    const bytes = await this.#fetchObject(path, "repo info", "repoInfo", signal);
     if (!bytes) return undefined;
     const { payload } = decodeObjectFile(bytes, FileType.RepoInfo, { path, limits: this.#limits });
     return decodeRepoInfo(payload, { path });
@@ -218,7 +223,7 @@ export class AssetManager {
   async fetchSnapshot(id: SnapshotId, { signal }: Signal = {}): Promise<SnapshotView | undefined> {
     const path = SNAPSHOTS_PREFIX + id;
     return this.#loadOptional(this.#snapshots, id, async () => {
-      const bytes = await this.#fetchObject(path, "snapshot", signal);
+      const bytes = await this.#fetchObject(path, "snapshot", "snapshot", signal);
       if (!bytes) return undefined;
       const { header, payload } = decodeObjectFile(bytes, FileType.Snapshot, {
         path,
@@ -276,6 +281,7 @@ export class AssetManager {
       const bytes = await this.#fetchObject(
         path,
         "manifest",
+        "manifest",
         signal,
         sizeBytes ? sizeBytes : undefined,
       );
@@ -317,7 +323,7 @@ export class AssetManager {
   ): Promise<TransactionLogData | undefined> {
     const path = TRANSACTIONS_PREFIX + id;
     return this.#loadOptional(this.#txLogs, id, async () => {
-      const bytes = await this.#fetchObject(path, "transaction log", signal);
+      const bytes = await this.#fetchObject(path, "transaction log", "transactionLog", signal);
       if (!bytes) return undefined;
       const { header, payload } = decodeObjectFile(bytes, FileType.TransactionLog, {
         path,
@@ -423,6 +429,9 @@ export class AssetManager {
 }
 
 class NotFound extends Error {}
+
+const limitSetting = (limit: keyof ObjectSizeLimits) =>
+  `objectSizeLimits.${limit} in Repository.open options`;
 
 /** Largest ref file read (a real one is ~40 bytes). */
 export const MAX_REF_FILE_BYTES = 64 * 1024;
