@@ -159,6 +159,20 @@ describe("bounded small objects and nesting", () => {
     expect(counting.bytesRead).toBeLessThan(1 << 20);
   });
 
+  it("an oversized `repo` object is refused after a read bounded by the repo info limit", async () => {
+    const storage = inMemoryStorage();
+    await Repository.create(storage);
+    const huge = new Uint8Array(20 * 2 ** 20);
+    huge.set(writeHeader({ specVersion: 2, fileType: FileType.RepoInfo }));
+    await put(storage, "repo", huge);
+    const counting = countingReads(storage);
+    const { error } = await measure(() =>
+      Repository.open(counting, { objectSizeLimits: { repoInfo: 2 ** 20 } }),
+    );
+    expectKind(error, "object-too-large");
+    expect(counting.bytesRead).toBeLessThan(3 * 2 ** 20);
+  });
+
   it("an oversized snapshot file is refused after a read bounded by the snapshot limit", async () => {
     const storage = inMemoryStorage();
     const repo = await Repository.create(storage);

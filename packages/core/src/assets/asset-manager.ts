@@ -104,6 +104,14 @@ export class AssetManager {
     return this.#requests.run(fn);
   }
 
+  /**
+   * The largest file of a type that can decompress within its limit: zstd never grows data by more
+   * than a block header per 128 KiB (plus the frame and file headers).
+   */
+  #maxFileBytes(limit: keyof ObjectSizeLimits): number {
+    return this.#limits[limit] + Math.ceil(this.#limits[limit] / 4096) + 1024;
+  }
+
   async #fetchObject(
     path: string,
     what: string,
@@ -112,9 +120,7 @@ export class AssetManager {
     size?: number,
   ): Promise<Uint8Array | undefined> {
     throwIfAborted(signal);
-    // zstd never grows data by more than a block header per 128 KiB, so a file past this many
-    // bytes cannot decompress within the limit: read at most one byte more than that.
-    const maxBytes = this.#limits[limit] + Math.ceil(this.#limits[limit] / 4096) + 1024;
+    const maxBytes = this.#maxFileBytes(limit);
     if (size !== undefined && size > maxBytes)
       throw new ObjectTooLargeError(what, path, maxBytes, size, limitSetting(limit));
     const got = await this.request(() =>
@@ -177,8 +183,19 @@ export class AssetManager {
       if (got === undefined) return undefined;
       return this.#acceptRepoInfo(got.data, got.version);
     }
-    const got = await this.request(() => this.storage.get(REPO_INFO_PATH, { signal }));
+    const maxBytes = this.#maxFileBytes("repoInfo");
+    const got = await this.request(() =>
+      this.storage.get(REPO_INFO_PATH, { signal, range: { offset: 0, length: maxBytes + 1 } }),
+    );
     if (got === undefined) return undefined;
+    if (got.data.length > maxBytes)
+      throw new ObjectTooLargeError(
+        "repo info",
+        REPO_INFO_PATH,
+        maxBytes,
+        got.data.length,
+        limitSetting("repoInfo"),
+      );
     return this.#acceptRepoInfo(got.data, got.version);
   }
 
