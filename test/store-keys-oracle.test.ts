@@ -77,6 +77,18 @@ describe("store keys: the same accept/refuse decision as the official implementa
     }
   }, 60_000);
 
+  it("a move destination is validated as a key's path is", async () => {
+    const repo = await Repository.create(inMemoryStorage());
+    const s = await repo.writableSession("main");
+    await s.store.set("zarr.json", GROUP);
+    await s.store.set("a/zarr.json", GROUP);
+    await s.commit("a");
+    const r = await repo.rearrangeSession("main");
+    for (const to of ["/\ud800", "/x/../y", "/x//y"])
+      expect(() => r.moveNode("/a", to)).toThrow(expect.objectContaining({ kind: "invalid-key" }));
+    r.moveNode("/a", "/a\u0000b"); // accepted, as upstream accepts NUL in names
+  });
+
   it(`generated hostile metadata keys (${RUNS})`, async () => {
     const tally = { accepted: 0, refusedByBoth: 0, refusedByUsOnly: 0 };
     await fc.assert(
