@@ -88,8 +88,16 @@ describe("manifest preloading", () => {
     ).toEqual(["lat", "lon"]);
     expect(await withCondition({ name_matches: { regex: "(?i)^LAT$" } })).toEqual(["lat"]);
     expect(await withCondition("false")).toEqual([]);
-    expect(await withCondition({ path_matches: { regex: "(unclosed" } })).toEqual([]);
-    expect(await withCondition({ no_such_condition: {} })).toEqual([]);
+    // conditions the official implementation could not open (an unknown variant) or that never
+    // match there (an uncompilable regex) are refused before anything is written
+    await expect(withCondition({ path_matches: { regex: "(unclosed" } })).rejects.toMatchObject({
+      kind: "invalid-config",
+      field: "manifest.preload.preload_if.path_matches.regex",
+    });
+    await expect(withCondition({ no_such_condition: {} })).rejects.toMatchObject({
+      kind: "invalid-config",
+      field: "manifest.preload.preload_if",
+    });
   });
 
   it("stops at max_total_refs and max_arrays_to_scan (arrays in path order)", async () => {

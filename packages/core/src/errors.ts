@@ -102,6 +102,47 @@ export class CompressionError extends IcechunkError {
   }
 }
 
+/**
+ * A metadata object would decompress (or read) to more than its file type's limit: refused before
+ * the memory is spent. `setting` names the option that raises the limit for trusted repositories.
+ */
+export class ObjectTooLargeError extends IcechunkError {
+  readonly kind = "object-too-large";
+  constructor(
+    readonly what: string,
+    readonly path: string | undefined,
+    readonly limit: number,
+    readonly needed: number,
+    /** The option that raises the limit; undefined when the limit is fixed. */
+    readonly setting?: string,
+  ) {
+    super(
+      `${what}${path ? ` at '${path}'` : ""} needs at least ${needed} bytes, more than the ${limit}-byte limit for ${what} objects. ` +
+        (setting
+          ? `It is corrupt or hostile (a decompression bomb), or legitimately huge: if the repository is trusted, raise ${setting}`
+          : "A legitimate one is far smaller: the object is corrupt or hostile; restore it from a backup"),
+    );
+  }
+}
+
+/** A configuration field does not fit upstream's schema (wrong type, out of range, unknown variant, bad regex). */
+export class InvalidConfigError extends IcechunkError {
+  readonly kind = "invalid-config";
+  constructor(
+    /** Dotted serde path of the field, e.g. `manifest.preload.max_total_refs`. */
+    readonly field: string,
+    readonly detail: string,
+    readonly source: "argument" | "persisted" = "argument",
+  ) {
+    super(
+      `invalid repository config field '${field}': ${detail}. ` +
+        (source === "argument"
+          ? "Fix the value (see the official RepositoryConfig schema); nothing was written"
+          : "The persisted config is damaged or was not written by Icechunk; fix it with saveConfig or restore the repository"),
+    );
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // storage
 

@@ -24,6 +24,7 @@ export { INITIAL_SNAPSHOT_ID } from "./format/constants.js";
 export type { ChunkId, ManifestId, NodeId, SnapshotId } from "./format/ids.js";
 export type { JsonObject, JsonValue } from "./format/json-value.js";
 export type { ChunkChecksum, ChunkPayload } from "./format/manifest.js";
+export { DEFAULT_OBJECT_SIZE_LIMITS, type ObjectSizeLimits } from "./format/object-file.js";
 export type { RepoStatus, RepoUpdate } from "./format/repo-info.js";
 export type { DimensionShape, ManifestFileInfo, ManifestRef } from "./format/snapshot.js";
 export type { ExpireOptions } from "./ops/expire.js";

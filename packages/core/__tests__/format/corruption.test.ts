@@ -5,38 +5,8 @@
 import { describe, expect, test } from "vitest";
 import { isIcechunkError } from "../../src/errors.js";
 import type { FileType } from "../../src/format/constants.js";
-import { decodeManifest } from "../../src/format/manifest.js";
 import { decodeObjectFile } from "../../src/format/object-file.js";
-import { decodeRepoInfo } from "../../src/format/repo-info.js";
-import { decodeSnapshot } from "../../src/format/snapshot.js";
-import { decodeTransactionLog } from "../../src/format/transaction-log.js";
-import { cliDecompress, fixtureFiles, KIND_FILE_TYPE } from "./fixtures.js";
-
-type Kind = "snapshots" | "manifests" | "transactions" | "repo";
-
-/** Decodes and touches every accessor so lazy views read the whole buffer. */
-function walk(kind: Kind, payload: Uint8Array, spec: 1 | 2): void {
-  if (kind === "snapshots") {
-    const v = decodeSnapshot(payload, spec);
-    void [v.id, v.parentId, v.flushedAt, v.message, v.metadata, v.manifestFiles];
-    for (const n of v.nodes()) {
-      v.getNode(n.path);
-      for (const _ of v.nodesUnder(n.path));
-    }
-  } else if (kind === "manifests") {
-    const v = decodeManifest(payload, spec);
-    void v.id;
-    for (const id of v.nodeIds()) {
-      v.numRefs(id);
-      for (const [c] of v.refs(id)) v.getChunkRef(id, c);
-      v.getChunkRef(id, [1, 2, 3]);
-    }
-  } else if (kind === "transactions") {
-    decodeTransactionLog(payload, spec);
-  } else {
-    decodeRepoInfo(payload);
-  }
-}
+import { cliDecompress, fixtureFiles, KIND_FILE_TYPE, walkPayload } from "./fixtures.js";
 
 function expectTypedOrOk(f: () => void): "ok" | "error" {
   try {
@@ -81,11 +51,14 @@ describe("corrupted flatbuffers raise typed errors only", () => {
         const p = f.payload;
         let errors = 0;
         for (let n = 0; n < p.length; n += Math.max(1, Math.floor(p.length / 400))) {
-          if (expectTypedOrOk(() => walk(kind, p.slice(0, n), f.header.specVersion)) === "error")
+          if (
+            expectTypedOrOk(() => walkPayload(kind, p.slice(0, n), f.header.specVersion)) ===
+            "error"
+          )
             errors++;
         }
         expect(errors).toBeGreaterThan(0);
-        expect(expectTypedOrOk(() => walk(kind, p, f.header.specVersion))).toBe("ok");
+        expect(expectTypedOrOk(() => walkPayload(kind, p, f.header.specVersion))).toBe("ok");
       });
 
       test(`${kind} ${f.repo}/${f.key}: 600 random byte flips`, () => {
@@ -96,7 +69,8 @@ describe("corrupted flatbuffers raise typed errors only", () => {
           const flips = 1 + Math.floor(random() * 4);
           for (let k = 0; k < flips; k++)
             p[Math.floor(random() * p.length)] = Math.floor(random() * 256);
-          if (expectTypedOrOk(() => walk(kind, p, f.header.specVersion)) === "error") errors++;
+          if (expectTypedOrOk(() => walkPayload(kind, p, f.header.specVersion)) === "error")
+            errors++;
         }
         expect(errors).toBeGreaterThan(0);
       });
@@ -110,7 +84,7 @@ describe("corrupted flatbuffers raise typed errors only", () => {
         // Make some of them look like flatbuffers with a plausible root offset.
         if (p.length > 8 && i % 2 === 0)
           new DataView(p.buffer).setUint32(0, 8 + Math.floor(random() * (p.length - 8)), true);
-        expectTypedOrOk(() => walk(kind, p, i % 2 === 0 ? 1 : 2));
+        expectTypedOrOk(() => walkPayload(kind, p, i % 2 === 0 ? 1 : 2));
       }
     });
   }
@@ -128,7 +102,7 @@ describe("corrupted object files raise typed errors only", () => {
             const { header, payload } = decodeObjectFile(b, KIND_FILE_TYPE[kind] as FileType, {
               path: f.key,
             });
-            walk(kind, payload, header.specVersion);
+            walkPayload(kind, payload, header.specVersion);
           });
         }
       });

@@ -10,6 +10,10 @@ import { join } from "node:path";
 import { REFERENCE_REPOS_DIR } from "../../../../test/support/tmp.js";
 import { FileType, HEADER_LENGTH } from "../../src/format/constants.js";
 import { type FileHeader, parseHeader } from "../../src/format/header.js";
+import { decodeManifest } from "../../src/format/manifest.js";
+import { decodeRepoInfo } from "../../src/format/repo-info.js";
+import { decodeSnapshot } from "../../src/format/snapshot.js";
+import { decodeTransactionLog } from "../../src/format/transaction-log.js";
 
 export const FIXTURES_ROOT = REFERENCE_REPOS_DIR;
 
@@ -66,3 +70,29 @@ export const KIND_FILE_TYPE = {
   transactions: FileType.TransactionLog,
   repo: FileType.RepoInfo,
 } as const;
+
+export type Kind = "snapshots" | "manifests" | "transactions" | "repo";
+
+/** Decodes and touches every accessor so lazy views read the whole buffer. */
+export function walkPayload(kind: Kind, payload: Uint8Array, spec: 1 | 2): void {
+  if (kind === "snapshots") {
+    const v = decodeSnapshot(payload, spec);
+    void [v.id, v.parentId, v.flushedAt, v.message, v.metadata, v.manifestFiles];
+    for (const n of v.nodes()) {
+      v.getNode(n.path);
+      for (const _ of v.nodesUnder(n.path));
+    }
+  } else if (kind === "manifests") {
+    const v = decodeManifest(payload, spec);
+    void v.id;
+    for (const id of v.nodeIds()) {
+      v.numRefs(id);
+      for (const [c] of v.refs(id)) v.getChunkRef(id, c);
+      v.getChunkRef(id, [1, 2, 3]);
+    }
+  } else if (kind === "transactions") {
+    decodeTransactionLog(payload, spec);
+  } else {
+    decodeRepoInfo(payload);
+  }
+}

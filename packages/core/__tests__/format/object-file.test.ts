@@ -2,7 +2,11 @@ import { describe, expect, test } from "vitest";
 import { isIcechunkError } from "../../src/errors.js";
 import { FileType, HEADER_LENGTH, SPEC_VERSION_OFFSET } from "../../src/format/constants.js";
 import { decodeManifest } from "../../src/format/manifest.js";
-import { decodeObjectFile, encodeObjectFile } from "../../src/format/object-file.js";
+import {
+  DEFAULT_OBJECT_SIZE_LIMITS,
+  decodeObjectFile,
+  encodeObjectFile,
+} from "../../src/format/object-file.js";
 import { decodeRepoInfo } from "../../src/format/repo-info.js";
 import { decodeSnapshot, encodeSnapshot } from "../../src/format/snapshot.js";
 import { decodeTransactionLog } from "../../src/format/transaction-log.js";
@@ -80,11 +84,15 @@ describe("object files", () => {
     );
   });
 
-  test("maxSize caps the decompressed payload", () => {
+  test("the file type's limit caps the decompressed payload with a typed error", () => {
     const file = encodeObjectFile(FileType.Manifest, 2, new Uint8Array(5000));
-    expect(() => decodeObjectFile(file, FileType.Manifest, { maxSize: 1000 })).toThrow(
-      expect.objectContaining({ kind: "corrupt-object" }),
+    const limits = { ...DEFAULT_OBJECT_SIZE_LIMITS, manifest: 1000 };
+    expect(() =>
+      decodeObjectFile(file, FileType.Manifest, { limits, path: "manifests/X" }),
+    ).toThrow(
+      expect.objectContaining({ kind: "object-too-large", limit: 1000, path: "manifests/X" }),
     );
-    expect(decodeObjectFile(file, FileType.Manifest, { maxSize: 5000 }).payload.length).toBe(5000);
+    const ok = { ...DEFAULT_OBJECT_SIZE_LIMITS, manifest: 5000 };
+    expect(decodeObjectFile(file, FileType.Manifest, { limits: ok }).payload.length).toBe(5000);
   });
 });

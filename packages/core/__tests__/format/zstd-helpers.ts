@@ -85,3 +85,18 @@ export function binaryWithMatches(n: number, seed = 3): Uint8Array {
   }
   return out;
 }
+
+/**
+ * A decompression bomb: one zstd frame without a declared size holding `blocks` RLE blocks of
+ * 128 KiB each (4 bytes per block: 32 KB of input claim 1 GiB at the default 8000 blocks).
+ */
+export function zstdBomb(blocks = 8000): Uint8Array {
+  const frame = new Uint8Array(4 + 2 + blocks * 4);
+  frame.set([0x28, 0xb5, 0x2f, 0xfd, 0x00, (17 - 10) << 3]); // no content size, 128 KiB window
+  for (let i = 0; i < blocks; i++) {
+    const last = i === blocks - 1 ? 1 : 0;
+    const bh = ((1 << 17) << 3) | (1 << 1) | last;
+    frame.set([bh & 0xff, (bh >> 8) & 0xff, (bh >> 16) & 0xff, 0x41], 6 + i * 4);
+  }
+  return frame;
+}

@@ -5,9 +5,15 @@
  * object (each file by the spec byte of its own header), writes them compressed, and caches decoded
  * objects in bounded LRU caches so no object is fetched twice. Chunks are not cached.
  */
-import { CorruptObjectError, StorageError, throwIfAborted } from "../errors.js";
+import {
+  CorruptObjectError,
+  ObjectTooLargeError,
+  StorageError,
+  throwIfAborted,
+} from "../errors.js";
 import {
   CHUNKS_PREFIX,
+  CONFIG_PATH,
   FileType,
   MANIFESTS_PREFIX,
   REPO_INFO_PATH,
@@ -15,13 +21,19 @@ import {
   TRANSACTIONS_PREFIX,
 } from "../format/constants.js";
 import type { ChunkId, ManifestId, SnapshotId } from "../format/ids.js";
+import type { JsonValue } from "../format/json-value.js";
 import {
   decodeManifest,
   encodeManifest,
   type LocationCompression,
   type ManifestView,
 } from "../format/manifest.js";
-import { decodeObjectFile, encodeObjectFile } from "../format/object-file.js";
+import {
+  DEFAULT_OBJECT_SIZE_LIMITS,
+  decodeObjectFile,
+  encodeObjectFile,
+  type ObjectSizeLimits,
+} from "../format/object-file.js";
 import { decodeRepoInfo, encodeRepoInfo, type RepoInfoData } from "../format/repo-info.js";
 import {
   decodeSnapshot,
@@ -34,7 +46,14 @@ import {
   encodeTransactionLog,
   type TransactionLogData,
 } from "../format/transaction-log.js";
-import type { ObjectVersion, PutCondition, PutResult, Storage } from "../storage/types.js";
+import { parseYamlConfig } from "../format/yaml.js";
+import type {
+  GetResult,
+  ObjectVersion,
+  PutCondition,
+  PutResult,
+  Storage,
+} from "../storage/types.js";
 import { Semaphore } from "../util/concurrency.js";
 import { WeightedLru } from "../util/lru.js";
 
@@ -47,6 +66,8 @@ export interface AssetManagerOptions {
   maxConcurrentRequests: number;
   /** zstd level for written metadata files. */
   compressionLevel: number;
+  /** Decompression limits per metadata file type (defaults: DEFAULT_OBJECT_SIZE_LIMITS). */
+  objectSizeLimits?: Partial<ObjectSizeLimits>;
 }
 
 export interface Signal {
@@ -64,6 +85,7 @@ export class AssetManager {
   readonly #manifests: WeightedLru<string, ManifestView>;
   readonly #txLogs = new WeightedLru<string, TransactionLogData>(64);
   readonly #requests: Semaphore;
+  readonly #limits: Readonly<ObjectSizeLimits>;
   #repoInfo: VersionedRepoInfo | undefined;
   #seededFreshUntil = 0;
 
@@ -74,6 +96,7 @@ export class AssetManager {
     this.#snapshots = new WeightedLru(options.snapshotCacheNodes, (s) => s.nodeCount);
     this.#manifests = new WeightedLru(options.manifestCacheRefs, (m) => m.numRefs());
     this.#requests = new Semaphore(options.maxConcurrentRequests);
+    this.#limits = { ...DEFAULT_OBJECT_SIZE_LIMITS, ...options.objectSizeLimits };
   }
 
   /** Runs a storage request under the concurrency limit. */
@@ -81,20 +104,31 @@ export class AssetManager {
     return this.#requests.run(fn);
   }
 
+  /**
+   * The largest file of a type that can decompress within its limit: zstd never grows data by more
+   * than a block header per 128 KiB (plus the frame and file headers).
+   */
+  #maxFileBytes(limit: keyof ObjectSizeLimits): number {
+    return this.#limits[limit] + Math.ceil(this.#limits[limit] / 4096) + 1024;
+  }
+
   async #fetchObject(
     path: string,
     what: string,
+    limit: keyof ObjectSizeLimits,
     signal?: AbortSignal,
     size?: number,
   ): Promise<Uint8Array | undefined> {
     throwIfAborted(signal);
+    const maxBytes = this.#maxFileBytes(limit);
+    if (size !== undefined && size > maxBytes)
+      throw new ObjectTooLargeError(what, path, maxBytes, size, limitSetting(limit));
     const got = await this.request(() =>
-      this.storage.get(path, {
-        signal,
-        ...(size !== undefined ? { range: { offset: 0, length: size } } : {}),
-      }),
+      this.storage.get(path, { signal, range: { offset: 0, length: size ?? maxBytes + 1 } }),
     );
     if (got === undefined) return undefined;
+    if (got.data.length > maxBytes)
+      throw new ObjectTooLargeError(what, path, maxBytes, got.data.length, limitSetting(limit));
     if (size !== undefined && got.data.length !== size && got.data.length < size)
       throw new CorruptObjectError(
         what,
@@ -102,6 +136,34 @@ export class AssetManager {
         { path },
       );
     return got.data;
+  }
+
+  /**
+   * A small object read whole (ref files, `config.yaml`), but never more than `maxBytes`: one
+   * bounded ranged GET, so a hostile 100 MB ref file costs `maxBytes + 1` bytes, not 100 MB.
+   * @throws {ObjectTooLargeError} when the object is larger than `maxBytes`
+   */
+  async fetchBounded(
+    path: string,
+    what: string,
+    maxBytes: number,
+    { signal }: Signal = {},
+  ): Promise<GetResult | undefined> {
+    throwIfAborted(signal);
+    const got = await this.request(() =>
+      this.storage.get(path, { signal, range: { offset: 0, length: maxBytes + 1 } }),
+    );
+    if (got && got.data.length > maxBytes)
+      throw new ObjectTooLargeError(what, path, maxBytes, got.data.length);
+    return got;
+  }
+
+  /** The spec-1 `config.yaml` parsed (serde form), or undefined when there is none. */
+  async fetchConfigYaml({ signal }: Signal = {}): Promise<JsonValue | undefined> {
+    const got = await this.fetchBounded(CONFIG_PATH, "config.yaml", MAX_CONFIG_YAML_BYTES, {
+      signal,
+    });
+    return got ? parseYamlConfig(new TextDecoder().decode(got.data)) : undefined;
   }
 
   /** The `repo` object (spec 2), revalidated with a conditional GET when cached. */
@@ -121,13 +183,27 @@ export class AssetManager {
       if (got === undefined) return undefined;
       return this.#acceptRepoInfo(got.data, got.version);
     }
-    const got = await this.request(() => this.storage.get(REPO_INFO_PATH, { signal }));
+    const maxBytes = this.#maxFileBytes("repoInfo");
+    const got = await this.request(() =>
+      this.storage.get(REPO_INFO_PATH, { signal, range: { offset: 0, length: maxBytes + 1 } }),
+    );
     if (got === undefined) return undefined;
+    if (got.data.length > maxBytes)
+      throw new ObjectTooLargeError(
+        "repo info",
+        REPO_INFO_PATH,
+        maxBytes,
+        got.data.length,
+        limitSetting("repoInfo"),
+      );
     return this.#acceptRepoInfo(got.data, got.version);
   }
 
   #acceptRepoInfo(bytes: Uint8Array, version: ObjectVersion): VersionedRepoInfo {
-    const { payload } = decodeObjectFile(bytes, FileType.RepoInfo, { path: REPO_INFO_PATH });
+    const { payload } = decodeObjectFile(bytes, FileType.RepoInfo, {
+      path: REPO_INFO_PATH,
+      limits: this.#limits,
+    });
     const info = decodeRepoInfo(payload, { path: REPO_INFO_PATH });
     this.#repoInfo = { info, version };
     return this.#repoInfo;
@@ -135,9 +211,9 @@ export class AssetManager {
 
   /** Decodes a repo info file at any path (used for `overwritten/` backups in the ops log). */
   async fetchRepoInfoAt(path: string, { signal }: Signal = {}): Promise<RepoInfoData | undefined> {
-    const bytes = await this.#fetchObject(path, "repo info", signal);
+    const bytes = await this.#fetchObject(path, "repo info", "repoInfo", signal);
     if (!bytes) return undefined;
-    const { payload } = decodeObjectFile(bytes, FileType.RepoInfo, { path });
+    const { payload } = decodeObjectFile(bytes, FileType.RepoInfo, { path, limits: this.#limits });
     return decodeRepoInfo(payload, { path });
   }
 
@@ -164,9 +240,12 @@ export class AssetManager {
   async fetchSnapshot(id: SnapshotId, { signal }: Signal = {}): Promise<SnapshotView | undefined> {
     const path = SNAPSHOTS_PREFIX + id;
     return this.#loadOptional(this.#snapshots, id, async () => {
-      const bytes = await this.#fetchObject(path, "snapshot", signal);
+      const bytes = await this.#fetchObject(path, "snapshot", "snapshot", signal);
       if (!bytes) return undefined;
-      const { header, payload } = decodeObjectFile(bytes, FileType.Snapshot, { path });
+      const { header, payload } = decodeObjectFile(bytes, FileType.Snapshot, {
+        path,
+        limits: this.#limits,
+      });
       return decodeSnapshot(payload, header.specVersion as 1 | 2, { path });
     });
   }
@@ -219,6 +298,7 @@ export class AssetManager {
       const bytes = await this.#fetchObject(
         path,
         "manifest",
+        "manifest",
         signal,
         sizeBytes ? sizeBytes : undefined,
       );
@@ -228,7 +308,10 @@ export class AssetManager {
           "the snapshot references it but it does not exist",
           { path },
         );
-      const { header, payload } = decodeObjectFile(bytes, FileType.Manifest, { path });
+      const { header, payload } = decodeObjectFile(bytes, FileType.Manifest, {
+        path,
+        limits: this.#limits,
+      });
       return decodeManifest(payload, header.specVersion as 1 | 2, { path });
     });
   }
@@ -257,9 +340,12 @@ export class AssetManager {
   ): Promise<TransactionLogData | undefined> {
     const path = TRANSACTIONS_PREFIX + id;
     return this.#loadOptional(this.#txLogs, id, async () => {
-      const bytes = await this.#fetchObject(path, "transaction log", signal);
+      const bytes = await this.#fetchObject(path, "transaction log", "transactionLog", signal);
       if (!bytes) return undefined;
-      const { header, payload } = decodeObjectFile(bytes, FileType.TransactionLog, { path });
+      const { header, payload } = decodeObjectFile(bytes, FileType.TransactionLog, {
+        path,
+        limits: this.#limits,
+      });
       return decodeTransactionLog(payload, header.specVersion as 1 | 2);
     });
   }
@@ -360,6 +446,14 @@ export class AssetManager {
 }
 
 class NotFound extends Error {}
+
+const limitSetting = (limit: keyof ObjectSizeLimits) =>
+  `objectSizeLimits.${limit} in Repository.open options`;
+
+/** Largest ref file read (a real one is ~40 bytes). */
+export const MAX_REF_FILE_BYTES = 64 * 1024;
+/** Largest spec-1 `config.yaml` read (a real one is a few KiB). */
+export const MAX_CONFIG_YAML_BYTES = 4 * 2 ** 20;
 
 /** How long a repo info handed over by Repository.open may answer one lookup unrevalidated. */
 const SEEDED_REPO_INFO_FRESH_MS = 1000;

@@ -5,7 +5,12 @@
  * file type and decompresses; `encodeObjectFile` always compresses (Rust cannot read anything else).
  */
 
-import { CorruptObjectError, FileTypeMismatchError, isIcechunkError } from "../errors.js";
+import {
+  CorruptObjectError,
+  FileTypeMismatchError,
+  isIcechunkError,
+  ObjectTooLargeError,
+} from "../errors.js";
 import {
   CompressionAlgorithm,
   DEFAULT_COMPRESSION_LEVEL,
@@ -15,14 +20,71 @@ import {
   type SpecVersion,
 } from "./constants.js";
 import { type FileHeader, parseHeader, writeHeader } from "./header.js";
+import { OutputLimitError } from "./zstd/decompress.js";
 import { zstdCompress, zstdDecompress } from "./zstd/index.js";
+
+/**
+ * Largest decompressed payload accepted per metadata file type (bytes), and the largest
+ * decompressed/compressed ratio beyond a small floor. A payload past either is refused before it
+ * is allocated (see docs/design/006-hostile-input.md for how the defaults were chosen).
+ */
+export interface ObjectSizeLimits {
+  /** Default 512 MiB (about 1,000,000 nodes with typical Zarr metadata). */
+  snapshot: number;
+  /** Default 1 GiB (a few million chunk refs; upstream splits manifests long before). */
+  manifest: number;
+  /** Default 512 MiB. */
+  transactionLog: number;
+  /** The `repo` object (refs, snapshot list, ops log). Default 256 MiB. */
+  repoInfo: number;
+  /**
+   * Decompressed bytes per compressed byte at most, for payloads over {@link RATIO_FLOOR}. Default
+   * 1000: Icechunk flatbuffers are full of random ids and compress 3–20×; zstd can reach 32,000×.
+   */
+  compressionRatio: number;
+}
+
+export const DEFAULT_OBJECT_SIZE_LIMITS: Readonly<ObjectSizeLimits> = Object.freeze({
+  snapshot: 512 * 2 ** 20,
+  manifest: 2 ** 30,
+  transactionLog: 512 * 2 ** 20,
+  repoInfo: 256 * 2 ** 20,
+  compressionRatio: 1000,
+});
+
+/** Payloads up to this size are never refused for their compression ratio (32 MiB). */
+export const RATIO_FLOOR = 32 * 2 ** 20;
+
+const LIMIT_FIELD: Partial<Record<FileType, keyof ObjectSizeLimits>> = {
+  1: "snapshot",
+  2: "manifest",
+  4: "transactionLog",
+  6: "repoInfo",
+};
+
+/** The decompressed size a file of this type and compressed length may have under `limits`. */
+function payloadLimit(
+  fileType: FileType,
+  compressedLength: number,
+  limits: Readonly<ObjectSizeLimits>,
+): { limit: number; setting: string } {
+  const field = LIMIT_FIELD[fileType];
+  const typeLimit = field ? limits[field] : RATIO_FLOOR;
+  const byRatio = Math.max(RATIO_FLOOR, compressedLength * limits.compressionRatio);
+  return byRatio < typeLimit
+    ? { limit: byRatio, setting: "objectSizeLimits.compressionRatio in Repository.open options" }
+    : {
+        limit: typeLimit,
+        setting: `objectSizeLimits.${field ?? "compressionRatio"} in Repository.open options`,
+      };
+}
 
 /** Options of {@link decodeObjectFile}. */
 export interface DecodeObjectFileOptions {
   /** Object key, for error messages. */
   path?: string;
-  /** Cap on the decompressed size in bytes (default: no cap beyond the decoder's own). */
-  maxSize?: number;
+  /** Decompression limits (default {@link DEFAULT_OBJECT_SIZE_LIMITS}). */
+  limits?: Readonly<ObjectSizeLimits>;
 }
 
 /** A decoded object file. */
@@ -38,6 +100,8 @@ export interface ObjectFile {
  *   frame cannot be decompressed.
  * @throws {UnsupportedSpecVersionError} when the spec version is not 1 or 2.
  * @throws {FileTypeMismatchError} when the file is of another type than `expectedFileType`.
+ * @throws {ObjectTooLargeError} when the payload would exceed the file type's limit (checked from
+ *   the frame and block headers before allocating, and while decoding).
  */
 export function decodeObjectFile(
   bytes: Uint8Array,
@@ -61,10 +125,18 @@ export function decodeObjectFile(
       { path },
     );
   }
+  const body = bytes.subarray(HEADER_LENGTH);
+  const { limit, setting } = payloadLimit(
+    expectedFileType,
+    body.length,
+    options.limits ?? DEFAULT_OBJECT_SIZE_LIMITS,
+  );
   let payload: Uint8Array;
   try {
-    payload = zstdDecompress(bytes.subarray(HEADER_LENGTH), { maxOutputSize: options.maxSize });
+    payload = zstdDecompress(body, { maxOutputSize: limit });
   } catch (err) {
+    if (err instanceof OutputLimitError)
+      throw new ObjectTooLargeError(what, path, limit, err.needed, setting);
     if (isIcechunkError(err) && err.kind !== "compression") throw err;
     throw new CorruptObjectError(what, "its zstd payload cannot be decompressed", {
       path,

@@ -77,8 +77,12 @@ function mappingColon(text: string, no: number): number {
   return -1;
 }
 
+/** Deepest block nesting accepted (upstream's YAML reader stops at 128 too). */
+export const MAX_YAML_DEPTH = 128;
+
 class Parser {
   idx = 0;
+  depth = 0;
   constructor(readonly lines: Line[]) {}
 
   /** The current structural line (blank, comment-only and `---` lines are skipped). */
@@ -94,10 +98,16 @@ class Parser {
   /** Parses the block node that starts at the current line (indentation `indent`). */
   node(indent: number): JsonValue {
     const line = this.cur!;
-    if (isSeqItem(line.text)) return this.sequence(indent);
-    if (mappingColon(line.text, line.no) >= 0) return this.mapping(indent);
-    this.idx++;
-    return this.inline(line.text, line.no, indent - 1, false);
+    if (++this.depth > MAX_YAML_DEPTH)
+      fail(line.no, `nested deeper than ${MAX_YAML_DEPTH} levels (a real config nests about 8)`);
+    try {
+      if (isSeqItem(line.text)) return this.sequence(indent);
+      if (mappingColon(line.text, line.no) >= 0) return this.mapping(indent);
+      this.idx++;
+      return this.inline(line.text, line.no, indent - 1, false);
+    } finally {
+      this.depth--;
+    }
   }
 
   sequence(indent: number): JsonValue[] {

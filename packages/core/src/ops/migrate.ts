@@ -24,7 +24,6 @@ import type {
   RepoUpdate,
   RepoUpdateEntry,
 } from "../format/repo-info.js";
-import { parseYamlConfig } from "../format/yaml.js";
 import { configFromSerde, configToSerde } from "../repo/config.js";
 import { Repository } from "../repo/repository.js";
 import type { CallOptions } from "../repo/types.js";
@@ -176,12 +175,9 @@ export async function planUpgrade(
   });
   let migratedAt = nowMicros();
   if (synthetic[0] && migratedAt <= synthetic[0].updatedAt) migratedAt = synthetic[0].updatedAt + 1;
-  const yaml = await assets.request(() => assets.storage.get(CONFIG_PATH, { signal }));
-  const config = yaml
-    ? encodeFlexbuffer(
-        configToSerde(configFromSerde(parseYamlConfig(new TextDecoder().decode(yaml.data)))),
-      )
-    : undefined;
+  const yaml = await assets.fetchConfigYaml({ signal });
+  const config =
+    yaml !== undefined ? encodeFlexbuffer(configToSerde(configFromSerde(yaml))) : undefined;
   const rootTime = main.at(-1)?.flushedAt ?? migratedAt;
   return {
     specVersion: 2,

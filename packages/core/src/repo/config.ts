@@ -7,6 +7,7 @@
  */
 import { InvalidInputError } from "../errors.js";
 import { isJsonObject, type JsonObject, type JsonValue } from "../format/json-value.js";
+import { validateSerdeConfig } from "./config-schema.js";
 
 /** Options of an S3-compatible object store (serde `S3Options`). */
 export interface S3Options {
@@ -171,8 +172,14 @@ function storeToSerde(s: ObjectStoreConfig): JsonValue {
   }
 }
 
-/** Converts a persisted (serde-form) config to a RepositoryConfig. Invalid containers are dropped, as upstream does. */
+/**
+ * Converts a persisted (serde-form) config to a RepositoryConfig. Invalid containers are dropped,
+ * as upstream does.
+ * @throws {InvalidConfigError} when a field does not fit upstream's schema (the official
+ *   implementation cannot open such a repository either)
+ */
 export function configFromSerde(value: JsonValue | undefined): RepositoryConfig {
+  validateSerdeConfig(value, "persisted");
   if (!isJsonObject(value)) return {};
   const c: RepositoryConfig = {};
   const inline = num(value.inline_chunk_threshold_bytes);
@@ -236,7 +243,10 @@ export function configFromSerde(value: JsonValue | undefined): RepositoryConfig 
   return c;
 }
 
-/** The serde form Rust deserializes (only set fields are written; missing ones read as None). */
+/**
+ * The serde form Rust deserializes (only set fields are written; missing ones read as None).
+ * @throws {InvalidConfigError} when a field does not fit upstream's schema
+ */
 export function configToSerde(c: RepositoryConfig): JsonObject {
   const o: JsonObject = {};
   if (c.inlineChunkThresholdBytes !== undefined)
@@ -281,6 +291,7 @@ export function configToSerde(c: RepositoryConfig): JsonObject {
   }
   if (c.numUpdatesPerRepoInfoFile !== undefined)
     o.num_updates_per_repo_info_file = c.numUpdatesPerRepoInfoFile;
+  validateSerdeConfig(o, "argument");
   return o;
 }
 

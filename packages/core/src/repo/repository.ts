@@ -4,7 +4,7 @@
  * object, or spec 1 `refs/`), load its persisted config, and answer history questions (branches,
  * tags, ancestry) and session requests. Names follow `@earthmover/icechunk` with options objects.
  */
-import { AssetManager } from "../assets/asset-manager.js";
+import { AssetManager, MAX_REF_FILE_BYTES } from "../assets/asset-manager.js";
 import {
   type AncestryGraph,
   type AncestryGraphOptions,
@@ -24,9 +24,10 @@ import { CONFIG_PATH, OVERWRITTEN_PREFIX } from "../format/constants.js";
 import { decodeFlexbuffer } from "../format/flexbuffers.js";
 import { parseManifestId, parseSnapshotId, type SnapshotId } from "../format/ids.js";
 import type { JsonObject } from "../format/json-value.js";
+import type { ObjectSizeLimits } from "../format/object-file.js";
 import type { RepoInfoData, RepoStatus, RepoUpdate } from "../format/repo-info.js";
 import type { ManifestFileInfo } from "../format/snapshot.js";
-import { parseYamlConfig, stringifyYamlConfig } from "../format/yaml.js";
+import { stringifyYamlConfig } from "../format/yaml.js";
 import { type ExpireOptions, expireV1, expireV2 } from "../ops/expire.js";
 import { type GarbageCollectOptions, type GCSummary, garbageCollect } from "../ops/gc.js";
 import { type Diff, diffSnapshots } from "../session/diff.js";
@@ -74,6 +75,11 @@ export interface OpenOptions extends CallOptions {
   authorizeVirtualChunkAccess?: VirtualChunkAuthorization;
   /** Fetchers for virtual chunk URL schemes; `http` and `https` are built in. */
   virtualChunkFetchers?: Record<string, VirtualChunkFetcher>;
+  /**
+   * Largest decompressed metadata objects accepted, per file type, in bytes (defaults in
+   * `DEFAULT_OBJECT_SIZE_LIMITS`); raise them only for trusted repositories with huge objects.
+   */
+  objectSizeLimits?: Partial<ObjectSizeLimits>;
 }
 
 /** One entry of the operations log: the update's fields plus when it happened. */
@@ -122,7 +128,8 @@ export class Repository {
    * const bytes = await session.store.get("zarr.json");
    */
   static async open(storage: Storage, options: OpenOptions = {}): Promise<Repository> {
-    const probe = newAssets(storage, options.config ?? {});
+    if (options.config) configToSerde(options.config); // validates the overrides before any I/O
+    const probe = newAssets(storage, options.config ?? {}, options);
     const found = await detect(probe, options);
     if (!found) throw new RepositoryNotFoundError(storage.description);
     let persisted: RepositoryConfig = {};
@@ -130,11 +137,11 @@ export class Repository {
       const raw = (probe.cachedRepoInfo ?? (await probe.fetchRepoInfo(options)))?.info.config;
       if (raw && raw.length > 0) persisted = configFromSerde(decodeFlexbuffer(raw));
     } else {
-      const yaml = await storage.get(CONFIG_PATH, options);
-      if (yaml) persisted = configFromSerde(parseYamlConfig(new TextDecoder().decode(yaml.data)));
+      const yaml = await probe.fetchConfigYaml(options);
+      if (yaml !== undefined) persisted = configFromSerde(yaml);
     }
     const config = mergeConfig(persisted, options.config);
-    const assets = newAssets(storage, config);
+    const assets = newAssets(storage, config, options);
     assets.seedRepoInfo(probe.cachedRepoInfo);
     const repo = new Repository(
       storage,
@@ -205,7 +212,8 @@ export class Repository {
     if (specVersion !== 1 && specVersion !== 2)
       throw new InvalidInputError(`specVersion must be 1 or 2, got ${specVersion}`);
     const config = options.config ?? {};
-    const assets = newAssets(storage, config);
+    configToSerde(config); // validates before anything is written
+    const assets = newAssets(storage, config, options);
     await createRepository(assets, specVersion, config, options);
     const repo = new Repository(
       storage,
@@ -575,8 +583,13 @@ export class Repository {
 
 installRepr(Repository.prototype, "Repository", repositoryFields);
 
-function newAssets(storage: Storage, config: RepositoryConfig): AssetManager {
+function newAssets(
+  storage: Storage,
+  config: RepositoryConfig,
+  options: Pick<OpenOptions, "objectSizeLimits"> = {},
+): AssetManager {
   return new AssetManager(storage, {
+    ...(options.objectSizeLimits ? { objectSizeLimits: options.objectSizeLimits } : {}),
     snapshotCacheNodes: config.caching?.numSnapshotNodes ?? DEFAULT_NUM_SNAPSHOT_NODES,
     manifestCacheRefs: config.caching?.numChunkRefs ?? DEFAULT_NUM_CHUNK_REFS,
     maxConcurrentRequests: config.maxConcurrentRequests ?? DEFAULT_MAX_CONCURRENT_REQUESTS,
@@ -616,7 +629,7 @@ async function detect(
 ): Promise<{ specVersion: 1 | 2 } | undefined> {
   const [info, mainRef] = await Promise.all([
     assets.fetchRepoInfo(options),
-    assets.storage.get(branchKey("main"), options),
+    assets.fetchBounded(branchKey("main"), "ref file", MAX_REF_FILE_BYTES, options),
   ]);
   if (info) return { specVersion: 2 };
   if (mainRef) return { specVersion: 1 };

@@ -5,7 +5,7 @@
  * `ref.json.deleted`), ancestry by following `parent_id` through snapshot files.
  */
 
-import type { AssetManager } from "../assets/asset-manager.js";
+import { type AssetManager, MAX_REF_FILE_BYTES } from "../assets/asset-manager.js";
 import {
   CorruptObjectError,
   InvalidInputError,
@@ -28,6 +28,24 @@ export function checkRefName(name: string): void {
     );
 }
 
+/**
+ * The snapshot id of a spec-1 ref file (`{"snapshot":"<id>"}`).
+ * @throws {CorruptObjectError} when it is not JSON or has no snapshot field
+ * @throws {InvalidObjectIdError} when the id is malformed
+ */
+export function parseRefFile(bytes: Uint8Array, key: string): SnapshotId {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (cause) {
+    throw new CorruptObjectError("ref file", "not valid JSON", { path: key, cause });
+  }
+  const snap = (parsed as { snapshot?: unknown })?.snapshot;
+  if (typeof snap !== "string")
+    throw new CorruptObjectError("ref file", "no 'snapshot' field", { path: key });
+  return parseSnapshotId(snap);
+}
+
 export class RefFilesVersionControl implements VersionControl {
   constructor(readonly assets: AssetManager) {}
 
@@ -36,18 +54,9 @@ export class RefFilesVersionControl implements VersionControl {
     key: string,
     options: CallOptions = {},
   ): Promise<{ snapshotId: SnapshotId; version: ObjectVersion } | undefined> {
-    const got = await this.assets.request(() => this.assets.storage.get(key, options));
+    const got = await this.assets.fetchBounded(key, "ref file", MAX_REF_FILE_BYTES, options);
     if (!got) return undefined;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(new TextDecoder().decode(got.data));
-    } catch (cause) {
-      throw new CorruptObjectError("ref file", "not valid JSON", { path: key, cause });
-    }
-    const snap = (parsed as { snapshot?: unknown })?.snapshot;
-    if (typeof snap !== "string")
-      throw new CorruptObjectError("ref file", "no 'snapshot' field", { path: key });
-    return { snapshotId: parseSnapshotId(snap), version: got.version };
+    return { snapshotId: parseRefFile(got.data, key), version: got.version };
   }
 
   async #refNames(
@@ -88,7 +97,7 @@ export class RefFilesVersionControl implements VersionControl {
   async lookupTag(name: string, options?: CallOptions): Promise<SnapshotId> {
     const [ref, tomb] = await Promise.all([
       this.readRef(tagKey(name), options),
-      this.assets.request(() => this.assets.storage.get(tagTombstoneKey(name), options)),
+      this.assets.fetchBounded(tagTombstoneKey(name), "tag tombstone", MAX_REF_FILE_BYTES, options),
     ]);
     if (!ref || tomb) throw new RefNotFoundError("tag", name);
     return ref.snapshotId;

@@ -146,7 +146,17 @@ export interface ParsedSession {
 
 /** Validates the envelope of a serialized session and returns its parts. */
 export function parseSessionJSON(json: unknown): ParsedSession {
-  const j = (typeof json === "string" ? JSON.parse(json) : json) as Partial<SessionJSON> | null;
+  let parsed: unknown = json;
+  if (typeof json === "string") {
+    try {
+      parsed = JSON.parse(json);
+    } catch {
+      throw new InvalidInputError(
+        "not a serialized icechunk-ts session (invalid JSON); pass the value returned by session.toJSON()",
+      );
+    }
+  }
+  const j = parsed as Partial<SessionJSON> | null;
   if (
     j?.format !== "icechunk-ts-session" ||
     j.version !== 1 ||

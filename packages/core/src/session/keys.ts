@@ -14,12 +14,31 @@ export type ParsedKey =
 const V2_KEYS = new Set([".zgroup", ".zarray", ".zattrs", ".zmetadata"]);
 const U32 = /^(0|[1-9][0-9]{0,9})$/;
 
-/** Node path (`/`, `/a/b`) from key segments, validating each segment. */
+/** A UTF-16 surrogate without its pair: it has no UTF-8 form, so it would be stored as U+FFFD. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Node path (`/`, `/a/b`) from key segments, validating each segment. As upstream, `..` is
+ * refused and so is text that is not Unicode (a lone surrogate); NUL, backslashes and long names
+ * are accepted, as upstream accepts them. Stricter than upstream: empty and `.` segments, which
+ * upstream stores verbatim as nodes (`/a//b`, `/./a`) that no Zarr client can address.
+ */
 function toPath(key: string, segments: string[]): string {
-  for (const s of segments)
+  for (const s of segments) {
     if (s === "" || s === "." || s === "..")
       throw new InvalidKeyError(key, "keys may not contain empty, '.' or '..' segments");
+    if (LONE_SURROGATE.test(s))
+      throw new InvalidKeyError(
+        key,
+        "keys must be well-formed Unicode (a lone UTF-16 surrogate has no UTF-8 form)",
+      );
+  }
   return `/${segments.join("/")}`;
+}
+
+/** Validates a node path (`/a/b`) as {@link parseKey} validates the path part of a key. */
+export function checkNodePath(path: string): void {
+  if (path !== "/") toPath(path, path.slice(1).split("/"));
 }
 
 /** Parses a store key (no leading slash; a leading slash is tolerated and removed). */

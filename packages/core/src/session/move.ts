@@ -5,7 +5,7 @@
  * chunk is touched. Validation follows upstream `move_node` (format notes §8.7).
  */
 import { InvalidInputError, NodeAlreadyExistsError, NodeNotFoundError } from "../errors.js";
-import { isUnder } from "./keys.js";
+import { checkNodePath, isUnder } from "./keys.js";
 import { getNode, type ReadContext } from "./read.js";
 
 function parentOf(path: string): string {
@@ -17,6 +17,7 @@ function parentOf(path: string): string {
 export function moveNode(ctx: ReadContext, from: string, to: string): void {
   if (from === "/" || to === "/")
     throw new InvalidInputError("the root group cannot be moved, nor can anything replace it");
+  checkNodePath(to);
   if (!getNode(ctx, from)) throw new NodeNotFoundError(from, "nothing to move");
   if (to === from || isUnder(to, from))
     throw new InvalidInputError(

@@ -27,6 +27,21 @@ export interface FrameContext {
   litScratch: Uint8Array;
 }
 
+/**
+ * The output would exceed `maxOutputSize`: a `CompressionError` that carries the cap and what the
+ * input declares or needs (at least), so callers can name the limit in their own error.
+ */
+export class OutputLimitError extends CompressionError {
+  constructor(
+    readonly limit: number,
+    readonly needed: number,
+  ) {
+    super(
+      `output would exceed maxOutputSize (${limit} bytes; the input needs at least ${needed}); raise maxOutputSize if the data is trusted`,
+    );
+  }
+}
+
 /** Growable output buffer that refuses to exceed `cap` bytes. */
 export class OutputBuffer {
   buf: Uint8Array;
@@ -46,9 +61,7 @@ export class OutputBuffer {
   reserve(n: number): void {
     const need = this.len + n;
     if (need > this.cap) {
-      throw new CompressionError(
-        `output would exceed maxOutputSize (${this.cap} bytes); raise maxOutputSize if the data is trusted`,
-      );
+      throw new OutputLimitError(this.cap, need);
     }
     if (need <= this.buf.length) return;
     let size = Math.max(need, this.buf.length * 2, this.buf.length === 0 ? this.#initial : 1024);

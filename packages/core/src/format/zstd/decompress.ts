@@ -6,7 +6,10 @@
  */
 import { CompressionError } from "../../errors.js";
 import type { FrameContext } from "./context.js";
-import { BLOCK_MAX, OutputBuffer } from "./context.js";
+import { BLOCK_MAX, OutputBuffer, OutputLimitError } from "./context.js";
+
+export { OutputLimitError } from "./context.js";
+
 import type { ZstdDictionary } from "./dictionary.js";
 import { ParsedDictionary } from "./dictionary.js";
 import { decodeLiterals } from "./literals.js";
@@ -84,22 +87,27 @@ function decompressFrames(src: Uint8Array, cap: number, dict: ParsedDictionary |
 }
 
 /**
- * An upper bound of the content of the blocks starting at `pos` (raw and RLE blocks exactly, a
- * compressed block at most `blockMax`), or -1 when the headers run past the input.
+ * What the block headers starting at `pos` say about the frame's content: `exact` sums the raw and
+ * RLE blocks (compressed blocks count 0); `bound` adds at most `blockMax` per compressed block, or
+ * is -1 when the headers run past the input (the decoder then reports the truncation).
  */
-function contentBound(src: Uint8Array, pos: number, blockMax: number): number {
-  let total = 0;
+function contentBound(
+  src: Uint8Array,
+  pos: number,
+  blockMax: number,
+): { exact: number; bound: number } {
+  let exact = 0;
+  let compressed = 0;
   for (;;) {
-    if (pos + 3 > src.length) return -1;
+    if (pos + 3 > src.length) return { exact, bound: -1 };
     const bh = src[pos]! | (src[pos + 1]! << 8) | (src[pos + 2]! << 16);
     const type = (bh >> 1) & 3;
     const size = bh >>> 3;
-    if (type === 0) pos += 3 + size;
-    else if (type === 1) pos += 4;
-    else if (type === 2) pos += 3 + size;
-    else return -1;
-    total += type === 2 ? blockMax : size;
-    if (bh & 1) return total;
+    if (type === 0 || type === 1) exact += size;
+    else if (type === 2) compressed++;
+    else return { exact, bound: -1 };
+    pos += type === 1 ? 4 : 3 + size;
+    if (bh & 1) return { exact, bound: exact + compressed * blockMax };
   }
 }
 
@@ -143,11 +151,7 @@ function decodeFrame(
   else if (fcsSize === 8) fcs = u32(src, pos) + u32(src, pos + 4) * 2 ** 32;
   pos += fcsSize;
   if (single) windowSize = fcs;
-  if (fcs > out.cap - out.len) {
-    throw new CompressionError(
-      `frame declares ${fcs} bytes, more than maxOutputSize allows (${out.cap}); raise maxOutputSize if the data is trusted`,
-    );
-  }
+  if (fcs > out.cap - out.len) throw new OutputLimitError(out.cap, fcs);
   if (dictId !== 0) {
     if (dict === null) {
       throw new CompressionError(
@@ -161,6 +165,13 @@ function decodeFrame(
     }
   }
   const blockMax = Math.min(windowSize, BLOCK_MAX);
+  // Before allocating anything: the block headers bound what this frame can produce (raw and RLE
+  // blocks exactly). A frame whose raw/RLE blocks alone exceed the cap (a decompression bomb) or
+  // whose declared size its blocks cannot reach fails here, in time linear in the input only.
+  const { exact, bound } = contentBound(src, pos, blockMax);
+  if (exact > out.cap - out.len) throw new OutputLimitError(out.cap, out.len + exact);
+  if (fcs >= 0 && bound >= 0 && fcs > bound)
+    throw new CompressionError(`frame declares ${fcs} bytes but its blocks hold at most ${bound}`);
   if (fcs >= 0) {
     // The first frame's declared size is the exact output size of the usual single-frame input.
     if (first && out.len === 0 && out.buf.length !== fcs) out.buf = new Uint8Array(fcs);
@@ -170,7 +181,6 @@ function decodeFrame(
     // output is allocated once instead of doubling and copying.
     // The bound is trusted only up to 32× the input (a hostile stream of empty block headers
     // must not buy a large allocation); beyond that the buffer grows with the real output.
-    const bound = contentBound(src, pos, blockMax);
     if (bound >= 0 && bound <= out.cap && bound <= Math.max(src.length * 32, 1 << 20))
       out.buf = new Uint8Array(bound);
   }
@@ -213,7 +223,19 @@ function decodeFrame(
       // A frame that declares its size may not outgrow it (and the output never reserves past it).
       let limit = Math.min(blockMax, out.cap - out.len);
       if (fcs >= 0) limit = Math.min(limit, frameStart + fcs - out.len);
-      decodeSequences(src, lit.next, end, ctx, lit, out, limit);
+      const capBinds = out.cap - out.len < blockMax && (fcs < 0 || out.cap < frameStart + fcs);
+      try {
+        decodeSequences(src, lit.next, end, ctx, lit, out, limit);
+      } catch (err) {
+        // the block may be fine and only the output cap too small for it
+        if (
+          capBinds &&
+          err instanceof CompressionError &&
+          /exceeds its size limit/.test(err.message)
+        )
+          throw new OutputLimitError(out.cap, out.cap + 1);
+        throw err;
+      }
       pos = end;
     } else {
       throw new CompressionError("reserved block type");
