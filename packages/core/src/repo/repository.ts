@@ -26,10 +26,11 @@ import { type Diff, diffSnapshots } from "../session/diff.js";
 import { nowMicros } from "../session/flush.js";
 import { parseSessionJSON, type SessionJSON } from "../session/fork.js";
 import { type RepoContext, Session } from "../session/session.js";
+import { applyStorageSettings } from "../storage/settings.js";
 import type { Storage } from "../storage/types.js";
 import { gcsAnonymousVirtualChunkFetcher } from "../virtual/gcs-http.js";
+import { httpVirtualChunkFetcher } from "../virtual/http.js";
 import {
-  httpVirtualChunkFetcher,
   type VirtualChunkAuthorization,
   type VirtualChunkFetcher,
   VirtualChunkResolver,
@@ -191,6 +192,8 @@ export class Repository {
     if (specVersion !== 1 && specVersion !== 2)
       throw new InvalidInputError(`specVersion must be 1 or 2, got ${specVersion}`);
     const config = options.config ?? {};
+    // refuse settings the backend cannot honour before anything is written
+    applyStorageSettings(storage, config.storage);
     const assets = newAssets(storage, config);
     await createRepository(assets, specVersion, config, options);
     const repo = new Repository(
@@ -538,6 +541,7 @@ export function repoContext(
   config: RepositoryConfig,
   options: OpenOptions,
 ): RepoContext {
+  applyStorageSettings(assets.storage, config.storage);
   const http = httpVirtualChunkFetcher();
   const gcs = gcsAnonymousVirtualChunkFetcher();
   const virtual = new VirtualChunkResolver(

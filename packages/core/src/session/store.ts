@@ -5,9 +5,10 @@
  * leading slash (`zarr.json`, `group/array/zarr.json`, `group/array/c/0/1`); a leading slash is
  * accepted, so zarrita's absolute keys work too. Missing keys resolve `undefined`.
  */
-import { InvalidKeyError, throwIfAborted } from "../errors.js";
+import { InvalidKeyError, throwIfAborted, VirtualChunkContainerNotFoundError } from "../errors.js";
 import type { ChunkPayload } from "../format/manifest.js";
 import type { ByteRange } from "../storage/types.js";
+import { checkVirtualRange } from "../virtual/resolver.js";
 import { chunkKey, isUnder, metadataKey, parseKey, prefixToPath } from "./keys.js";
 import {
   type ArrayNode,
@@ -309,7 +310,8 @@ export class SessionStore {
       let payload: ChunkPayload;
       try {
         payload = this.#virtualPayload(ctx, ref, options.validateContainers ?? true);
-      } catch {
+      } catch (err) {
+        if (!(err instanceof VirtualChunkContainerNotFoundError)) throw err;
         failed.push(ref.index);
         continue;
       }
@@ -319,7 +321,9 @@ export class SessionStore {
   }
 
   #virtualPayload(ctx: WriteContext, ref: VirtualRefSpec, validate: boolean): ChunkPayload {
-    if (validate) ctx.virtual.matchingContainerOrThrow(ctx.virtual.resolveLocation(ref.location));
+    checkVirtualRange(ref.offset, ref.length, ref.location);
+    const url = ctx.virtual.checkedLocation(ref.location, { resolve: validate });
+    if (validate) ctx.virtual.matchingContainerOrThrow(url);
     const checksum = ref.etag
       ? { etag: ref.etag }
       : ref.lastModified

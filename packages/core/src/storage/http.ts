@@ -6,11 +6,14 @@
 import { ReadOnlyStorageError, StorageError, throwIfAborted } from "../errors.js";
 import {
   discardBody,
-  doFetch,
   type FetchLike,
+  type HttpAttempt,
+  type HttpRequestOptions,
+  type HttpRequestPolicy,
   normalizeEtag,
   parseListObjectsV2,
-  readBody,
+  requestWithRetries,
+  resolveRequestPolicy,
   statusFailure,
 } from "./http-util.js";
 import {
@@ -21,6 +24,7 @@ import {
   resolveRange,
   validateKey,
 } from "./key.js";
+import { httpSettingsOptions, type StorageSettings } from "./settings.js";
 import type {
   GetOptions,
   GetResult,
@@ -30,8 +34,8 @@ import type {
   StorageCallOptions,
 } from "./types.js";
 
-/** Options for {@link httpStorage}. */
-export interface HttpStorageOptions {
+/** Options for {@link httpStorage}: retries, timeouts and stalled-body detection included. */
+export interface HttpStorageOptions extends HttpRequestOptions {
   /** Extra request headers (e.g. Authorization) sent with every request. */
   headers?: Record<string, string>;
   /** fetch implementation; default `globalThis.fetch`. */
@@ -67,34 +71,46 @@ export function httpStorage(baseUrl: string, options: HttpStorageOptions = {}): 
   };
 
   const headersWith = (h: Record<string, string>) => ({ ...extra, ...h });
+  let policy: HttpRequestPolicy = resolveRequestPolicy(options);
 
-  const fetchObject = async (
+  /** One retried exchange; `handle` sees every response but 404 (→ undefined). */
+  const fetchObject = <T>(
     operation: string,
     key: string,
     url: string,
     headers: Record<string, string>,
-    signal?: AbortSignal,
+    signal: AbortSignal | undefined,
+    handle: (res: Response, attempt: HttpAttempt) => Promise<T>,
     method = "GET",
-  ): Promise<Response | undefined> => {
-    const res = await doFetch(fetchFn, operation, key, url, {
-      method,
-      headers: headersWith(headers),
-      signal,
-    });
-    if (res.status === 404) {
-      discardBody(res);
-      return undefined;
-    }
-    return res;
-  };
+  ): Promise<T | undefined> =>
+    requestWithRetries(
+      fetchFn,
+      policy,
+      { operation, path: key, url, init: { method, headers: headersWith(headers) }, signal },
+      async (res, attempt) => {
+        if (res.status === 404) {
+          discardBody(res);
+          return undefined;
+        }
+        return handle(res, attempt);
+      },
+    );
 
-  const head = async (key: string, signal?: AbortSignal): Promise<Response | undefined> => {
+  const head = (key: string, signal?: AbortSignal): Promise<Response | undefined> => {
     const url = urlOf(key);
-    const res = await fetchObject("head", key, url, {}, signal, "HEAD");
-    if (res === undefined) return undefined;
-    discardBody(res);
-    if (!res.ok) throw statusFailure("head", key, url, res.status, res.statusText);
-    return res;
+    return fetchObject(
+      "head",
+      key,
+      url,
+      {},
+      signal,
+      async (res) => {
+        discardBody(res);
+        if (!res.ok) throw statusFailure("head", key, url, res.status, res.statusText);
+        return res;
+      },
+      "HEAD",
+    );
   };
 
   const readOnly = (operation: string) => Promise.reject(new ReadOnlyStorageError(operation));
@@ -118,25 +134,32 @@ export function httpStorage(baseUrl: string, options: HttpStorageOptions = {}): 
         );
       }
       const rh = rangeHeader(range);
-      const res = await fetchObject("get", key, url, rh ? { Range: rh } : {}, options?.signal);
-      if (res === undefined) return undefined;
-      const etag = normalizeEtag(res.headers.get("etag"));
-      if (res.status === 416) {
-        // Range starts past the end: the object exists, the selection is empty.
-        discardBody(res);
-        return { data: new Uint8Array(0), version: { etag } };
-      }
-      if (!res.ok) {
-        discardBody(res);
-        throw statusFailure("get", key, url, res.status, res.statusText);
-      }
-      const body = await readBody(res, "get", key, url, options?.signal);
-      if (range && res.status === 200) {
-        // The server ignored Range and sent the whole object: slice locally.
-        const { start, end } = resolveRange(range, body.length);
-        return { data: body.slice(start, end), version: { etag } };
-      }
-      return { data: body, version: { etag } };
+      return fetchObject(
+        "get",
+        key,
+        url,
+        rh ? { Range: rh } : {},
+        options?.signal,
+        async (res, attempt) => {
+          const etag = normalizeEtag(res.headers.get("etag"));
+          if (res.status === 416) {
+            // Range starts past the end: the object exists, the selection is empty.
+            discardBody(res);
+            return { data: new Uint8Array(0), version: { etag } };
+          }
+          if (!res.ok) {
+            discardBody(res);
+            throw statusFailure("get", key, url, res.status, res.statusText);
+          }
+          const body = await attempt.body(res);
+          if (range && res.status === 200) {
+            // The server ignored Range and sent the whole object: slice locally.
+            const { start, end } = resolveRange(range, body.length);
+            return { data: body.slice(start, end), version: { etag } };
+          }
+          return { data: body, version: { etag } };
+        },
+      );
     },
 
     async getIfModified(key: string, version: ObjectVersion, options?: StorageCallOptions) {
@@ -145,20 +168,26 @@ export function httpStorage(baseUrl: string, options: HttpStorageOptions = {}): 
       const headers: Record<string, string> = version.etag
         ? { "If-None-Match": `"${version.etag}"` }
         : {};
-      const res = await fetchObject("get", key, url, headers, options?.signal);
-      if (res === undefined) return undefined;
-      if (res.status === 304) {
-        discardBody(res);
-        return "not-modified" as const;
-      }
-      if (!res.ok) {
-        discardBody(res);
-        throw statusFailure("get", key, url, res.status, res.statusText);
-      }
-      const etag = normalizeEtag(res.headers.get("etag"));
-      const data = await readBody(res, "get", key, url, options?.signal);
-      if (version.etag !== undefined && etag === version.etag) return "not-modified" as const;
-      return { data, version: { etag } };
+      return fetchObject("get", key, url, headers, options?.signal, async (res, attempt) => {
+        if (res.status === 304) {
+          discardBody(res);
+          return "not-modified" as const;
+        }
+        if (!res.ok) {
+          discardBody(res);
+          throw statusFailure("get", key, url, res.status, res.statusText);
+        }
+        const etag = normalizeEtag(res.headers.get("etag"));
+        const data = await attempt.body(res);
+        if (version.etag !== undefined && etag === version.etag) return "not-modified" as const;
+        return { data, version: { etag } };
+      });
+    },
+
+    applySettings(settings: StorageSettings): string[] {
+      const { options: fromSettings, unapplied } = httpSettingsOptions(settings);
+      policy = resolveRequestPolicy(fromSettings, options);
+      return unapplied;
     },
 
     put: () => readOnly("put objects"),
@@ -184,6 +213,14 @@ export function httpStorage(baseUrl: string, options: HttpStorageOptions = {}): 
     async *list(prefix: string, options?: StorageCallOptions): AsyncIterable<ListEntry> {
       throwIfAborted(options?.signal);
       const p = normalizePrefix(prefix);
+      const unavailable = (detail: string, status: number) =>
+        new StorageError(
+          "list",
+          p,
+          `listing is unavailable on this server (${detail}); only S3-compatible ListObjectsV2 listing is supported. ` +
+            "Opening and reading spec-2 repositories needs no listing",
+          { status },
+        );
       const parts = [listTarget.keyPrefix, p].filter((s) => s !== "");
       const fullPrefix = parts.length === 0 ? "" : `${parts.join("/")}/`;
       let token: string | undefined;
@@ -191,29 +228,30 @@ export function httpStorage(baseUrl: string, options: HttpStorageOptions = {}): 
         const q = new URLSearchParams({ "list-type": "2", prefix: fullPrefix });
         if (token !== undefined) q.set("continuation-token", token);
         const url = `${listTarget.endpoint}?${q.toString()}`;
-        const res = await doFetch(fetchFn, "list", p, url, {
-          headers: headersWith({}),
-          signal: options?.signal,
-        });
-        const unavailable = (detail: string) =>
-          new StorageError(
-            "list",
-            p,
-            `listing is unavailable on this server (${detail}); only S3-compatible ListObjectsV2 listing is supported. ` +
-              "Opening and reading spec-2 repositories needs no listing",
-            { status: res.status },
-          );
-        if (res.status === 401 || res.status === 403) {
-          discardBody(res);
-          throw statusFailure("list", p, url, res.status, res.statusText);
-        }
-        if (!res.ok) {
-          discardBody(res);
-          throw unavailable(`HTTP ${res.status}`);
-        }
-        const text = new TextDecoder().decode(await readBody(res, "list", p, url, options?.signal));
+        const text = await requestWithRetries(
+          fetchFn,
+          policy,
+          {
+            operation: "list",
+            path: p,
+            url,
+            init: { headers: headersWith({}) },
+            signal: options?.signal,
+          },
+          async (res, attempt) => {
+            if (res.status === 401 || res.status === 403) {
+              discardBody(res);
+              throw statusFailure("list", p, url, res.status, res.statusText);
+            }
+            if (!res.ok) {
+              discardBody(res);
+              throw unavailable(`HTTP ${res.status}`, res.status);
+            }
+            return new TextDecoder().decode(await attempt.body(res));
+          },
+        );
         const page = parseListObjectsV2(text);
-        if (page === undefined) throw unavailable("the response is not a ListBucketResult");
+        if (page === undefined) throw unavailable("the response is not a ListBucketResult", 200);
         for (const item of page.contents) {
           if (!item.key.startsWith(fullPrefix) || item.key.length === fullPrefix.length) continue;
           yield {
