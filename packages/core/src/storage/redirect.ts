@@ -71,6 +71,17 @@ export function isLinkLocalHost(hostname: string): boolean {
 function checkTarget(start: string, target: URL, options: RedirectStorageOptions): void {
   const refuse = (detail: string) => new UnsafeRedirectError(start, target.href, detail);
   const scheme = target.protocol.toLowerCase();
+  if (IC_SCHEME.test(scheme)) {
+    // judge the URL that will be fetched: its host is normalized as http(s) (2852039166 → 169.254.169.254)
+    let real: URL;
+    try {
+      real = new URL(target.href.replace(IC_SCHEME, "$1:"));
+    } catch {
+      throw refuse("it is not a valid http(s) URL once its +icechunk tag is removed");
+    }
+    checkTarget(start, real, options);
+    return;
+  }
   const allowed = ["http:", "https:", "s3:", "gs:", "gcs:", "r2:", "tigris:"];
   if (!allowed.includes(scheme) && !IC_SCHEME.test(scheme))
     throw refuse(`the scheme ${scheme}// is not one of http, https, http(s)+icechunk, s3`);
