@@ -135,7 +135,7 @@ describe("redirect storage and virtual chunks share the policy", () => {
     expect(count()).toBe(3);
   });
 
-  it("retries virtual chunk reads (503, reset, stall) through the repository", async () => {
+  it("retries virtual chunk reads (503, reset, 429) through the repository", async () => {
     const prefix = `${server.url}/`;
     const repoDir = join(dir, "vrepo");
     const repo = await Repository.create(localFilesystemStorage(repoDir), {

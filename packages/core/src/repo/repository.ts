@@ -109,6 +109,8 @@ export class Repository {
    * const bytes = await session.store.get("zarr.json");
    */
   static async open(storage: Storage, options: OpenOptions = {}): Promise<Repository> {
+    // the caller's settings already govern the reads that find the persisted config
+    applyStorageSettings(storage, options.config?.storage);
     const probe = newAssets(storage, options.config ?? {});
     const found = await detect(probe, options);
     if (!found) throw new RepositoryNotFoundError(storage.description);

@@ -186,7 +186,7 @@ export function httpStorage(baseUrl: string, options: HttpStorageOptions = {}): 
 
     applySettings(settings: StorageSettings): string[] {
       const { options: fromSettings, unapplied } = httpSettingsOptions(settings);
-      policy = resolveRequestPolicy(fromSettings, options);
+      policy = resolveRequestPolicy(options, fromSettings);
       return unapplied;
     },
 

@@ -263,7 +263,12 @@ export function redirectStorage(url: string, options: RedirectStorageOptions = {
     applySettings(s: StorageSettings): string[] {
       const { options: fromSettings, unapplied } = httpSettingsOptions(s);
       settings = s;
-      effective = { ...options, ...fromSettings, ...dropUnset(options) };
+      // the repository's settings win over the constructor's options, field by field
+      effective = {
+        ...options,
+        ...fromSettings,
+        retries: { ...options.retries, ...fromSettings.retries },
+      };
       target = undefined;
       return unapplied;
     },
@@ -277,8 +282,4 @@ export function redirectStorage(url: string, options: RedirectStorageOptions = {
       yield* (await resolveOnce(options?.signal)).list(prefix, options);
     },
   };
-}
-
-function dropUnset<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
