@@ -17,6 +17,7 @@ import { localFilesystemStorage } from "@icechunk-ts/core/fs";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Fault, startHttpServer, type TestHttpServer } from "./support/http-server.js";
 import { makeTempDir } from "./support/tmp.js";
+import { chunkedVector } from "./support/zarr-json.js";
 
 let server: TestHttpServer;
 let dir: string;
@@ -44,21 +45,6 @@ function failFirst(path: string, faults: Fault[]): () => number {
     return faults[seen++];
   });
   return () => seen;
-}
-
-function arrayMetadata(n: number): Uint8Array {
-  return new TextEncoder().encode(
-    JSON.stringify({
-      zarr_format: 3,
-      node_type: "array",
-      shape: [n],
-      data_type: "uint8",
-      chunk_grid: { name: "regular", configuration: { chunk_shape: [n] } },
-      chunk_key_encoding: { name: "default", configuration: { separator: "/" } },
-      fill_value: 0,
-      codecs: [{ name: "bytes" }],
-    }),
-  );
 }
 
 describe("httpStorage retries", () => {
@@ -146,7 +132,7 @@ describe("redirect storage and virtual chunks share the policy", () => {
       },
     });
     const s = await repo.writableSession("main");
-    await s.store.set("v/zarr.json", arrayMetadata(16));
+    await s.store.set("v/zarr.json", chunkedVector(16, 16));
     await s.store.setVirtualRef("v/c/0", `${prefix}blob.bin`, 100, 16);
     await s.commit("virtual");
     const reopened = await Repository.open(localFilesystemStorage(repoDir), {
@@ -167,7 +153,7 @@ describe("config.storage is applied or refused", () => {
       config: { storage: storage as never },
     });
     const s = await repo.writableSession("main");
-    await s.store.set("a/zarr.json", arrayMetadata(4096));
+    await s.store.set("a/zarr.json", chunkedVector(4096, 4096));
     await s.store.set("a/c/0", blob);
     await s.commit("one chunk");
     return `${server.url}/${name}`;

@@ -25,6 +25,7 @@ import { setChunkRef } from "../packages/core/src/session/write.js";
 import { VirtualChunkResolver } from "../packages/core/src/virtual/resolver.js";
 import { startHttpServer, type TestHttpServer } from "./support/http-server.js";
 import { makeTempDir } from "./support/tmp.js";
+import { chunkedVector } from "./support/zarr-json.js";
 
 let server: TestHttpServer;
 let other: TestHttpServer;
@@ -75,18 +76,7 @@ function resolver(fetchOptions: Parameters<typeof httpVirtualChunkFetcher>[0] = 
   );
 }
 
-const ARRAY = new TextEncoder().encode(
-  JSON.stringify({
-    zarr_format: 3,
-    node_type: "array",
-    shape: [64],
-    data_type: "uint8",
-    chunk_grid: { name: "regular", configuration: { chunk_shape: [4] } },
-    chunk_key_encoding: { name: "default", configuration: { separator: "/" } },
-    fill_value: 0,
-    codecs: [{ name: "bytes" }],
-  }),
-);
+const ARRAY = chunkedVector(64, 4);
 
 async function session() {
   const storage = inMemoryStorage();

@@ -43,3 +43,18 @@ export const vector = (n: number) =>
 
 /** `n` bytes of value `v`. */
 export const chunk = (v: number, n = 4) => new Uint8Array(n).fill(v);
+
+/** A 1-D uint8 array of `n` elements in chunks of `chunk` elements. */
+export const chunkedVector = (n: number, chunk: number) =>
+  enc(
+    JSON.stringify({
+      zarr_format: 3,
+      node_type: "array",
+      shape: [n],
+      data_type: "uint8",
+      chunk_grid: { name: "regular", configuration: { chunk_shape: [chunk] } },
+      chunk_key_encoding: { name: "default", configuration: { separator: "/" } },
+      fill_value: 0,
+      codecs: [{ name: "bytes" }],
+    }),
+  );

@@ -7,16 +7,6 @@
  */
 import { backoffDelayMs, isRetryableError, type ResolvedRetryOptions } from "@icechunk-ts/core";
 
-export {
-  backoffDelayMs,
-  errorCodeOf,
-  httpStatusOf,
-  isRetryableError,
-  type ResolvedRetryOptions,
-  type RetryOptions,
-  resolveRetryOptions,
-} from "@icechunk-ts/core";
-
 /** The token the SDK retry middleware passes between attempts. */
 interface RetryToken {
   getRetryCount(): number;

@@ -29,7 +29,14 @@ import type {
   Storage,
   StorageCallOptions,
 } from "@icechunk-ts/core";
-import { type StorageSettings, settingFields } from "@icechunk-ts/core";
+import {
+  backoffDelayMs,
+  isRetryableError,
+  type ResolvedRetryOptions,
+  resolveRetryOptions,
+  type StorageSettings,
+  settingFields,
+} from "@icechunk-ts/core";
 import { readBody } from "./body.js";
 import { isNotFound, isNotModified, isPreconditionFailure } from "./errors.js";
 import {
@@ -43,12 +50,6 @@ import {
 } from "./keys.js";
 import { Operation } from "./operation.js";
 import { createS3Client, type S3Options } from "./options.js";
-import {
-  backoffDelayMs,
-  isRetryableError,
-  type ResolvedRetryOptions,
-  resolveRetryOptions,
-} from "./retry.js";
 
 /** User-metadata key of the write id stamped on every conditional PUT. */
 export const WRITE_ID_METADATA_KEY = "icechunk_write_id";
