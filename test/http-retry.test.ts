@@ -17,7 +17,7 @@ import { localFilesystemStorage } from "@icechunk-ts/core/fs";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Fault, startHttpServer, type TestHttpServer } from "./support/http-server.js";
 import { makeTempDir } from "./support/tmp.js";
-import { chunkedVector } from "./support/zarr-json.js";
+import { vector } from "./support/zarr-json.js";
 
 let server: TestHttpServer;
 let dir: string;
@@ -132,7 +132,7 @@ describe("redirect storage and virtual chunks share the policy", () => {
       },
     });
     const s = await repo.writableSession("main");
-    await s.store.set("v/zarr.json", chunkedVector(16, 16));
+    await s.store.set("v/zarr.json", vector(16, 16));
     await s.store.setVirtualRef("v/c/0", `${prefix}blob.bin`, 100, 16);
     await s.commit("virtual");
     const reopened = await Repository.open(localFilesystemStorage(repoDir), {
@@ -153,7 +153,7 @@ describe("config.storage is applied or refused", () => {
       config: { storage: storage as never },
     });
     const s = await repo.writableSession("main");
-    await s.store.set("a/zarr.json", chunkedVector(4096, 4096));
+    await s.store.set("a/zarr.json", vector(4096, 4096));
     await s.store.set("a/c/0", blob);
     await s.commit("one chunk");
     return `${server.url}/${name}`;

@@ -25,7 +25,7 @@ import { setChunkRef } from "../packages/core/src/session/write.js";
 import { VirtualChunkResolver } from "../packages/core/src/virtual/resolver.js";
 import { startHttpServer, type TestHttpServer } from "./support/http-server.js";
 import { makeTempDir } from "./support/tmp.js";
-import { chunkedVector } from "./support/zarr-json.js";
+import { vector } from "./support/zarr-json.js";
 
 let server: TestHttpServer;
 let other: TestHttpServer;
@@ -76,7 +76,7 @@ function resolver(fetchOptions: Parameters<typeof httpVirtualChunkFetcher>[0] = 
   );
 }
 
-const ARRAY = chunkedVector(64, 4);
+const ARRAY = vector(64, 4);
 
 async function session() {
   const storage = inMemoryStorage();
