@@ -64,7 +64,11 @@ const containers = () => ({
     urlPrefix: filePrefix(),
     store: { type: "LocalFileSystem" as const, field0: root },
   },
-  [httpPrefix()]: { urlPrefix: httpPrefix(), store: { type: "Http" as const, field0: {} } },
+  [httpPrefix()]: {
+    name: "Web_Data",
+    urlPrefix: httpPrefix(),
+    store: { type: "Http" as const, field0: {} },
+  },
 });
 
 function resolver(fetchOptions: Parameters<typeof httpVirtualChunkFetcher>[0] = {}) {
@@ -196,6 +200,18 @@ describe("virtual chunk locations are normalized before authorization", () => {
     for (const location of [`${filePrefix()}data.bin`, `${httpPrefix()}sub/data.bin`])
       expect(Array.from(await r.fetch(location, 0, 4, undefined))).toEqual([A, A, A, A]);
   }, 60_000);
+
+  it("checks vcc:// references after expansion (container names are free text)", async () => {
+    const { s } = await session();
+    await s.store.setVirtualRef("v/c/0", "vcc://Web_Data/data.bin", 0, 4);
+    expect(Array.from((await s.store.get("v/c/0"))!)).toEqual([A, A, A, A]);
+    for (const validateContainer of [true, false])
+      await expect(
+        s.store.setVirtualRef("v/c/1", "vcc://Web_Data/%2e%2e/secret.bin", 0, 4, {
+          validateContainer,
+        }),
+      ).rejects.toSatisfy(kind("invalid-virtual-chunk-location"));
+  });
 
   it("checks every part: userinfo, empty host, case, ports, queries, fragments", async () => {
     const r = resolver();

@@ -74,8 +74,12 @@ export class VirtualChunkResolver {
    * default). @throws {InvalidVirtualChunkLocationError} for any location not in normal form
    */
   checkedLocation(location: string, options: { resolve?: boolean } = {}): string {
-    if (location.startsWith("vcc://")) checkVirtualChunkLocation(location);
-    if (options.resolve === false && location.startsWith("vcc://")) return location;
+    if (options.resolve === false && location.startsWith("vcc://")) {
+      // the container name is free text; the path after it must be in normal form
+      const slash = location.indexOf("/", 6);
+      checkVirtualChunkLocation(`vcc://container${slash < 0 ? "" : location.slice(slash)}`);
+      return location;
+    }
     return checkVirtualChunkLocation(this.resolveLocation(location));
   }
 
