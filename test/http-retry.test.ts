@@ -195,11 +195,32 @@ describe("config.storage is applied or refused", () => {
     expect(count()).toBeGreaterThanOrEqual(3);
   }, 30_000);
 
+  it("concurrency splits a large read into parallel ranged GETs of the ideal size", async () => {
+    const url = await publish("s1", {
+      concurrency: { ideal_concurrent_request_size: 1000, max_concurrent_requests_for_object: 2 },
+    });
+    const before = server.requests.length;
+    const got = await readChunk(url);
+    expect(Array.from(got as Uint8Array)).toEqual(Array.from(blob));
+    const ranges = server.requests
+      .slice(before)
+      .filter((r) => r.url.startsWith("/s1/chunks/"))
+      .map((r) => r.headers.range)
+      .sort();
+    expect(ranges).toEqual([
+      "bytes=0-999",
+      "bytes=1000-1999",
+      "bytes=2000-2999",
+      "bytes=3000-3999",
+      "bytes=4000-4095",
+    ]);
+  });
+
   it("a setting the backend cannot honour is a typed error naming the field", async () => {
-    const url = await publish("c1", { concurrency: { max_concurrent_requests_for_object: 4 } });
+    const url = await publish("c1", { timeouts: { connect_timeout_ms: 1000 } });
     const err = await Repository.open(httpStorage(url)).catch((e: unknown) => e);
     expect(isIcechunkError(err, "unsupported-storage-setting")).toBe(true);
-    expect((err as Error).message).toContain("concurrency.max_concurrent_requests_for_object");
+    expect((err as Error).message).toContain("timeouts.connect_timeout_ms");
     // local backends have nothing to apply them to (as upstream): the repository opens
     await Repository.open(localFilesystemStorage(join(dir, "c1")));
   });

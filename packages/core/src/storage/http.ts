@@ -4,6 +4,7 @@
  * with If-None-Match, HEAD for Last-Modified, and S3 ListObjectsV2 listing where the server has it.
  */
 import { ReadOnlyStorageError, StorageError, throwIfAborted } from "../errors.js";
+import { mapConcurrent } from "../util/concurrency.js";
 import {
   discardBody,
   type FetchLike,
@@ -26,6 +27,7 @@ import {
 } from "./key.js";
 import { httpSettingsOptions, type StorageSettings } from "./settings.js";
 import type {
+  ByteRange,
   GetOptions,
   GetResult,
   ListEntry,
@@ -45,6 +47,25 @@ export interface HttpStorageOptions extends HttpRequestOptions {
    * prefix (virtual-hosted S3 style, `https://bucket.s3.region.amazonaws.com/prefix`).
    */
   list?: { endpoint: string; keyPrefix: string };
+}
+
+/** Upstream's defaults for split reads: 12 MiB parts, 18 in flight. */
+const DEFAULT_IDEAL_REQUEST_SIZE = 12 * 1024 * 1024;
+const DEFAULT_MAX_REQUESTS_FOR_OBJECT = 18;
+
+/** Parts of a bounded range longer than the ideal request size, or undefined (one request). */
+function splitRange(
+  range: ByteRange | undefined,
+  concurrency: { idealSize: number } | undefined,
+): Array<{ offset: number; length: number }> | undefined {
+  if (!concurrency || !range || !("offset" in range) || range.length === undefined)
+    return undefined;
+  const { idealSize } = concurrency;
+  if (range.length <= idealSize) return undefined;
+  const parts: Array<{ offset: number; length: number }> = [];
+  for (let at = 0; at < range.length; at += idealSize)
+    parts.push({ offset: range.offset + at, length: Math.min(idealSize, range.length - at) });
+  return parts;
 }
 
 function encodeKey(key: string): string {
@@ -115,7 +136,38 @@ export function httpStorage(baseUrl: string, options: HttpStorageOptions = {}): 
 
   const readOnly = (operation: string) => Promise.reject(new ReadOnlyStorageError(operation));
 
-  return {
+  /** `config.storage.concurrency`: large bounded reads as parallel ranged GETs (as upstream). */
+  let concurrency: { idealSize: number; maxConcurrent: number } | undefined;
+
+  /** Reads `parts` of one object concurrently; their ETags must agree (one object version). */
+  const getParts = async (
+    key: string,
+    url: string,
+    parts: Array<{ offset: number; length: number }>,
+    limit: number,
+    signal: AbortSignal | undefined,
+  ): Promise<GetResult | undefined> => {
+    const results = await mapConcurrent(parts, limit, (part) =>
+      self.get(key, { range: part, ...(signal ? { signal } : {}) }),
+    );
+    if (results.some((r) => r === undefined)) return undefined;
+    const etag = results[0]!.version.etag;
+    if (results.some((r) => r!.version.etag !== etag))
+      throw new StorageError(
+        "get",
+        key,
+        `the object at ${url} changed while its parts were read; retry the read`,
+      );
+    const data = new Uint8Array(results.reduce((n, r) => n + r!.data.length, 0));
+    let at = 0;
+    for (const r of results) {
+      data.set(r!.data, at);
+      at += r!.data.length;
+    }
+    return { data, version: { etag } };
+  };
+
+  const self: Storage = {
     description: base,
     canWrite: false,
 
@@ -133,6 +185,8 @@ export function httpStorage(baseUrl: string, options: HttpStorageOptions = {}): 
           }
         );
       }
+      const split = splitRange(range, concurrency);
+      if (split) return getParts(key, url, split, concurrency!.maxConcurrent, options?.signal);
       const rh = rangeHeader(range);
       return fetchObject(
         "get",
@@ -187,6 +241,18 @@ export function httpStorage(baseUrl: string, options: HttpStorageOptions = {}): 
     applySettings(settings: StorageSettings): string[] {
       const { options: fromSettings, unapplied } = httpSettingsOptions(settings);
       policy = resolveRequestPolicy(options, fromSettings);
+      const c = settings.concurrency;
+      concurrency =
+        c?.idealConcurrentRequestSize !== undefined ||
+        c?.maxConcurrentRequestsForObject !== undefined
+          ? {
+              idealSize: Math.max(1, c.idealConcurrentRequestSize ?? DEFAULT_IDEAL_REQUEST_SIZE),
+              maxConcurrent: Math.max(
+                1,
+                c.maxConcurrentRequestsForObject ?? DEFAULT_MAX_REQUESTS_FOR_OBJECT,
+              ),
+            }
+          : undefined;
       return unapplied;
     },
 
@@ -265,4 +331,5 @@ export function httpStorage(baseUrl: string, options: HttpStorageOptions = {}): 
       } while (token !== undefined);
     },
   };
+  return self;
 }

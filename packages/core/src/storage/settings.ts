@@ -130,10 +130,10 @@ export function settingFields(settings: StorageSettings): string[] {
 
 /**
  * What a read-only HTTP backend takes from the settings: retries, attempt and operation timeouts,
- * and `read_timeout_ms` as the stalled-body limit. Write-side settings (storage classes,
- * conditional writes, metadata, multipart) do not apply to read-only storage, as upstream's HTTP
- * backend ignores them; `connect_timeout_ms` and `concurrency` cannot be honoured with `fetch`
- * and are reported unapplied.
+ * and `read_timeout_ms` as the stalled-body limit (`concurrency`, which splits large reads, is
+ * applied by the backend itself). Write-side settings (storage classes, conditional writes,
+ * metadata, multipart) do not apply to read-only storage, as upstream's HTTP backend ignores
+ * them; `connect_timeout_ms` cannot be honoured with `fetch` and is reported unapplied.
  */
 export function httpSettingsOptions(settings: StorageSettings): {
   options: HttpRequestOptions;
@@ -152,9 +152,7 @@ export function httpSettingsOptions(settings: StorageSettings): {
     options.attemptTimeoutMs = t.operationAttemptTimeoutMs;
   if (t?.operationTimeoutMs !== undefined) options.operationTimeoutMs = t.operationTimeoutMs;
   if (t?.readTimeoutMs !== undefined) options.stalledStreamTimeoutMs = t.readTimeoutMs;
-  const unapplied = settingFields(settings).filter(
-    (f) => f.startsWith("concurrency.") || f === "timeouts.connect_timeout_ms",
-  );
+  const unapplied = settingFields(settings).filter((f) => f === "timeouts.connect_timeout_ms");
   return { options, unapplied };
 }
 
