@@ -406,6 +406,16 @@ describe("redirect storage validates every target", () => {
     }
   });
 
+  it("stops at the hop limit", async () => {
+    const before = server.requests.length;
+    await expect(
+      resolveRedirect(`${server.url}/redirect-chain/12/repo`, { maxRedirects: 3 }),
+    ).rejects.toThrow(/more than 3 redirects/);
+    expect(server.requests.length - before).toBe(4);
+    const s = await resolveRedirect(`${server.url}/redirect-chain/2/repo`, { maxRedirects: 3 });
+    expect(s.description).toBe(`${server.url}/repo`);
+  });
+
   it("allows link-local targets when asked, and valid targets", async () => {
     redirectTo("http+icechunk://169.254.169.254/repo");
     const s = await resolveRedirect(`${server.url}/start`, { allowLinkLocal: true });
