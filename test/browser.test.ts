@@ -71,6 +71,24 @@ beforeAll(async () => {
   );
   pageServer = await startHttpServer({ root: pageDir });
   dataServer = await startHttpServer({ root: dir });
+  // repo 3: virtual chunks pointing at the (cross-origin) data server, with ETag checksums
+  const vblob = Uint8Array.from({ length: 64 }, (_, i) => i);
+  await writeFile(join(dir, "vblob.bin"), vblob);
+  const prefix = `${dataServer.url}/`;
+  const vrepo = await Repository.create(localFilesystemStorage(join(dir, "virtual")), {
+    config: {
+      virtualChunkContainers: {
+        [prefix]: { urlPrefix: prefix, store: { type: "Http", field0: {} } },
+      },
+    },
+  });
+  const vs = await vrepo.writableSession("main");
+  const vr = zarr.root(new IcechunkStore(vs));
+  await zarr.create(vr.resolve("v"), { shape: [32], chunkShape: [16], dtype: "uint8" });
+  const etag = (await fetch(`${prefix}vblob.bin`, { method: "HEAD" })).headers.get("etag")!;
+  await vs.store.setVirtualRef("v/c/0", `${prefix}vblob.bin`, 8, 16, { etag });
+  await vs.store.setVirtualRef("v/c/1", `${prefix}vblob.bin`, 8, 16, { etag: '"stale"' });
+  await vs.commit("virtual refs");
   browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
     args: [
@@ -148,6 +166,23 @@ describe("headless Chromium", () => {
       await zarr.open.v3(zarr.root(s.store as never).resolve("grid"), { kind: "array" }),
     );
     expect(Array.from(got.data as Int32Array)).toEqual(r.data);
+  });
+
+  it("reads a virtual chunk cross-origin without a CORS preflight, checking its ETag", async () => {
+    const before = dataServer.requests.length;
+    const r = await call("readVirtual", `${dataServer.url}/virtual`, `${dataServer.url}/`, "v");
+    expect(r.data).toEqual(Array.from({ length: 16 }, (_, i) => i + 8));
+    // the stale ETag is caught from the response headers
+    expect(r.modified).toBe("virtual-chunk-modified");
+    const seen = dataServer.requests.slice(before);
+    const chunkReads = seen.filter((q) => q.url === "/vblob.bin");
+    // the second read of the same range may come from the browser's HTTP cache
+    expect(chunkReads.length).toBeGreaterThanOrEqual(1);
+    expect(chunkReads.every((q) => q.method === "GET" && q.headers.range === "bytes=8-23")).toBe(
+      true,
+    );
+    expect(chunkReads.some((q) => q.headers["if-match"] !== undefined)).toBe(false);
+    expect(seen.filter((q) => q.method === "OPTIONS")).toEqual([]);
   });
 
   it("honours an aborted signal", async () => {

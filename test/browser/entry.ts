@@ -70,3 +70,22 @@ export async function writeInPage() {
   }
   return { id, data: Array.from(got.data as Int32Array), files };
 }
+
+/** Reads a virtual chunk (an HTTP byte range with an ETag checksum) from a cross-origin server. */
+export async function readVirtual(url: string, prefix: string, path: string) {
+  const repo = await Repository.open(httpStorage(url), {
+    authorizeVirtualChunkAccess: { [prefix]: null },
+  });
+  const session = await repo.readonlySession({ branch: "main" });
+  const arr = await zarr.open.v3(zarr.root(new IcechunkStore(session)).resolve(path), {
+    kind: "array",
+  });
+  const { data } = await zarr.get(arr, [zarr.slice(0, 16)]);
+  let modified = "";
+  try {
+    await session.store.get(`${path}/c/1`);
+  } catch (e) {
+    modified = (e as { kind?: string }).kind ?? String(e);
+  }
+  return { data: Array.from(data as ArrayLike<number>).slice(0, 16), modified };
+}

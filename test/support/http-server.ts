@@ -5,7 +5,8 @@
  * pagination, CORS, optional latency/auth/whole-body-for-ranges, and redirect endpoints:
  * `/redirect/<path>` → 302 `http+icechunk://host/<path>`, `/redirect-chain/<n>/<path>` → n extra
  * plain 302 hops first, `/redirect-plain/<path>` → 302 `http://host/<path>`, `/redirect-broken` →
- * 302 without Location.
+ * 302 without Location. `setFault` injects failures per request: connection resets, arbitrary
+ * statuses (503, 429 with Retry-After, redirects), bodies that stall or are cut short.
  */
 import type { Stats } from "node:fs";
 import { open, readdir, stat } from "node:fs/promises";
@@ -29,6 +30,16 @@ export interface HttpServerOptions {
   requireAuthorization?: string;
 }
 
+/** A failure injected into one request (see {@link TestHttpServer.setFault}). */
+export type Fault =
+  | "reset"
+  | { status: number; headers?: Record<string, string>; body?: string }
+  | { stallAfterBytes: number }
+  | { truncateTo: number };
+
+/** Decides the fault of a request (undefined: answer normally). */
+export type FaultPlan = (request: { method: string; url: string; n: number }) => Fault | undefined;
+
 /** A running test server. */
 export interface TestHttpServer {
   /** `http://127.0.0.1:<port>` (no trailing slash). */
@@ -38,6 +49,8 @@ export interface TestHttpServer {
   readonly requests: Array<{ method: string; url: string; headers: IncomingMessage["headers"] }>;
   /** Changes the per-request latency. */
   setLatency(ms: number): void;
+  /** Installs (or removes) fault injection; `n` counts requests since it was installed. */
+  setFault(plan: FaultPlan | undefined): void;
   close(): Promise<void>;
 }
 
@@ -83,6 +96,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<TestH
   let latency = options.latencyMs ?? 0;
   const requests: TestHttpServer["requests"] = [];
   let origin = "";
+  let fault: FaultPlan | undefined;
+  let faultCount = 0;
 
   const send = (
     res: ServerResponse,
@@ -152,6 +167,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<TestH
     if (latency > 0) await new Promise((r) => setTimeout(r, latency));
     const url = new URL(req.url ?? "/", origin);
     if (req.method === "OPTIONS") return send(res, 204, {});
+    const f = fault?.({ method: req.method ?? "GET", url: req.url ?? "/", n: faultCount++ });
+    if (f === "reset") {
+      req.socket.destroy();
+      return;
+    }
+    if (f !== undefined && "status" in f) return send(res, f.status, f.headers ?? {}, f.body);
     if (
       options.requireAuthorization !== undefined &&
       req.headers.authorization !== options.requireAuthorization
@@ -222,6 +243,16 @@ export async function startHttpServer(options: HttpServerOptions): Promise<TestH
       if (partial)
         headers["Content-Range"] = `bytes ${start}-${Math.max(start, end - 1)}/${st.size}`;
       res.writeHead(partial ? 206 : 200, { ...CORS, ...headers });
+      if (f !== undefined && "stallAfterBytes" in f) {
+        // headers and a few bytes, then silence until the client gives up
+        res.write(body.subarray(0, f.stallAfterBytes));
+        return;
+      }
+      if (f !== undefined && "truncateTo" in f) {
+        res.write(body.subarray(0, f.truncateTo));
+        res.socket?.destroy();
+        return;
+      }
       res.end(req.method === "HEAD" ? undefined : body);
     } finally {
       await fh.close();
@@ -243,6 +274,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<TestH
     requests,
     setLatency(ms) {
       latency = ms;
+    },
+    setFault(plan) {
+      fault = plan;
+      faultCount = 0;
     },
     close: () =>
       new Promise<void>((r, j) => {

@@ -25,15 +25,15 @@ export const array = (shape: number[], attrs: object = {}) =>
     }),
   );
 
-/** A 1-D uint8 array of `n` elements in one-element chunks (one chunk ref per element). */
-export const vector = (n: number) =>
+/** A 1-D uint8 array of `n` elements in chunks of `size` elements (default 1: one ref per element). */
+export const vector = (n: number, size = 1) =>
   enc(
     JSON.stringify({
       zarr_format: 3,
       node_type: "array",
       shape: [n],
       data_type: "uint8",
-      chunk_grid: { name: "regular", configuration: { chunk_shape: [1] } },
+      chunk_grid: { name: "regular", configuration: { chunk_shape: [size] } },
       chunk_key_encoding: { name: "default", configuration: { separator: "/" } },
       fill_value: 0,
       codecs: [{ name: "bytes" }],

@@ -192,6 +192,33 @@ export class AbortError extends IcechunkError {
   }
 }
 
+/** A `config.storage` setting the storage backend cannot honour (it is refused, not ignored). */
+export class UnsupportedStorageSettingError extends IcechunkError {
+  readonly kind = "unsupported-storage-setting";
+  constructor(
+    readonly field: string,
+    readonly storage: string,
+  ) {
+    super(
+      `the storage setting config.storage.${field} cannot be applied by the storage '${storage}'; remove it from the repository config (or set it to null)`,
+    );
+  }
+}
+
+/** A redirect target that redirect storage refuses to contact (scheme, userinfo, bucket, address). */
+export class UnsafeRedirectError extends IcechunkError {
+  readonly kind = "unsafe-redirect";
+  constructor(
+    readonly url: string,
+    readonly target: string,
+    detail: string,
+  ) {
+    super(
+      `the redirect from '${url}' to '${target}' was refused: ${detail}; open the repository at its real location directly if you trust it`,
+    );
+  }
+}
+
 /** Throws AbortError when the signal is aborted. */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new AbortError(signal.reason);
@@ -348,6 +375,22 @@ export class VirtualChunkFetchError extends IcechunkError {
     options?: { cause?: unknown },
   ) {
     super(`cannot fetch virtual chunk '${location}': ${detail}`, options);
+  }
+}
+
+/**
+ * A virtual chunk location that is not in normal form (dot segments, encoded slashes or dots,
+ * NUL, userinfo, empty host, …): it is refused before authorization and container matching.
+ */
+export class InvalidVirtualChunkLocationError extends IcechunkError {
+  readonly kind = "invalid-virtual-chunk-location";
+  constructor(
+    readonly location: string,
+    detail: string,
+  ) {
+    super(
+      `the virtual chunk location '${location.slice(0, 300)}' is refused: ${detail}; store the location in normalized form (scheme://host/path with no '.' or '..' segments, no empty segments and no percent-encoded '/', '\\' or '.')`,
+    );
   }
 }
 

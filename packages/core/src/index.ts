@@ -81,8 +81,9 @@ export {
   gcsHttpUrl,
 } from "./virtual/gcs-http.js";
 export {
+  type HttpVirtualChunkFetcherOptions,
   httpVirtualChunkFetcher,
-  type VirtualChunkAuthorization,
-  type VirtualChunkFetcher,
-} from "./virtual/resolver.js";
+} from "./virtual/http.js";
+export { checkVirtualChunkLocation } from "./virtual/location.js";
+export type { VirtualChunkAuthorization, VirtualChunkFetcher } from "./virtual/resolver.js";
 export { s3AnonymousVirtualChunkFetcher, s3HttpUrl } from "./virtual/s3-http.js";

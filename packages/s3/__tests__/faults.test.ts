@@ -120,6 +120,23 @@ describe.skipIf(!s3)("s3Storage fault handling (Ceph RGW)", () => {
     expect(seen.filter(isGet)).toHaveLength(3);
   });
 
+  it("applies config.storage retries (max_tries) and refuses settings it cannot honour", async () => {
+    const storage = s3Storage(
+      s3!.options({ prefix: `faults/${++n}-${Date.now()}`, retries: { maxAttempts: 6 } }),
+    );
+    const unapplied = storage.applySettings!({
+      retries: { maxTries: 2, initialBackoffMs: 1, maxBackoffMs: 2 },
+      unsafeUseConditionalUpdate: true,
+      storageClass: "GLACIER",
+    });
+    expect(unapplied).toEqual(["storage_class"]);
+    // the rebuilt client carries the settings' policy: 2 attempts instead of 6
+    const seen = injectFaults(storage.client, firstN(isGet, { kind: "status", status: 503 }, 10));
+    const err = await storage.get("obj").catch((e) => e);
+    expect(err.status).toBe(503);
+    expect(seen.filter(isGet)).toHaveLength(2);
+  });
+
   it("retries 408, 429 and 499 and connection resets, but not 403", async () => {
     for (const fault of [
       { kind: "status", status: 408, code: "RequestTimeout" },

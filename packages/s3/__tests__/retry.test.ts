@@ -2,13 +2,13 @@
  * Pure unit tests (no server): error classification, backoff bounds, key and ETag helpers.
  */
 import { describe, expect, it } from "vitest";
-import { copySource, listPrefix, normalizePrefix, objectKey, stripQuotes } from "../src/keys.js";
 import {
   backoffDelayMs,
-  IcechunkRetryStrategy,
   isRetryableError,
   resolveRetryOptions,
-} from "../src/retry.js";
+} from "../../core/src/storage/retry.js";
+import { copySource, listPrefix, normalizePrefix, objectKey, stripQuotes } from "../src/keys.js";
+import { IcechunkRetryStrategy } from "../src/retry.js";
 
 const sdkError = (status: number, name = "Error") =>
   Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });

@@ -5,12 +5,7 @@
  * retries the GET). The SDK's socket timeout only covers the wait for the response headers.
  */
 
-/** The error of a body that stopped delivering bytes; classified retryable (code ETIMEDOUT). */
-export function stalledStreamError(graceMs: number): Error {
-  return Object.assign(new Error(`the download stalled: no bytes for ${graceMs} ms`), {
-    code: "ETIMEDOUT",
-  });
-}
+import { stalledStreamError } from "@icechunk-ts/core";
 
 interface DestroyableStream extends AsyncIterable<Uint8Array> {
   destroy?(error?: Error): void;

@@ -2,8 +2,13 @@
  * @module errors
  * S3-specific typed errors and the mapping of SDK errors onto the core error classes.
  */
-import { AbortError, IcechunkError, StorageError } from "@icechunk-ts/core";
-import { errorCodeOf, httpStatusOf } from "./retry.js";
+import {
+  AbortError,
+  errorCodeOf,
+  httpStatusOf,
+  IcechunkError,
+  StorageError,
+} from "@icechunk-ts/core";
 
 /** An `S3Options` value is invalid or unsafe. */
 export class S3ConfigError extends IcechunkError {

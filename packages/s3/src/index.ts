@@ -3,6 +3,8 @@
  * S3 storage for icechunk-ts, built on @aws-sdk/client-s3 (Node; kept out of browser bundles
  * of @icechunk-ts/core). Works with AWS S3 and S3-compatible servers (Ceph RGW, MinIO, R2, …).
  */
+
+export { isRetryableError, type RetryOptions } from "@icechunk-ts/core";
 export { S3ConfigError } from "./errors.js";
 export {
   createS3Client,
@@ -12,7 +14,7 @@ export {
   type S3StaticCredentials,
   type S3TimeoutOptions,
 } from "./options.js";
-export { IcechunkRetryStrategy, isRetryableError, type RetryOptions } from "./retry.js";
+export { IcechunkRetryStrategy } from "./retry.js";
 export { type S3Storage, s3Storage, WRITE_ID_METADATA_KEY } from "./storage.js";
 export { USER_AGENT, VERSION } from "./version.js";
 export { s3VirtualChunkFetcher } from "./virtual.js";

@@ -5,8 +5,9 @@
  * SDK default chain or anonymous), retries, timeouts and the `icechunk-ts/<version>` user agent.
  */
 import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
+import { type RetryOptions, resolveRetryOptions } from "@icechunk-ts/core";
 import { S3ConfigError } from "./errors.js";
-import { IcechunkRetryStrategy, type RetryOptions, resolveRetryOptions } from "./retry.js";
+import { IcechunkRetryStrategy } from "./retry.js";
 import { USER_AGENT } from "./version.js";
 
 /** Static S3 credentials. */

@@ -29,6 +29,14 @@ import type {
   Storage,
   StorageCallOptions,
 } from "@icechunk-ts/core";
+import {
+  backoffDelayMs,
+  isRetryableError,
+  type ResolvedRetryOptions,
+  resolveRetryOptions,
+  type StorageSettings,
+  settingFields,
+} from "@icechunk-ts/core";
 import { readBody } from "./body.js";
 import { isNotFound, isNotModified, isPreconditionFailure } from "./errors.js";
 import {
@@ -42,12 +50,6 @@ import {
 } from "./keys.js";
 import { Operation } from "./operation.js";
 import { createS3Client, type S3Options } from "./options.js";
-import {
-  backoffDelayMs,
-  isRetryableError,
-  type ResolvedRetryOptions,
-  resolveRetryOptions,
-} from "./retry.js";
 
 /** User-metadata key of the write id stamped on every conditional PUT. */
 export const WRITE_ID_METADATA_KEY = "icechunk_write_id";
@@ -83,9 +85,9 @@ class S3StorageImpl implements S3Storage {
   readonly description: string;
 
   constructor(
-    readonly client: S3Client,
-    private readonly options: S3Options,
-    private readonly retries: ResolvedRetryOptions,
+    public client: S3Client,
+    private options: S3Options,
+    private retries: ResolvedRetryOptions,
   ) {
     this.bucket = options.bucket;
     this.prefix = normalizePrefix(options.prefix);
@@ -94,7 +96,48 @@ class S3StorageImpl implements S3Storage {
   }
 
   /** Longest silence tolerated inside a response body before the read is retried (0: none). */
-  private readonly streamGraceMs: number;
+  private streamGraceMs: number;
+
+  /**
+   * `config.storage`: retries, timeouts (operation, attempt, connect; read = stalled-body limit)
+   * rebuild the client with them; the unsafe flags are honoured at their default (true). Storage
+   * classes, multipart and concurrency settings are not implemented and reported unapplied, as is
+   * every setting when the caller passed a ready `client`.
+   */
+  applySettings(settings: StorageSettings): string[] {
+    const fields = settingFields(settings);
+    const builtIn = this.options.client === undefined;
+    const applied = new Set<string>();
+    const r = settings.retries;
+    const t = settings.timeouts;
+    if (builtIn) {
+      const retries = { ...this.options.retries };
+      if (r?.maxTries !== undefined) retries.maxAttempts = r.maxTries;
+      if (r?.initialBackoffMs !== undefined) retries.initialBackoffMs = r.initialBackoffMs;
+      if (r?.maxBackoffMs !== undefined) retries.maxBackoffMs = r.maxBackoffMs;
+      const timeouts = { ...this.options.timeouts };
+      if (t?.operationTimeoutMs !== undefined) timeouts.operationMs = t.operationTimeoutMs;
+      if (t?.operationAttemptTimeoutMs !== undefined)
+        timeouts.attemptMs = t.operationAttemptTimeoutMs;
+      if (t?.connectTimeoutMs !== undefined) timeouts.connectMs = t.connectTimeoutMs;
+      const options: S3Options = { ...this.options, retries, timeouts };
+      if (t?.readTimeoutMs !== undefined)
+        options.networkStreamTimeoutSeconds = t.readTimeoutMs / 1000;
+      for (const f of fields)
+        if (f.startsWith("retries.") || f.startsWith("timeouts.")) applied.add(f);
+      this.options = options;
+      this.retries = resolveRetryOptions(retries);
+      this.streamGraceMs = (options.networkStreamTimeoutSeconds ?? 60) * 1000;
+      this.client = createS3Client(options);
+    }
+    for (const [field, value] of [
+      ["unsafe_use_conditional_update", settings.unsafeUseConditionalUpdate],
+      ["unsafe_use_conditional_create", settings.unsafeUseConditionalCreate],
+      ["unsafe_use_metadata", settings.unsafeUseMetadata],
+    ] as const)
+      if (value === true) applied.add(field);
+    return fields.filter((f) => !applied.has(f));
+  }
 
   private op(name: string, key: string, signal: AbortSignal | undefined): Operation {
     return new Operation(name, key, signal, this.options.timeouts?.operationMs);

@@ -5,17 +5,33 @@
  * caller authorized for it. The stored ETag / last-modified time is sent as If-Match /
  * If-Unmodified-Since, so a changed object is a VirtualChunkModifiedError.
  */
-import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from "@aws-sdk/client-s3";
 import {
+  AbortError,
+  IcechunkError,
+  type RetryOptions,
+  resolveRetryOptions,
   type VirtualChunkContainer,
   VirtualChunkFetchError,
   type VirtualChunkFetcher,
   VirtualChunkModifiedError,
+  withRetries,
 } from "@icechunk-ts/core";
+import { readBody } from "./body.js";
 import { createS3Client, type S3CredentialsOption } from "./options.js";
 
 /** Reads `s3://bucket/key` virtual chunks with signed (or anonymous) S3 requests. */
-export function s3VirtualChunkFetcher(options: { userAgent?: string } = {}): VirtualChunkFetcher {
+export function s3VirtualChunkFetcher(
+  options: {
+    userAgent?: string;
+    /** A body silent this long is abandoned (default 60 s, as for s3Storage; 0 disables). */
+    networkStreamTimeoutSeconds?: number;
+    /** The shared retry policy (requests through the SDK, broken or stalled bodies here). */
+    retries?: RetryOptions;
+  } = {},
+): VirtualChunkFetcher {
+  const streamGraceMs = (options.networkStreamTimeoutSeconds ?? 60) * 1000;
+  const retries = resolveRetryOptions(options.retries);
   const clients = new Map<string, S3Client>();
   const clientFor = (container: VirtualChunkContainer, credentials: unknown): S3Client => {
     let client = clients.get(container.urlPrefix);
@@ -39,6 +55,7 @@ export function s3VirtualChunkFetcher(options: { userAgent?: string } = {}): Vir
         : {}),
       ...(o.requesterPays !== undefined ? { requesterPays: o.requesterPays } : {}),
       ...(options.userAgent !== undefined ? { userAgent: options.userAgent } : {}),
+      ...(options.retries !== undefined ? { retries: options.retries } : {}),
     });
     clients.set(container.urlPrefix, client);
     return client;
@@ -57,31 +74,53 @@ export function s3VirtualChunkFetcher(options: { userAgent?: string } = {}): Vir
         });
       }
       const client = clientFor(container, credentials);
-      try {
-        const res = await client.send(
-          new GetObjectCommand({
-            Bucket: bucket,
-            Key: key,
-            Range: `bytes=${offset}-${offset + length - 1}`,
-            ...(checksum && "etag" in checksum ? { IfMatch: checksum.etag } : {}),
-            ...(checksum && "lastModified" in checksum
-              ? { IfUnmodifiedSince: new Date(checksum.lastModified * 1000) }
-              : {}),
-          }),
-          signal ? { abortSignal: signal } : {},
-        );
-        return await res.Body!.transformToByteArray();
-      } catch (cause) {
+      const fail = (cause: unknown): Error => {
+        if (cause instanceof IcechunkError) return cause;
         const e = cause as { name?: string; $metadata?: { httpStatusCode?: number } };
         const status = e.$metadata?.httpStatusCode;
         if (status === 412 || e.name === "PreconditionFailed")
-          throw new VirtualChunkModifiedError(url, "S3 answered 412 Precondition Failed");
-        if (signal?.aborted) throw cause;
-        throw new VirtualChunkFetchError(
+          return new VirtualChunkModifiedError(url, "S3 answered 412 Precondition Failed");
+        if (signal?.aborted) return new AbortError(signal.reason);
+        return new VirtualChunkFetchError(
           url,
           `S3 GetObject failed${status ? ` (HTTP ${status})` : ""}: ${e.name ?? String(cause)}`,
           { cause },
         );
+      };
+      // The SDK retries the request; a body that breaks or stalls is retried here.
+      const attempt = async (): Promise<Uint8Array> => {
+        let res: GetObjectCommandOutput;
+        try {
+          res = await client.send(
+            new GetObjectCommand({
+              Bucket: bucket,
+              Key: key,
+              Range: `bytes=${offset}-${offset + length - 1}`,
+              ...(checksum && "etag" in checksum ? { IfMatch: checksum.etag } : {}),
+              ...(checksum && "lastModified" in checksum
+                ? { IfUnmodifiedSince: new Date(checksum.lastModified * 1000) }
+                : {}),
+            }),
+            signal ? { abortSignal: signal } : {},
+          );
+        } catch (cause) {
+          throw fail(cause);
+        }
+        const bytes = await readBody(res.Body, { graceMs: streamGraceMs, signal });
+        if (
+          res.ContentRange !== undefined &&
+          !res.ContentRange.startsWith(`bytes ${offset}-${offset + length - 1}/`)
+        )
+          throw new VirtualChunkFetchError(
+            url,
+            `the Content-Range '${res.ContentRange}' is not the requested bytes ${offset}-${offset + length - 1}`,
+          );
+        return bytes;
+      };
+      try {
+        return await withRetries(attempt, { retries, signal });
+      } catch (cause) {
+        throw fail(cause);
       }
     },
   };

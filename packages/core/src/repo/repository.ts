@@ -34,10 +34,11 @@ import { type Diff, diffSnapshots } from "../session/diff.js";
 import { nowMicros } from "../session/flush.js";
 import { parseSessionJSON, type SessionJSON } from "../session/fork.js";
 import { type RepoContext, Session } from "../session/session.js";
+import { applyStorageSettings } from "../storage/settings.js";
 import type { Storage } from "../storage/types.js";
 import { gcsAnonymousVirtualChunkFetcher } from "../virtual/gcs-http.js";
+import { httpVirtualChunkFetcher } from "../virtual/http.js";
 import {
-  httpVirtualChunkFetcher,
   type VirtualChunkAuthorization,
   type VirtualChunkFetcher,
   VirtualChunkResolver,
@@ -129,6 +130,8 @@ export class Repository {
    */
   static async open(storage: Storage, options: OpenOptions = {}): Promise<Repository> {
     if (options.config) configToSerde(options.config); // validates the overrides before any I/O
+    // the caller's settings already govern the reads that find the persisted config
+    applyStorageSettings(storage, options.config?.storage);
     const probe = newAssets(storage, options.config ?? {}, options);
     const found = await detect(probe, options);
     if (!found) throw new RepositoryNotFoundError(storage.description);
@@ -213,6 +216,8 @@ export class Repository {
       throw new InvalidInputError(`specVersion must be 1 or 2, got ${specVersion}`);
     const config = options.config ?? {};
     configToSerde(config); // validates before anything is written
+    // refuse settings the backend cannot honour before anything is written
+    applyStorageSettings(storage, config.storage);
     const assets = newAssets(storage, config, options);
     await createRepository(assets, specVersion, config, options);
     const repo = new Repository(
@@ -603,6 +608,7 @@ export function repoContext(
   config: RepositoryConfig,
   options: OpenOptions,
 ): RepoContext {
+  applyStorageSettings(assets.storage, config.storage);
   const http = httpVirtualChunkFetcher();
   const gcs = gcsAnonymousVirtualChunkFetcher();
   const virtual = new VirtualChunkResolver(

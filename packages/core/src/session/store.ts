@@ -7,9 +7,10 @@
  */
 import { installRepr } from "../display/repr.js";
 import { storeFields } from "../display/reprs.js";
-import { InvalidKeyError, throwIfAborted } from "../errors.js";
+import { InvalidKeyError, throwIfAborted, VirtualChunkContainerNotFoundError } from "../errors.js";
 import type { ChunkPayload } from "../format/manifest.js";
 import type { ByteRange } from "../storage/types.js";
+import { checkVirtualRange } from "../virtual/resolver.js";
 import { chunkKey, isUnder, metadataKey, parseKey, prefixToPath } from "./keys.js";
 import {
   type ArrayNode,
@@ -311,7 +312,8 @@ export class SessionStore {
       let payload: ChunkPayload;
       try {
         payload = this.#virtualPayload(ctx, ref, options.validateContainers ?? true);
-      } catch {
+      } catch (err) {
+        if (!(err instanceof VirtualChunkContainerNotFoundError)) throw err;
         failed.push(ref.index);
         continue;
       }
@@ -321,7 +323,9 @@ export class SessionStore {
   }
 
   #virtualPayload(ctx: WriteContext, ref: VirtualRefSpec, validate: boolean): ChunkPayload {
-    if (validate) ctx.virtual.matchingContainerOrThrow(ctx.virtual.resolveLocation(ref.location));
+    checkVirtualRange(ref.offset, ref.length, ref.location);
+    const url = ctx.virtual.checkedLocation(ref.location, { resolve: validate });
+    if (validate) ctx.virtual.matchingContainerOrThrow(url);
     const checksum = ref.etag
       ? { etag: ref.etag }
       : ref.lastModified

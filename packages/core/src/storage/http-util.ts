@@ -4,6 +4,14 @@
  * ETag normalisation and a minimal S3 ListObjectsV2 XML parser.
  */
 import { AbortError, IcechunkError, StorageError } from "../errors.js";
+import {
+  type ResolvedRetryOptions,
+  type RetryOptions,
+  readResponseBody,
+  resolveRetryOptions,
+  retryAfterMs,
+  withRetries,
+} from "./retry.js";
 
 /** A fetch-compatible function. */
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
@@ -102,6 +110,177 @@ export async function readBody(
 /** Discards a response body without reading it. */
 export function discardBody(res: Response): void {
   res.body?.cancel().catch(() => undefined);
+}
+
+/** Network behaviour of an HTTP backend or fetcher: retries, timeouts, stalled-body detection. */
+export interface HttpRequestOptions {
+  /** Retry policy (default: 10 attempts, 100 ms to 180 s backoff, as upstream). */
+  retries?: RetryOptions;
+  /** One attempt (request and body) may take at most this long; it is then retried. Default: none. */
+  attemptTimeoutMs?: number;
+  /** A whole call, retries included, may take at most this long. Default: none. */
+  operationTimeoutMs?: number;
+  /** A body that delivers no bytes for this long is abandoned and retried (0: never). Default 60 000. */
+  stalledStreamTimeoutMs?: number;
+}
+
+/** {@link HttpRequestOptions} with the defaults filled in. */
+export interface HttpRequestPolicy {
+  readonly retries: ResolvedRetryOptions;
+  readonly attemptTimeoutMs: number | undefined;
+  readonly operationTimeoutMs: number | undefined;
+  readonly stalledStreamTimeoutMs: number;
+}
+
+/** Default silence tolerated inside a response body (the official Python binding's 60 s). */
+export const DEFAULT_STALLED_STREAM_TIMEOUT_MS = 60_000;
+
+/** Resolves request options (later sources override earlier ones field by field). */
+export function resolveRequestPolicy(
+  ...sources: Array<HttpRequestOptions | undefined>
+): HttpRequestPolicy {
+  const pick = <K extends keyof HttpRequestOptions>(k: K): HttpRequestOptions[K] => {
+    let v: HttpRequestOptions[K] | undefined;
+    for (const s of sources) if (s?.[k] !== undefined) v = s[k];
+    return v;
+  };
+  const retries: RetryOptions = {};
+  for (const s of sources) Object.assign(retries, dropUndefined(s?.retries ?? {}));
+  return {
+    retries: resolveRetryOptions(retries),
+    attemptTimeoutMs: positive(pick("attemptTimeoutMs")),
+    operationTimeoutMs: positive(pick("operationTimeoutMs")),
+    stalledStreamTimeoutMs: Math.max(
+      0,
+      pick("stalledStreamTimeoutMs") ?? DEFAULT_STALLED_STREAM_TIMEOUT_MS,
+    ),
+  };
+}
+
+function positive(n: number | undefined): number | undefined {
+  return n !== undefined && n > 0 ? n : undefined;
+}
+
+function dropUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** True for statuses worth another attempt (408, 429, 499, 5xx). */
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 429 || status === 499 || status >= 500;
+}
+
+/** One attempt's view of the call: its signal (caller + timeouts) and a bounded body reader. */
+export interface HttpAttempt {
+  readonly signal: AbortSignal | undefined;
+  /** Reads the body with stalled-stream protection; `maxBytes` bounds what is buffered. */
+  body(res: Response, maxBytes?: number): Promise<Uint8Array>;
+}
+
+/**
+ * Sends a request and lets `handle` interpret the response, retrying the whole exchange (request
+ * and body) on transport failures, stalled or broken bodies, attempt timeouts and retryable
+ * statuses (408, 429, 499, 5xx; `Retry-After` honoured). A status `handle` must see is passed
+ * through only when it is not retryable or the attempts are used up. Aborts are never retried.
+ */
+export async function requestWithRetries<T>(
+  fetchFn: FetchLike,
+  policy: HttpRequestPolicy,
+  call: {
+    operation: string;
+    path: string;
+    url: string;
+    init: RequestInit;
+    signal?: AbortSignal | undefined;
+  },
+  handle: (res: Response, attempt: HttpAttempt) => Promise<T>,
+): Promise<T> {
+  const caller = call.signal;
+  const { operation, path, url } = call;
+  const op = deadline(caller, policy.operationTimeoutMs);
+  try {
+    return await withRetries(
+      async (n) => {
+        const timer = deadline(op.signal, policy.attemptTimeoutMs);
+        const signal = timer.signal;
+        const timedOut = (cause: unknown) => {
+          if (caller?.aborted) return new AbortError(caller.reason);
+          if (op.expired())
+            return Object.assign(
+              new StorageError(
+                operation,
+                path,
+                `no answer from ${url} within the operation timeout of ${policy.operationTimeoutMs} ms`,
+                { cause },
+              ),
+              { retryable: false },
+            );
+          return Object.assign(
+            new StorageError(
+              operation,
+              path,
+              `attempt ${n} on ${url} timed out after ${policy.attemptTimeoutMs} ms`,
+              { cause },
+            ),
+            { retryable: true },
+          );
+        };
+        try {
+          const res = await doFetch(fetchFn, operation, path, url, { ...call.init, signal });
+          if (isRetryableStatus(res.status) && n < policy.retries.maxAttempts) {
+            discardBody(res);
+            throw Object.assign(statusFailure(operation, path, url, res.status, res.statusText), {
+              retryAfterMs: retryAfterMs(res.headers.get("retry-after")),
+            });
+          }
+          return await handle(res, {
+            signal,
+            body: (r, maxBytes) =>
+              readResponseBody(r, {
+                graceMs: policy.stalledStreamTimeoutMs,
+                signal,
+                ...(maxBytes !== undefined ? { maxBytes } : {}),
+              }).catch((err) => {
+                throw fetchFailure(operation, path, url, err, signal);
+              }),
+          });
+        } catch (err) {
+          if (signal?.aborted && !caller?.aborted) throw timedOut(err);
+          throw err;
+        } finally {
+          timer.clear();
+        }
+      },
+      { retries: policy.retries, signal: op.signal },
+    );
+  } catch (err) {
+    if (op.expired() && !caller?.aborted && err instanceof AbortError)
+      throw new StorageError(
+        operation,
+        path,
+        `no answer from ${url} within the operation timeout of ${policy.operationTimeoutMs} ms`,
+        { cause: err },
+      );
+    throw err;
+  } finally {
+    op.clear();
+  }
+}
+
+/** A signal that fires when `parent` aborts or after `ms` (none: `parent` itself). */
+function deadline(
+  parent: AbortSignal | undefined,
+  ms: number | undefined,
+): { signal: AbortSignal | undefined; expired(): boolean; clear(): void } {
+  if (ms === undefined) return { signal: parent, expired: () => false, clear: () => undefined };
+  const controller = new AbortController();
+  let fired = false;
+  const timer = setTimeout(() => {
+    fired = true;
+    controller.abort(new Error(`timed out after ${ms} ms`));
+  }, ms);
+  const signal = parent ? AbortSignal.any([parent, controller.signal]) : controller.signal;
+  return { signal, expired: () => fired, clear: () => clearTimeout(timer) };
 }
 
 const ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };

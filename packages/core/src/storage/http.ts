@@ -4,13 +4,17 @@
  * with If-None-Match, HEAD for Last-Modified, and S3 ListObjectsV2 listing where the server has it.
  */
 import { ReadOnlyStorageError, StorageError, throwIfAborted } from "../errors.js";
+import { mapConcurrent } from "../util/concurrency.js";
 import {
   discardBody,
-  doFetch,
   type FetchLike,
+  type HttpAttempt,
+  type HttpRequestOptions,
+  type HttpRequestPolicy,
   normalizeEtag,
   parseListObjectsV2,
-  readBody,
+  requestWithRetries,
+  resolveRequestPolicy,
   statusFailure,
 } from "./http-util.js";
 import {
@@ -21,7 +25,9 @@ import {
   resolveRange,
   validateKey,
 } from "./key.js";
+import { httpSettingsOptions, type StorageSettings } from "./settings.js";
 import type {
+  ByteRange,
   GetOptions,
   GetResult,
   ListEntry,
@@ -30,8 +36,8 @@ import type {
   StorageCallOptions,
 } from "./types.js";
 
-/** Options for {@link httpStorage}. */
-export interface HttpStorageOptions {
+/** Options for {@link httpStorage}: retries, timeouts and stalled-body detection included. */
+export interface HttpStorageOptions extends HttpRequestOptions {
   /** Extra request headers (e.g. Authorization) sent with every request. */
   headers?: Record<string, string>;
   /** fetch implementation; default `globalThis.fetch`. */
@@ -41,6 +47,25 @@ export interface HttpStorageOptions {
    * prefix (virtual-hosted S3 style, `https://bucket.s3.region.amazonaws.com/prefix`).
    */
   list?: { endpoint: string; keyPrefix: string };
+}
+
+/** Upstream's defaults for split reads: 12 MiB parts, 18 in flight. */
+const DEFAULT_IDEAL_REQUEST_SIZE = 12 * 1024 * 1024;
+const DEFAULT_MAX_REQUESTS_FOR_OBJECT = 18;
+
+/** Parts of a bounded range longer than the ideal request size, or undefined (one request). */
+function splitRange(
+  range: ByteRange | undefined,
+  concurrency: { idealSize: number } | undefined,
+): Array<{ offset: number; length: number }> | undefined {
+  if (!concurrency || !range || !("offset" in range) || range.length === undefined)
+    return undefined;
+  const { idealSize } = concurrency;
+  if (range.length <= idealSize) return undefined;
+  const parts: Array<{ offset: number; length: number }> = [];
+  for (let at = 0; at < range.length; at += idealSize)
+    parts.push({ offset: range.offset + at, length: Math.min(idealSize, range.length - at) });
+  return parts;
 }
 
 function encodeKey(key: string): string {
@@ -67,39 +92,82 @@ export function httpStorage(baseUrl: string, options: HttpStorageOptions = {}): 
   };
 
   const headersWith = (h: Record<string, string>) => ({ ...extra, ...h });
+  let policy: HttpRequestPolicy = resolveRequestPolicy(options);
 
-  const fetchObject = async (
+  /** One retried exchange; `handle` sees every response but 404 (→ undefined). */
+  const fetchObject = <T>(
     operation: string,
     key: string,
     url: string,
     headers: Record<string, string>,
-    signal?: AbortSignal,
+    signal: AbortSignal | undefined,
+    handle: (res: Response, attempt: HttpAttempt) => Promise<T>,
     method = "GET",
-  ): Promise<Response | undefined> => {
-    const res = await doFetch(fetchFn, operation, key, url, {
-      method,
-      headers: headersWith(headers),
-      signal,
-    });
-    if (res.status === 404) {
-      discardBody(res);
-      return undefined;
-    }
-    return res;
-  };
+  ): Promise<T | undefined> =>
+    requestWithRetries(
+      fetchFn,
+      policy,
+      { operation, path: key, url, init: { method, headers: headersWith(headers) }, signal },
+      async (res, attempt) => {
+        if (res.status === 404) {
+          discardBody(res);
+          return undefined;
+        }
+        return handle(res, attempt);
+      },
+    );
 
-  const head = async (key: string, signal?: AbortSignal): Promise<Response | undefined> => {
+  const head = (key: string, signal?: AbortSignal): Promise<Response | undefined> => {
     const url = urlOf(key);
-    const res = await fetchObject("head", key, url, {}, signal, "HEAD");
-    if (res === undefined) return undefined;
-    discardBody(res);
-    if (!res.ok) throw statusFailure("head", key, url, res.status, res.statusText);
-    return res;
+    return fetchObject(
+      "head",
+      key,
+      url,
+      {},
+      signal,
+      async (res) => {
+        discardBody(res);
+        if (!res.ok) throw statusFailure("head", key, url, res.status, res.statusText);
+        return res;
+      },
+      "HEAD",
+    );
   };
 
   const readOnly = (operation: string) => Promise.reject(new ReadOnlyStorageError(operation));
 
-  return {
+  /** `config.storage.concurrency`: large bounded reads as parallel ranged GETs (as upstream). */
+  let concurrency: { idealSize: number; maxConcurrent: number } | undefined;
+
+  /** Reads `parts` of one object concurrently; their ETags must agree (one object version). */
+  const getParts = async (
+    key: string,
+    url: string,
+    parts: Array<{ offset: number; length: number }>,
+    limit: number,
+    signal: AbortSignal | undefined,
+  ): Promise<GetResult | undefined> => {
+    const results = await mapConcurrent(parts, limit, (part) =>
+      self.get(key, { range: part, ...(signal ? { signal } : {}) }),
+    );
+    if (results.some((r) => r === undefined)) return undefined;
+    const etag = results[0]!.version.etag;
+    if (results.some((r) => r!.version.etag !== etag))
+      throw new StorageError(
+        "get",
+        key,
+        `the object at ${url} changed while its parts were read; retry the read`,
+      );
+    const data = new Uint8Array(results.reduce((n, r) => n + r!.data.length, 0));
+    let at = 0;
+    for (const r of results) {
+      data.set(r!.data, at);
+      at += r!.data.length;
+    }
+    return { data, version: { etag } };
+  };
+
+  const self: Storage = {
     description: base,
     canWrite: false,
 
@@ -117,26 +185,35 @@ export function httpStorage(baseUrl: string, options: HttpStorageOptions = {}): 
           }
         );
       }
+      const split = splitRange(range, concurrency);
+      if (split) return getParts(key, url, split, concurrency!.maxConcurrent, options?.signal);
       const rh = rangeHeader(range);
-      const res = await fetchObject("get", key, url, rh ? { Range: rh } : {}, options?.signal);
-      if (res === undefined) return undefined;
-      const etag = normalizeEtag(res.headers.get("etag"));
-      if (res.status === 416) {
-        // Range starts past the end: the object exists, the selection is empty.
-        discardBody(res);
-        return { data: new Uint8Array(0), version: { etag } };
-      }
-      if (!res.ok) {
-        discardBody(res);
-        throw statusFailure("get", key, url, res.status, res.statusText);
-      }
-      const body = await readBody(res, "get", key, url, options?.signal);
-      if (range && res.status === 200) {
-        // The server ignored Range and sent the whole object: slice locally.
-        const { start, end } = resolveRange(range, body.length);
-        return { data: body.slice(start, end), version: { etag } };
-      }
-      return { data: body, version: { etag } };
+      return fetchObject(
+        "get",
+        key,
+        url,
+        rh ? { Range: rh } : {},
+        options?.signal,
+        async (res, attempt) => {
+          const etag = normalizeEtag(res.headers.get("etag"));
+          if (res.status === 416) {
+            // Range starts past the end: the object exists, the selection is empty.
+            discardBody(res);
+            return { data: new Uint8Array(0), version: { etag } };
+          }
+          if (!res.ok) {
+            discardBody(res);
+            throw statusFailure("get", key, url, res.status, res.statusText);
+          }
+          const body = await attempt.body(res);
+          if (range && res.status === 200) {
+            // The server ignored Range and sent the whole object: slice locally.
+            const { start, end } = resolveRange(range, body.length);
+            return { data: body.slice(start, end), version: { etag } };
+          }
+          return { data: body, version: { etag } };
+        },
+      );
     },
 
     async getIfModified(key: string, version: ObjectVersion, options?: StorageCallOptions) {
@@ -145,20 +222,38 @@ export function httpStorage(baseUrl: string, options: HttpStorageOptions = {}): 
       const headers: Record<string, string> = version.etag
         ? { "If-None-Match": `"${version.etag}"` }
         : {};
-      const res = await fetchObject("get", key, url, headers, options?.signal);
-      if (res === undefined) return undefined;
-      if (res.status === 304) {
-        discardBody(res);
-        return "not-modified" as const;
-      }
-      if (!res.ok) {
-        discardBody(res);
-        throw statusFailure("get", key, url, res.status, res.statusText);
-      }
-      const etag = normalizeEtag(res.headers.get("etag"));
-      const data = await readBody(res, "get", key, url, options?.signal);
-      if (version.etag !== undefined && etag === version.etag) return "not-modified" as const;
-      return { data, version: { etag } };
+      return fetchObject("get", key, url, headers, options?.signal, async (res, attempt) => {
+        if (res.status === 304) {
+          discardBody(res);
+          return "not-modified" as const;
+        }
+        if (!res.ok) {
+          discardBody(res);
+          throw statusFailure("get", key, url, res.status, res.statusText);
+        }
+        const etag = normalizeEtag(res.headers.get("etag"));
+        const data = await attempt.body(res);
+        if (version.etag !== undefined && etag === version.etag) return "not-modified" as const;
+        return { data, version: { etag } };
+      });
+    },
+
+    applySettings(settings: StorageSettings): string[] {
+      const { options: fromSettings, unapplied } = httpSettingsOptions(settings);
+      policy = resolveRequestPolicy(options, fromSettings);
+      const c = settings.concurrency;
+      concurrency =
+        c?.idealConcurrentRequestSize !== undefined ||
+        c?.maxConcurrentRequestsForObject !== undefined
+          ? {
+              idealSize: Math.max(1, c.idealConcurrentRequestSize ?? DEFAULT_IDEAL_REQUEST_SIZE),
+              maxConcurrent: Math.max(
+                1,
+                c.maxConcurrentRequestsForObject ?? DEFAULT_MAX_REQUESTS_FOR_OBJECT,
+              ),
+            }
+          : undefined;
+      return unapplied;
     },
 
     put: () => readOnly("put objects"),
@@ -184,6 +279,14 @@ export function httpStorage(baseUrl: string, options: HttpStorageOptions = {}): 
     async *list(prefix: string, options?: StorageCallOptions): AsyncIterable<ListEntry> {
       throwIfAborted(options?.signal);
       const p = normalizePrefix(prefix);
+      const unavailable = (detail: string, status: number) =>
+        new StorageError(
+          "list",
+          p,
+          `listing is unavailable on this server (${detail}); only S3-compatible ListObjectsV2 listing is supported. ` +
+            "Opening and reading spec-2 repositories needs no listing",
+          { status },
+        );
       const parts = [listTarget.keyPrefix, p].filter((s) => s !== "");
       const fullPrefix = parts.length === 0 ? "" : `${parts.join("/")}/`;
       let token: string | undefined;
@@ -191,29 +294,30 @@ export function httpStorage(baseUrl: string, options: HttpStorageOptions = {}): 
         const q = new URLSearchParams({ "list-type": "2", prefix: fullPrefix });
         if (token !== undefined) q.set("continuation-token", token);
         const url = `${listTarget.endpoint}?${q.toString()}`;
-        const res = await doFetch(fetchFn, "list", p, url, {
-          headers: headersWith({}),
-          signal: options?.signal,
-        });
-        const unavailable = (detail: string) =>
-          new StorageError(
-            "list",
-            p,
-            `listing is unavailable on this server (${detail}); only S3-compatible ListObjectsV2 listing is supported. ` +
-              "Opening and reading spec-2 repositories needs no listing",
-            { status: res.status },
-          );
-        if (res.status === 401 || res.status === 403) {
-          discardBody(res);
-          throw statusFailure("list", p, url, res.status, res.statusText);
-        }
-        if (!res.ok) {
-          discardBody(res);
-          throw unavailable(`HTTP ${res.status}`);
-        }
-        const text = new TextDecoder().decode(await readBody(res, "list", p, url, options?.signal));
+        const text = await requestWithRetries(
+          fetchFn,
+          policy,
+          {
+            operation: "list",
+            path: p,
+            url,
+            init: { headers: headersWith({}) },
+            signal: options?.signal,
+          },
+          async (res, attempt) => {
+            if (res.status === 401 || res.status === 403) {
+              discardBody(res);
+              throw statusFailure("list", p, url, res.status, res.statusText);
+            }
+            if (!res.ok) {
+              discardBody(res);
+              throw unavailable(`HTTP ${res.status}`, res.status);
+            }
+            return new TextDecoder().decode(await attempt.body(res));
+          },
+        );
         const page = parseListObjectsV2(text);
-        if (page === undefined) throw unavailable("the response is not a ListBucketResult");
+        if (page === undefined) throw unavailable("the response is not a ListBucketResult", 200);
         for (const item of page.contents) {
           if (!item.key.startsWith(fullPrefix) || item.key.length === fullPrefix.length) continue;
           yield {
@@ -227,4 +331,5 @@ export function httpStorage(baseUrl: string, options: HttpStorageOptions = {}): 
       } while (token !== undefined);
     },
   };
+  return self;
 }

@@ -4,10 +4,29 @@
  */
 
 export { type HttpStorageOptions, httpStorage } from "./http.js";
-export type { FetchLike } from "./http-util.js";
+export type { FetchLike, HttpRequestOptions } from "./http-util.js";
 export { validateKey } from "./key.js";
 export { type InMemoryStorageOptions, inMemoryStorage } from "./memory.js";
 export { type RedirectStorageOptions, redirectStorage, resolveRedirect } from "./redirect.js";
+export {
+  backoffDelayMs,
+  errorCodeOf,
+  httpStatusOf,
+  isRetryableError,
+  type ResolvedRetryOptions,
+  type RetryOptions,
+  readResponseBody,
+  resolveRetryOptions,
+  retryAfterMs,
+  stalledStreamError,
+  withRetries,
+} from "./retry.js";
+export {
+  applyStorageSettings,
+  parseStorageSettings,
+  type StorageSettings,
+  settingFields,
+} from "./settings.js";
 export type * from "./types.js";
 export {
   type CountingStorage,

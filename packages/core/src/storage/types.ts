@@ -108,4 +108,10 @@ export interface Storage {
   delete(keys: readonly string[], options?: StorageCallOptions): Promise<DeleteResult>;
   /** Last-modified time of an object, `undefined` if missing. */
   lastModified(key: string, options?: StorageCallOptions): Promise<Date | undefined>;
+  /**
+   * Applies the repository's `config.storage` settings (retries, timeouts, …) to later calls and
+   * returns the serde names of the set fields it cannot honour (the repository then refuses to
+   * open). Absent on backends without network I/O, where upstream ignores these settings too.
+   */
+  applySettings?(settings: import("./settings.js").StorageSettings): string[];
 }

@@ -101,6 +101,7 @@ export function withCounting(storage: Storage): CountingStorage {
       return storage.lastModified(key, options);
     },
   };
+  if (storage.applySettings) wrapped.applySettings = storage.applySettings.bind(storage);
   if (storage.getIfModified) {
     const inner = storage.getIfModified.bind(storage);
     wrapped.getIfModified = (key, version, options) => {
@@ -161,6 +162,7 @@ export function withLatency(storage: Storage, ms: number): Storage {
       return storage.lastModified(key, options);
     },
   };
+  if (storage.applySettings) wrapped.applySettings = storage.applySettings.bind(storage);
   if (storage.getIfModified) {
     const inner = storage.getIfModified.bind(storage);
     wrapped.getIfModified = async (key, version, options) => {

@@ -5,13 +5,18 @@
  */
 import { open, stat } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { VirtualChunkFetchError, VirtualChunkModifiedError } from "../errors.js";
+import {
+  IcechunkError,
+  throwIfAborted,
+  VirtualChunkFetchError,
+  VirtualChunkModifiedError,
+} from "../errors.js";
 import type { VirtualChunkFetcher } from "./resolver.js";
 
 /** Reads `file://` virtual chunks from the local filesystem. */
 export function fileVirtualChunkFetcher(): VirtualChunkFetcher {
   return {
-    async fetchRange(url, { offset, length }, { checksum }) {
+    async fetchRange(url, { offset, length }, { checksum, signal }) {
       let path: string;
       try {
         path = fileURLToPath(url);
@@ -37,11 +42,15 @@ export function fileVirtualChunkFetcher(): VirtualChunkFetcher {
         const out = new Uint8Array(length);
         let done = 0;
         while (done < length) {
+          throwIfAborted(signal);
           const { bytesRead } = await fh.read(out, done, length - done, offset + done);
           if (bytesRead === 0) break;
           done += bytesRead;
         }
         return out.subarray(0, done);
+      } catch (cause) {
+        if (cause instanceof IcechunkError) throw cause;
+        throw new VirtualChunkFetchError(url, (cause as Error).message, { cause });
       } finally {
         await fh.close();
       }

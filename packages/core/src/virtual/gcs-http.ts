@@ -7,7 +7,8 @@
  * signed access is not implemented.
  */
 import { VirtualChunkFetchError } from "../errors.js";
-import { httpVirtualChunkFetcher, type VirtualChunkFetcher } from "./resolver.js";
+import { httpVirtualChunkFetcher } from "./http.js";
+import type { VirtualChunkFetcher } from "./resolver.js";
 
 /** The public GCS endpoint. */
 export const GCS_PUBLIC_ENDPOINT = "https://storage.googleapis.com";

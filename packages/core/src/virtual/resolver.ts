@@ -3,16 +3,18 @@
  * Resolves and fetches virtual chunks: expands `vcc://<container>/<path>` references, finds the
  * virtual chunk container with the longest matching URL prefix, enforces the caller's explicit
  * authorization (as upstream's `authorize_virtual_chunk_access`), and fetches the byte range through
- * a fetcher chosen by URL scheme, with the stored ETag / last-modified checked by the server.
+ * a fetcher chosen by URL scheme. Locations are checked to be in normal form (virtual/location)
+ * and byte ranges to be safe before anything else happens.
  */
 import {
+  InvalidInputError,
   UnauthorizedVirtualChunkContainerError,
   VirtualChunkContainerNotFoundError,
   VirtualChunkFetchError,
-  VirtualChunkModifiedError,
 } from "../errors.js";
 import type { ChunkChecksum } from "../format/manifest.js";
 import type { VirtualChunkContainer } from "../repo/config.js";
+import { checkVirtualChunkLocation } from "./location.js";
 
 /** Reads a byte range of an external object. Must throw VirtualChunkModifiedError when the checksum does not hold. */
 export interface VirtualChunkFetcher {
@@ -67,6 +69,20 @@ export class VirtualChunkResolver {
     return c;
   }
 
+  /**
+   * The absolute, normal-form URL of a stored location (`vcc://` expanded when `resolve`, the
+   * default). @throws {InvalidVirtualChunkLocationError} for any location not in normal form
+   */
+  checkedLocation(location: string, options: { resolve?: boolean } = {}): string {
+    if (options.resolve === false && location.startsWith("vcc://")) {
+      // the container name is free text; the path after it must be in normal form
+      const slash = location.indexOf("/", 6);
+      checkVirtualChunkLocation(`vcc://container${slash < 0 ? "" : location.slice(slash)}`);
+      return location;
+    }
+    return checkVirtualChunkLocation(this.resolveLocation(location));
+  }
+
   async fetch(
     location: string,
     offset: number,
@@ -74,18 +90,14 @@ export class VirtualChunkResolver {
     checksum: ChunkChecksum | undefined,
     signal?: AbortSignal,
   ): Promise<Uint8Array> {
-    const url = this.resolveLocation(location);
+    checkVirtualRange(offset, length, location);
+    const url = this.checkedLocation(location);
     const container = this.matchingContainer(url);
     if (!container) throw new VirtualChunkContainerNotFoundError(url);
     if (!Object.hasOwn(this.authorization, container.urlPrefix))
       throw new UnauthorizedVirtualChunkContainerError(container.urlPrefix, url);
-    const scheme = url.slice(0, url.indexOf(":")).toLowerCase();
-    if (scheme !== "file" && hasDotSegment(url))
-      throw new VirtualChunkFetchError(
-        url,
-        "the location has '.' or '..' path segments, which URL normalization would resolve outside its container; store the normalized location",
-      );
-    const fetcher = this.fetchers[scheme];
+    const scheme = url.slice(0, url.indexOf(":"));
+    const fetcher = Object.hasOwn(this.fetchers, scheme) ? this.fetchers[scheme] : undefined;
     if (!fetcher)
       throw new VirtualChunkFetchError(
         url,
@@ -94,6 +106,7 @@ export class VirtualChunkResolver {
             ? " (Node: fileVirtualChunkFetcher() from '@icechunk-ts/core/fs')"
             : ""),
       );
+    if (length === 0) return new Uint8Array(0);
     const bytes = await fetcher.fetchRange(
       url,
       { offset, length },
@@ -113,57 +126,19 @@ export class VirtualChunkResolver {
   }
 }
 
-/** HTTP date for If-Unmodified-Since from a seconds timestamp. */
-export function httpDate(seconds: number): string {
-  return new Date(seconds * 1000).toUTCString();
-}
-
-/** Fetcher for `http://` and `https://` virtual chunks over `fetch` (works in browsers). */
-export function httpVirtualChunkFetcher(
-  options: { fetch?: typeof fetch; headers?: Record<string, string> } = {},
-): VirtualChunkFetcher {
-  const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
-  return {
-    async fetchRange(url, { offset, length }, { checksum, signal }) {
-      const headers: Record<string, string> = {
-        ...options.headers,
-        Range: `bytes=${offset}-${offset + length - 1}`,
-      };
-      if (checksum && "etag" in checksum)
-        headers["If-Match"] = checksum.etag.startsWith('"') ? checksum.etag : `"${checksum.etag}"`;
-      else if (checksum) headers["If-Unmodified-Since"] = httpDate(checksum.lastModified);
-      let res: Response;
-      try {
-        res = await doFetch(url, { headers, ...(signal ? { signal } : {}) });
-      } catch (cause) {
-        if (signal?.aborted) throw cause;
-        throw new VirtualChunkFetchError(
-          url,
-          "network error (or the server blocks cross-origin requests)",
-          { cause },
-        );
-      }
-      if (res.status === 412)
-        throw new VirtualChunkModifiedError(url, "the server answered 412 Precondition Failed");
-      if (res.status === 206) return new Uint8Array(await res.arrayBuffer());
-      if (res.status === 200) {
-        const all = new Uint8Array(await res.arrayBuffer());
-        return all.subarray(offset, offset + length);
-      }
-      throw new VirtualChunkFetchError(url, `HTTP ${res.status} ${res.statusText}`);
-    },
-  };
-}
-
-/** True when the path of `url` has a `.` or `..` segment (also percent-encoded). */
-export function hasDotSegment(url: string): boolean {
-  const afterScheme = url.indexOf("://");
-  const pathStart = url.indexOf("/", afterScheme < 0 ? 0 : afterScheme + 3);
-  if (pathStart < 0) return false;
-  const end = url.search(/[?#]/);
-  const path = url.slice(pathStart, end < 0 ? undefined : end);
-  return path.split("/").some((seg) => {
-    const s = seg.replace(/%2e/gi, ".");
-    return s === "." || s === "..";
-  });
+/**
+ * Refuses a virtual chunk byte range that is not exact integer arithmetic (negative, fractional,
+ * beyond 2^53 − 1 or overflowing it) before any request is made.
+ */
+export function checkVirtualRange(offset: number, length: number, location: string): void {
+  if (
+    !Number.isSafeInteger(offset) ||
+    !Number.isSafeInteger(length) ||
+    offset < 0 ||
+    length < 0 ||
+    !Number.isSafeInteger(offset + length)
+  )
+    throw new InvalidInputError(
+      `the virtual chunk byte range (offset ${offset}, length ${length}) of '${location.slice(0, 300)}' is not a safe byte range: offset and length must be non-negative integers whose sum is below 2^53`,
+    );
 }

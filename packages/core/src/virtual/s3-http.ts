@@ -7,7 +7,8 @@
  */
 import { VirtualChunkFetchError } from "../errors.js";
 import type { S3Options } from "../repo/config.js";
-import { httpVirtualChunkFetcher, type VirtualChunkFetcher } from "./resolver.js";
+import { httpVirtualChunkFetcher } from "./http.js";
+import type { VirtualChunkFetcher } from "./resolver.js";
 
 /** The HTTPS URL of an `s3://bucket/key` location for a container's S3 options. */
 export function s3HttpUrl(location: string, options: S3Options): string {
