@@ -152,7 +152,7 @@ describe("upgrading our own spec-1 repositories", () => {
     await compareRepositories(await ours(), await theirs());
     // and cannot be upgraded twice
     await expect(upgradeRepository(await ours())).rejects.toSatisfy((e: unknown) =>
-      isIcechunkError(e, "invalid-input"),
+      isIcechunkError(e, "spec-version-required"),
     );
   });
 

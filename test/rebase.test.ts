@@ -10,7 +10,7 @@ import {
   ReadOnlySessionError,
   RebaseFailedError,
   Repository,
-  SessionStateError,
+  SessionModeError,
   type Storage,
 } from "@icechunk-ts/core";
 import { describe, expect, it } from "vitest";
@@ -145,7 +145,7 @@ describe("rebase preconditions", () => {
     const ro = await repo.readonlySession({ branch: "main" });
     await expect(ro.rebase(new BasicConflictSolver())).rejects.toBeInstanceOf(ReadOnlySessionError);
     const fork = await s.fork();
-    await expect(fork.rebase(new BasicConflictSolver())).rejects.toBeInstanceOf(SessionStateError);
+    await expect(fork.rebase(new BasicConflictSolver())).rejects.toBeInstanceOf(SessionModeError);
     await s.rebase(new BasicConflictSolver());
     const at = s.snapshotId;
     await s.rebase(new BasicConflictSolver());

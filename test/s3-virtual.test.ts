@@ -5,6 +5,7 @@
  */
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import {
+  type IcechunkErrorKind,
   inMemoryStorage,
   isIcechunkError,
   Repository,
@@ -29,7 +30,7 @@ const ARRAY = new TextEncoder().encode(
     codecs: [{ name: "bytes" }],
   }),
 );
-const kind = (k: string) => (e: unknown) => isIcechunkError(e, k);
+const kind = (k: IcechunkErrorKind) => (e: unknown) => isIcechunkError(e, k);
 
 function containerConfig(
   bucket: string,

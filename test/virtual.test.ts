@@ -8,6 +8,7 @@ import { join } from "node:path";
 import {
   gcsAnonymousVirtualChunkFetcher,
   gcsHttpUrl,
+  type IcechunkErrorKind,
   inMemoryStorage,
   isIcechunkError,
   Repository,
@@ -62,7 +63,7 @@ async function repoWith(config: RepositoryConfig, authorize: Record<string, unkn
   return { repo, s };
 }
 
-const kind = (k: string) => (e: unknown) => isIcechunkError(e, k);
+const kind = (k: IcechunkErrorKind) => (e: unknown) => isIcechunkError(e, k);
 
 describe("virtual chunks over HTTP", () => {
   const prefix = () => `${server.url}/`;
@@ -209,7 +210,9 @@ describe("virtual chunks in public GCS buckets (anonymous, over HTTPS)", () => {
     await signed.store.setVirtualRef("v/c/0", "gs://public-bucket/era5/t2m.bin", 0, 16);
     await expect(signed.store.get("v/c/0")).rejects.toSatisfy(kind("virtual-chunk-fetch"));
     // a gs:// container must be a GCS store (as upstream validates it)
-    await expect(open(null, { type: "Http", field0: {} })).rejects.toSatisfy(kind("invalid-input"));
+    await expect(open(null, { type: "Http", field0: {} })).rejects.toSatisfy(
+      kind("invalid-config"),
+    );
     expect(() => gcsHttpUrl("gs://bucket-only")).toThrow(/gs:\/\/<bucket>\/<key>/);
   });
 });

@@ -17,6 +17,7 @@ export type { JsonObject, JsonValue } from "./format/json-value.js";
 export type { ChunkChecksum, ChunkPayload } from "./format/manifest.js";
 export type { RepoStatus, RepoUpdate } from "./format/repo-info.js";
 export type { DimensionShape, ManifestFileInfo, ManifestRef } from "./format/snapshot.js";
+export type { MoveOperation, TransactionLogData } from "./format/transaction-log.js";
 export type { ExpireOptions } from "./ops/expire.js";
 export type { GarbageCollectOptions, GCSummary } from "./ops/gc.js";
 export { type UpgradeOptions, upgradeRepository } from "./ops/migrate.js";
@@ -33,7 +34,8 @@ export {
   type OpsLogEntry,
   Repository,
 } from "./repo/repository.js";
-export type { CallOptions, SnapshotInfo, VersionSpec } from "./repo/types.js";
+export type { CallOptions, SnapshotInfo, VersionSelector, VersionSpec } from "./repo/types.js";
+export type { ChangeSet } from "./session/change-set.js";
 export { ConflictDetector, detectConflicts } from "./session/conflicts/detect.js";
 export {
   BasicConflictSolver,
@@ -48,7 +50,7 @@ export type {
 } from "./session/conflicts/types.js";
 export type { Diff, MovedNode } from "./session/diff.js";
 export type { ChangeSetJSON, SessionJSON } from "./session/fork.js";
-export type { ArrayNode, GroupNode, Node } from "./session/read.js";
+export type { ArrayNode, GroupNode, Node, ReadContext } from "./session/read.js";
 export type { RebaseOptions } from "./session/rebase.js";
 export { type CommitOptions, Session, type SessionMode } from "./session/session.js";
 export {

@@ -4,7 +4,7 @@
  * `updateRepoInfo`): repository metadata, availability status, feature flags and the persisted
  * config — each change logged in the ops log like every other one.
  */
-import { InvalidInputError } from "../errors.js";
+import { UnknownFeatureFlagError } from "../errors.js";
 import { encodeFlexbuffer } from "../format/flexbuffers.js";
 import type { JsonObject } from "../format/json-value.js";
 import type { RepoInfoData } from "../format/repo-info.js";
@@ -47,8 +47,9 @@ export function featureFlags(info: RepoInfoData): FeatureFlag[] {
 export function flagId(name: string): number {
   const f = FEATURE_FLAGS.find((x) => x.name === name);
   if (!f)
-    throw new InvalidInputError(
-      `unknown feature flag '${name}'; known: ${FEATURE_FLAGS.map((x) => x.name).join(", ")}`,
+    throw new UnknownFeatureFlagError(
+      name,
+      FEATURE_FLAGS.map((x) => x.name),
     );
   return f.id;
 }

@@ -37,7 +37,7 @@ export interface StoreGetOptions extends StoreCallOptions {
   range?: ByteRange;
 }
 
-/** Where a store gets its current read context and write operations (the session). */
+/** Where a store gets its current read context and write operations (the session; internal). */
 export interface StoreHost {
   readContext(): ReadContext;
   /** @throws {ReadOnlySessionError} for read-only sessions */
@@ -55,14 +55,39 @@ export interface VirtualRefSpec {
   lastModified?: Date;
 }
 
+let construct: (host: StoreHost) => SessionStore;
+
+/** Internal: the store of a session (`session.store`); not exported from the package. */
+export function newSessionStore(host: StoreHost): SessionStore {
+  return construct(host);
+}
+
+/**
+ * The Zarr key-value view of a session (`session.store`): `zarr.json` documents and chunks under
+ * keys such as `group/array/c/0/1`, read (and, for writable sessions, written) through the
+ * session's snapshot, manifests and change set. zarrita reads it through `IcechunkStore`.
+ * @example
+ * const session = await repo.readonlySession("main");
+ * const meta = await session.store.get("temperature/zarr.json");
+ * const chunk = await session.store.get("temperature/c/0/0");
+ * const keys = await session.store.listPrefix("temperature/");
+ */
 export class SessionStore {
-  constructor(protected readonly host: StoreHost) {}
+  static {
+    construct = (host) => new SessionStore(host);
+  }
+
+  readonly #host: StoreHost;
+
+  private constructor(host: StoreHost) {
+    this.#host = host;
+  }
 
   /** Bytes of a key, or undefined when absent. */
   async get(key: string, options: StoreGetOptions = {}): Promise<Uint8Array | undefined> {
     throwIfAborted(options.signal);
     const parsed = parseKey(key);
-    const ctx = this.host.readContext();
+    const ctx = this.#host.readContext();
     if (parsed.kind === "zarr-v2") return undefined;
     const node = getNode(ctx, parsed.path);
     if (!node) return undefined;
@@ -89,7 +114,7 @@ export class SessionStore {
     throwIfAborted(options.signal);
     const parsed = parseKey(key);
     if (parsed.kind === "zarr-v2") return false;
-    const ctx = this.host.readContext();
+    const ctx = this.#host.readContext();
     const node = getNode(ctx, parsed.path);
     if (!node) return false;
     if (parsed.kind === "metadata") return true;
@@ -104,7 +129,7 @@ export class SessionStore {
     throwIfAborted(options.signal);
     const parsed = parseKey(key);
     if (parsed.kind === "zarr-v2") return 0;
-    const ctx = this.host.readContext();
+    const ctx = this.#host.readContext();
     const node = getNode(ctx, parsed.path);
     if (!node) return 0;
     if (parsed.kind === "metadata") return node.userData.length;
@@ -121,7 +146,7 @@ export class SessionStore {
   /** Keys under a prefix (matched by path components: `a` does not match `ab`). */
   async listPrefix(prefix: string, options: StoreCallOptions = {}): Promise<string[]> {
     throwIfAborted(options.signal);
-    const ctx = this.host.readContext();
+    const ctx = this.#host.readContext();
     const path = prefixToPath(prefix);
     const nodes = listNodes(ctx, path);
     const keys = nodes.map((n) => metadataKey(n.path));
@@ -158,7 +183,7 @@ export class SessionStore {
   /** Direct children of a prefix: `zarr.json`, child node names, or the next chunk-key component. */
   async listDir(prefix: string, options: StoreCallOptions = {}): Promise<string[]> {
     throwIfAborted(options.signal);
-    const ctx = this.host.readContext();
+    const ctx = this.#host.readContext();
     const path = prefixToPath(prefix);
     const node = getNode(ctx, path);
     if (node?.kind === "array") return ["zarr.json", "c"];
@@ -192,7 +217,7 @@ export class SessionStore {
    */
   async getsizePrefix(prefix: string, options: StoreCallOptions = {}): Promise<number> {
     const path = prefixToPath(prefix);
-    if (path !== "/" && !getNode(this.host.readContext(), path))
+    if (path !== "/" && !getNode(this.#host.readContext(), path))
       throw new InvalidKeyError(
         prefix,
         "only prefixes naming a group or array (or the root) have a size; list the keys instead",
@@ -205,7 +230,7 @@ export class SessionStore {
 
   /** Chunk coordinates of one array (for iteration without listing keys). */
   async chunkCoordinates(arrayPath: string, options: StoreCallOptions = {}): Promise<number[][]> {
-    const ctx = this.host.readContext();
+    const ctx = this.#host.readContext();
     const node = getNode(ctx, prefixToPath(arrayPath));
     if (node?.kind !== "array") return [];
     return chunkCoordinates(ctx, node as ArrayNode, options.signal);
@@ -217,7 +242,7 @@ export class SessionStore {
   async set(key: string, value: Uint8Array, options: StoreCallOptions = {}): Promise<void> {
     throwIfAborted(options.signal);
     const parsed = parseKey(key);
-    const ctx = this.host.writeContext("write");
+    const ctx = this.#host.writeContext("write");
     if (parsed.kind === "zarr-v2")
       throw new InvalidKeyError(
         key,
@@ -233,14 +258,14 @@ export class SessionStore {
     value: Uint8Array,
     options: StoreCallOptions = {},
   ): Promise<void> {
-    this.host.writeContext("write");
+    this.#host.writeContext("write");
     if (!(await this.exists(key, options))) await this.set(key, value, options);
   }
 
   /** Deletes a node (metadata key; a group recursively) or a chunk. Missing keys are a no-op. */
   async delete(key: string, _options: StoreCallOptions = {}): Promise<void> {
     const parsed = parseKey(key);
-    const ctx = this.host.writeContext("delete");
+    const ctx = this.#host.writeContext("delete");
     if (parsed.kind === "zarr-v2") return;
     if (parsed.kind === "metadata") deleteNode(ctx, parsed.path);
     else deleteChunk(ctx, parsed.path, parsed.coords);
@@ -248,7 +273,7 @@ export class SessionStore {
 
   /** Deletes everything under a prefix: a node, or the chunks under a prefix of an array's chunk space. */
   async deleteDir(prefix: string, options: StoreCallOptions = {}): Promise<void> {
-    const ctx = this.host.writeContext("delete");
+    const ctx = this.#host.writeContext("delete");
     const path = prefixToPath(prefix);
     if (getNode(ctx, path)) return deleteNode(ctx, path);
     for (const k of await this.#chunkKeysUnderPrefix(ctx, prefix, options.signal)) {
@@ -275,7 +300,7 @@ export class SessionStore {
     options: { etag?: string; lastModified?: Date; validateContainer?: boolean } = {},
   ): Promise<void> {
     const parsed = parseKey(key);
-    const ctx = this.host.writeContext("set a virtual ref");
+    const ctx = this.#host.writeContext("set a virtual ref");
     if (parsed.kind !== "chunk")
       throw new InvalidKeyError(key, "virtual refs can only be set on chunk keys");
     const ref: VirtualRefSpec = {
@@ -302,7 +327,7 @@ export class SessionStore {
     refs: ReadonlyArray<VirtualRefSpec & { index: number[] }>,
     options: { validateContainers?: boolean } = {},
   ): Promise<number[][] | undefined> {
-    const ctx = this.host.writeContext("set virtual refs");
+    const ctx = this.#host.writeContext("set virtual refs");
     const path = prefixToPath(arrayPath);
     const failed: number[][] = [];
     for (const ref of refs) {
