@@ -86,6 +86,8 @@ describe("rebase between our own sessions", () => {
     expect((err as RebaseFailedError).conflicts.map((c) => c.kind)).toEqual([
       "chunks-updated-in-updated-array",
     ]);
+    // the message names what conflicts where, so the user knows which edit to change
+    expect((err as Error).message).toContain("chunks-updated-in-updated-array at '/b'");
     expect(ours.snapshotId).toBe(ids[1]); // the last commit it could rebase over
     await ours.store.delete("b/c/0/0");
     await ours.discardChanges();
