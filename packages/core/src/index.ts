@@ -52,6 +52,7 @@ export type { Diff, MovedNode } from "./session/diff.js";
 export type { ChangeSetJSON, SessionJSON } from "./session/fork.js";
 export type { ArrayNode, GroupNode, Node, ReadContext } from "./session/read.js";
 export type { RebaseOptions } from "./session/rebase.js";
+export type { CoordMap } from "./session/reindex.js";
 export { type CommitOptions, Session, type SessionMode } from "./session/session.js";
 export {
   SessionStore,
