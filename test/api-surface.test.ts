@@ -68,14 +68,9 @@ function isTypeOnly(exported: ts.Symbol): boolean {
   );
 }
 
-let computed: string | undefined;
-function surface(): string {
-  computed ??= computeSurface();
-  return computed;
-}
-
-function computeSurface(): string {
-  const program = ts.createProgram(
+let programCache: ts.Program | undefined;
+function program(): ts.Program {
+  programCache ??= ts.createProgram(
     Object.values(ENTRY_POINTS).map((p) => join(ROOT, p)),
     {
       target: ts.ScriptTarget.ES2022,
@@ -87,11 +82,85 @@ function computeSurface(): string {
       noEmit: true,
     },
   );
-  const checker = program.getTypeChecker();
+  return programCache;
+}
+
+/** Every export of every entry point: [entry point, exported name, the symbol it stands for]. */
+function exportsOf(): Array<[string, string, ts.Symbol]> {
+  const checker = program().getTypeChecker();
+  const out: Array<[string, string, ts.Symbol]> = [];
+  for (const [name, path] of Object.entries(ENTRY_POINTS)) {
+    const file = program().getSourceFile(join(ROOT, path));
+    const moduleSymbol = file && checker.getSymbolAtLocation(file);
+    if (!moduleSymbol) throw new Error(`cannot load ${path}`);
+    for (const exported of checker.getExportsOfModule(moduleSymbol))
+      out.push([
+        name,
+        exported.name,
+        exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported,
+      ]);
+  }
+  return out;
+}
+
+/** Entry points that must show an `@example` in their JSDoc. */
+const EXAMPLES = [
+  "Repository",
+  "Repository.open",
+  "Repository.create",
+  "Repository.openOrCreate",
+  "Repository.readonlySession",
+  "Repository.writableSession",
+  "Session",
+  "SessionStore",
+  "IcechunkStore",
+  "httpStorage",
+  "inMemoryStorage",
+  "localFilesystemStorage",
+  "s3Storage",
+  "isIcechunkError",
+];
+
+/** Exports and main-class members without JSDoc, and entry points without an example. */
+function missingDocs(): { undocumented: string[]; withoutExample: string[] } {
+  const checker = program().getTypeChecker();
+  const undocumented: string[] = [];
+  const examples = new Set<string>();
+  const documented = (symbol: ts.Symbol, label: string) => {
+    const decls = symbol.declarations ?? [];
+    const hasDoc =
+      symbol.getDocumentationComment(checker).length > 0 ||
+      decls.some((d) => ts.getJSDocCommentsAndTags(d).length > 0);
+    if (!hasDoc) undocumented.push(label);
+    if (decls.some((d) => ts.getJSDocTags(d).some((t) => t.tagName.text === "example")))
+      examples.add(label);
+  };
+  for (const [entry, name, symbol] of exportsOf()) {
+    documented(symbol, name);
+    if (!CLASSES[entry]?.includes(name)) continue;
+    const statics = checker.getTypeOfSymbol(symbol).getProperties();
+    const members = checker.getDeclaredTypeOfSymbol(symbol).getProperties();
+    for (const m of [...statics, ...members])
+      if (m.name !== "prototype" && isPublic(m)) documented(m, `${name}.${m.name}`);
+  }
+  return {
+    undocumented: undocumented.sort(),
+    withoutExample: EXAMPLES.filter((e) => !examples.has(e)),
+  };
+}
+
+let computed: string | undefined;
+function surface(): string {
+  computed ??= computeSurface();
+  return computed;
+}
+
+function computeSurface(): string {
+  const checker = program().getTypeChecker();
   const flags = ts.TypeFormatFlags.NoTruncation;
   const lines: string[] = [];
   for (const [name, path] of Object.entries(ENTRY_POINTS)) {
-    const file = program.getSourceFile(join(ROOT, path));
+    const file = program().getSourceFile(join(ROOT, path));
     const moduleSymbol = file && checker.getSymbolAtLocation(file);
     if (!moduleSymbol) throw new Error(`cannot load ${path}`);
     lines.push(`# ${name}`);
@@ -156,6 +225,10 @@ describe("API surface", () => {
         .map((l) => l.split(" ")[1]);
       expect(Object.keys(mod).sort(), name).toEqual(values.sort());
     }
+  });
+
+  it("every export and every public member of the main classes has JSDoc; entry points show an example", () => {
+    expect(missingDocs()).toEqual({ undocumented: [], withoutExample: [] });
   });
 
   it("session, store and repository internals are out of reach", async () => {

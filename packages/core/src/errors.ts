@@ -85,6 +85,7 @@ export type IcechunkErrorKind = keyof IcechunkErrorMap;
 
 /** Base class of every error thrown by icechunk-ts. `kind` is stable across releases. */
 export abstract class IcechunkError extends Error {
+  /** The stable kind tag: narrow with {@link isIcechunkError}. */
   abstract readonly kind: IcechunkErrorKind;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);

@@ -1,5 +1,4 @@
 /**
- * @module @icechunk-ts/core
  * Pure-TypeScript Icechunk: open, read and write Icechunk repositories (spec 1, 2 and 2.1) in
  * Node and browsers, byte-compatible with the official Rust implementation.
  *
@@ -9,6 +8,8 @@
  * const session = await repo.writableSession("main");
  * await session.store.set("zarr.json", new TextEncoder().encode('{"zarr_format":3,"node_type":"group"}'));
  * const snapshotId = await session.commit("first commit");
+ *
+ * @module @icechunk-ts/core
  */
 export * from "./errors.js";
 export { INITIAL_SNAPSHOT_ID } from "./format/constants.js";

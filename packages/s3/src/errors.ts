@@ -17,7 +17,7 @@ export class S3ConfigError extends IcechunkError {
 }
 
 declare module "@icechunk-ts/core" {
-  /** Registers `S3ConfigError` with the core's error kinds (`isIcechunkError(err, "s3-config")`). */
+  // registers S3ConfigError with the core's error kinds: isIcechunkError(err, "s3-config")
   interface IcechunkErrorMap {
     "s3-config": S3ConfigError;
   }

@@ -18,6 +18,7 @@ export const FEATURE_FLAGS = [
   { id: 5, name: "delete_tag" },
 ] as const;
 
+/** A repository feature flag and its effective value (`repo.featureFlags()`). */
 export interface FeatureFlag {
   id: number;
   name: string;

@@ -74,8 +74,8 @@ export interface OpenOptions extends CallOptions {
   virtualChunkFetchers?: Record<string, VirtualChunkFetcher>;
 }
 
-/** One entry of the operations log: the update's fields plus when it happened. */
 export type { FeatureFlag } from "./admin.js";
+/** One entry of the operations log: the update's fields plus when it happened (µs). */
 export type OpsLogEntry = RepoUpdate & { updatedAt: number; backupPath?: string };
 
 /** Feature flag id of `move_node` (upstream feature_flags.rs). */
@@ -230,6 +230,9 @@ export class Repository {
   /**
    * Creates a repository (spec 2 unless `specVersion: 1`).
    * @throws {RepositoryAlreadyExistsError} when the location is not empty
+   * @example
+   * const repo = await Repository.create(inMemoryStorage());
+   * const session = await repo.writableSession("main");
    */
   static async create(storage: Storage, options: CreateOptions = {}): Promise<Repository> {
     if (!storage.canWrite)
@@ -361,6 +364,7 @@ export class Repository {
     await createTagV1(this.#ctx.assets, name, id, options.signal);
   }
 
+  /** Deletes a tag; its name can never be used again (as upstream). @throws {RefNotFoundError} */
   async deleteTag(name: string, options: CallOptions = {}): Promise<void> {
     if (this.specVersion === 2) return this.#update(v2.deleteTag(name), options);
     await deleteTagV1(this.#ctx.assets, name, options.signal);

@@ -29,10 +29,12 @@ import {
   type WriteContext,
 } from "./write.js";
 
+/** Options of every store call: `signal` aborts it. */
 export interface StoreCallOptions {
   signal?: AbortSignal;
 }
 
+/** Options of `store.get`: an optional byte range of the value. */
 export interface StoreGetOptions extends StoreCallOptions {
   range?: ByteRange;
 }
@@ -110,6 +112,7 @@ export class SessionStore {
     return this.get(key, { ...options, range });
   }
 
+  /** True when the key holds a value (a `zarr.json` or a chunk). */
   async exists(key: string, options: StoreCallOptions = {}): Promise<boolean> {
     throwIfAborted(options.signal);
     const parsed = parseKey(key);
