@@ -11,24 +11,16 @@ import { Repository } from "@icechunk-ts/core";
 import { localFilesystemStorage } from "@icechunk-ts/core/fs";
 import { IcechunkStore } from "@icechunk-ts/zarrita";
 import * as zarr from "zarrita";
+import { writeTemperature } from "./temperature.js";
 
 const dir = process.argv[2] ?? join(await mkdtemp(join(tmpdir(), "icechunk-demo-")), "repo");
 const storage = localFilesystemStorage(dir);
 const repo = await Repository.openOrCreate(storage);
 console.log(`repository (spec ${repo.specVersion}) at ${dir}`);
 
-// 1. write a group and a 2-D array through zarrita, then commit
+// 1. write a group and a 2-D array through zarrita (examples/temperature.ts), then commit
 const session = await repo.writableSession("main");
-const root = zarr.root(new IcechunkStore(session));
-await zarr.create(root, { attributes: { title: "icechunk-ts demo" } });
-const temp = await zarr.create(root.resolve("temperature"), {
-  shape: [6, 8],
-  chunkShape: [3, 4],
-  dtype: "float32",
-  dimensionNames: ["y", "x"],
-});
-const values = Float32Array.from({ length: 48 }, (_, i) => 15 + i / 4);
-await zarr.set(temp, null, { data: values, shape: [6, 8], stride: [8, 1] });
+await writeTemperature(session);
 const first = await session.commit("write temperature");
 console.log(`committed ${first}`);
 

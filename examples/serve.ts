@@ -14,8 +14,7 @@ import { join, normalize, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Repository } from "@icechunk-ts/core";
 import { localFilesystemStorage } from "@icechunk-ts/core/fs";
-import { IcechunkStore } from "@icechunk-ts/zarrita";
-import * as zarr from "zarrita";
+import { writeTemperature } from "./temperature.js";
 
 /** A running server: its base URL (no trailing slash) and how to stop it. */
 export interface ServedDirectory {
@@ -27,16 +26,7 @@ export interface ServedDirectory {
 export async function writeDemoRepository(dir: string): Promise<void> {
   const repo = await Repository.openOrCreate(localFilesystemStorage(dir));
   const session = await repo.writableSession("main");
-  const root = zarr.root(new IcechunkStore(session));
-  await zarr.create(root, { attributes: { title: "icechunk-ts demo" } });
-  const temp = await zarr.create(root.resolve("temperature"), {
-    shape: [6, 8],
-    chunkShape: [3, 4],
-    dtype: "float32",
-    dimensionNames: ["y", "x"],
-  });
-  const values = Float32Array.from({ length: 48 }, (_, i) => 15 + i / 4);
-  await zarr.set(temp, null, { data: values, shape: [6, 8], stride: [8, 1] });
+  await writeTemperature(session);
   await session.commit("write temperature");
 }
 

@@ -3,16 +3,11 @@
  * the call: time travel with `asOf`, persisted config (`saveConfig`/`fetchConfig`), feature flags,
  * repository metadata and the read-only status (spec 2).
  */
-import {
-  type IcechunkErrorKind,
-  inMemoryStorage,
-  isIcechunkError,
-  Repository,
-} from "@icechunk-ts/core";
+import { inMemoryStorage, Repository } from "@icechunk-ts/core";
 import { describe, expect, it } from "vitest";
+import { kind } from "./support/errors.js";
 import { loadOracle, oracleStorage } from "./support/oracle.js";
 
-const kind = (k: IcechunkErrorKind) => (e: unknown) => isIcechunkError(e, k);
 const group = (n: number) =>
   new TextEncoder().encode(`{"zarr_format":3,"node_type":"group","attributes":{"n":${n}}}`);
 

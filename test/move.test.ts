@@ -3,19 +3,13 @@
  * the official implementation reads the moved repository identically and reports the same diff;
  * invalid moves are refused like upstream; other edits are refused in a rearrange session.
  */
-import {
-  type IcechunkErrorKind,
-  inMemoryStorage,
-  isIcechunkError,
-  Repository,
-} from "@icechunk-ts/core";
+import { inMemoryStorage, Repository } from "@icechunk-ts/core";
 import { IcechunkStore } from "@icechunk-ts/zarrita";
 import { describe, expect, it } from "vitest";
 import * as zarr from "zarrita";
 import { compareRepositories } from "./support/compare.js";
+import { kind } from "./support/errors.js";
 import { loadOracle, oracleStorage } from "./support/oracle.js";
-
-const kind = (k: IcechunkErrorKind) => (e: unknown) => isIcechunkError(e, k);
 
 async function setup() {
   const storage = inMemoryStorage();

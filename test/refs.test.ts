@@ -4,17 +4,12 @@
  * implementation reading the same refs; the spec-2 update protocol (backups under `overwritten/`,
  * one ops-log entry per change, strictly increasing timestamps, paging, concurrent writers).
  */
-import {
-  type IcechunkErrorKind,
-  inMemoryStorage,
-  isIcechunkError,
-  Repository,
-} from "@icechunk-ts/core";
+import { inMemoryStorage, Repository } from "@icechunk-ts/core";
 import { describe, expect, it } from "vitest";
 import { compareRepositories } from "./support/compare.js";
+import { kind } from "./support/errors.js";
 import { loadOracle, oracleStorage } from "./support/oracle.js";
 
-const kind = (k: IcechunkErrorKind) => (e: unknown) => isIcechunkError(e, k);
 const GROUP = new TextEncoder().encode('{"zarr_format":3,"node_type":"group"}');
 
 async function commitSomething(repo: Repository, branch: string, attr: number) {

@@ -8,14 +8,13 @@ import { join } from "node:path";
 import {
   gcsAnonymousVirtualChunkFetcher,
   gcsHttpUrl,
-  type IcechunkErrorKind,
   inMemoryStorage,
-  isIcechunkError,
   Repository,
   type RepositoryConfig,
 } from "@icechunk-ts/core";
 import { fileVirtualChunkFetcher } from "@icechunk-ts/core/fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { kind } from "./support/errors.js";
 import { startHttpServer, type TestHttpServer } from "./support/http-server.js";
 import { makeTempDir } from "./support/tmp.js";
 
@@ -62,8 +61,6 @@ async function repoWith(config: RepositoryConfig, authorize: Record<string, unkn
   await s.store.set("v/zarr.json", ARRAY);
   return { repo, s };
 }
-
-const kind = (k: IcechunkErrorKind) => (e: unknown) => isIcechunkError(e, k);
 
 describe("virtual chunks over HTTP", () => {
   const prefix = () => `${server.url}/`;
