@@ -83,6 +83,7 @@ export interface SessionOptions {
 
 let construct: (repo: RepoContext, snapshot: SnapshotView, options: SessionOptions) => Session;
 let restore: (repo: RepoContext, snapshot: SnapshotView, json: ParsedSession) => Session;
+let changesOf: (session: Session) => ChangeSet;
 
 /**
  * Internal: a new session. Sessions are opened by `Repository` (`readonlySession`,
@@ -107,6 +108,14 @@ export function restoreSession(
 }
 
 /**
+ * Internal: a session's uncommitted change set, for read-only use inside the package (status,
+ * reprs); not exported from the package.
+ */
+export function sessionChanges(session: Session): ChangeSet {
+  return changesOf(session);
+}
+
+/**
  * A view of one version of the repository: read-only at a snapshot, or writable on a branch (with
  * uncommitted changes, committed by {@link Session.commit}). Its Zarr key-value store is
  * {@link Session.store}; hand it to zarrita with `new IcechunkStore(session)`.
@@ -120,6 +129,7 @@ export function restoreSession(
 export class Session {
   static {
     construct = (repo, snapshot, options) => new Session(repo, snapshot, options);
+    changesOf = (session) => session.#changes;
     restore = (repo, snapshot, json) => {
       const session = new Session(repo, snapshot, {
         mode: json.mode,
