@@ -2,7 +2,8 @@
  * A rolling forecast cube: keep the last 15 days of a (day, lat, lon) array fresh by shifting it
  * one day per commit instead of rewriting it. `shiftArray` re-attaches the existing chunk
  * references (no chunk bytes are copied or re-uploaded); only the newest day is written.
- * Run: pnpm tsx examples/rolling-forecast.ts [directory] [days-to-run]
+ * Run: pnpm tsx examples/rolling-forecast.ts [directory] [days-to-run]   (default 20 days; re-running
+ * on the same directory continues from the last committed day)
  */
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -16,6 +17,10 @@ const WINDOW = 15;
 const [LAT, LON] = [45, 90];
 const dir = process.argv[2] ?? join(await mkdtemp(join(tmpdir(), "icechunk-forecast-")), "repo");
 const days = Number(process.argv[3] ?? 20);
+if (!Number.isInteger(days) || days < 1) {
+  console.error("usage: rolling-forecast.ts [directory] [days-to-run ≥ 1]");
+  process.exit(2);
+}
 
 /** The forecast field of one day (deterministic, so readers can check it). */
 export function field(day: number): Float32Array {
@@ -23,7 +28,10 @@ export function field(day: number): Float32Array {
 }
 
 const repo = await Repository.openOrCreate(localFilesystemStorage(dir));
-for (let day = 0; day < days; day++) {
+// re-runs continue the series: the tip's commit metadata records its day
+const lastDay = (await repo.ancestry("main"))[0]?.metadata.day;
+const start = typeof lastDay === "number" ? lastDay + 1 : 0;
+for (let day = start; day < start + days; day++) {
   const session = await repo.writableSession("main");
   const store = new IcechunkStore(session);
   const root = zarr.root(store);
@@ -53,12 +61,19 @@ const ro = await repo.readonlySession({ branch: "main" });
 const cube = await zarr.open.v3(zarr.root(new IcechunkStore(ro)).resolve("forecast"), {
   kind: "array",
 });
-const first = (await zarr.get(cube, [0, 0, 0])) as number;
-const last = (await zarr.get(cube, [WINDOW - 1, 0, 0])) as number;
+// the days in the window: the first value of each filled slot (empty slots read as NaN)
+const held: number[] = [];
+for (let slot = 0; slot < WINDOW; slot++) {
+  const v = (await zarr.get(cube, [slot, 0, 0])) as number;
+  if (!Number.isNaN(v)) held.push(v / 1000);
+}
 let chunkFiles = 0;
 for await (const _ of repo.storage.list("chunks")) chunkFiles++;
-console.log(`window holds days ${first / 1000}..${last / 1000} after ${days} daily commits`);
 console.log(
-  `chunk files written: ${chunkFiles} (one per day; shifted days are re-referenced, not copied)`,
+  `window holds days ${held[0]}..${held.at(-1)} (${held.length} of ${WINDOW} slots) after ${days} daily commits` +
+    (start > 0 ? `, continuing from day ${start}` : ""),
+);
+console.log(
+  `chunk files written: ${chunkFiles} (one per day in all; shifted days are re-referenced, not copied)`,
 );
 console.log(`repository at ${dir}`);

@@ -26,4 +26,5 @@ fi
 
 pnpm typecheck
 pnpm biome check .
+pnpm run docs  # reference docs (typedoc, warnings are errors) into dist/docs
 pnpm vitest run "$@"

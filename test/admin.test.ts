@@ -3,11 +3,11 @@
  * the call: time travel with `asOf`, persisted config (`saveConfig`/`fetchConfig`), feature flags,
  * repository metadata and the read-only status (spec 2).
  */
-import { inMemoryStorage, isIcechunkError, Repository } from "@icechunk-ts/core";
+import { inMemoryStorage, Repository } from "@icechunk-ts/core";
 import { describe, expect, it } from "vitest";
+import { kind } from "./support/errors.js";
 import { loadOracle, oracleStorage } from "./support/oracle.js";
 
-const kind = (k: string) => (e: unknown) => isIcechunkError(e, k);
 const group = (n: number) =>
   new TextEncoder().encode(`{"zarr_format":3,"node_type":"group","attributes":{"n":${n}}}`);
 
@@ -29,7 +29,7 @@ describe("administration", () => {
     expect(s.snapshotId).toBe(c1);
     expect(new TextDecoder().decode(await s.store.get("zarr.json"))).toContain('"n":1');
     await expect(repo.readonlySession({ branch: "main", asOf: new Date(0) })).rejects.toSatisfy(
-      kind("invalid-input"),
+      kind("no-snapshot-as-of"),
     );
   });
 
@@ -83,7 +83,7 @@ describe("administration", () => {
         .map((f) => ({ name: f.name, enabled: f.enabled, setting: f.setting ?? null }))
         .sort((a, b) => a.name.localeCompare(b.name));
     expect(strip(await repo.featureFlags())).toEqual(strip(await theirs.featureFlags()));
-    await expect(repo.createTag("t", c1)).rejects.toSatisfy(kind("invalid-input"));
+    await expect(repo.createTag("t", c1)).rejects.toSatisfy(kind("feature-flag-disabled"));
     await expect(theirs.createTag("t", c1)).rejects.toBeDefined();
     await theirs.setFeatureFlag("create_tag", null);
     expect(
@@ -96,7 +96,7 @@ describe("administration", () => {
     });
     await (await Repository.open(storage)).createTag("t", c1);
     await expect(repo.setFeatureFlag("no_such_flag", true)).rejects.toSatisfy(
-      kind("invalid-input"),
+      kind("unknown-feature-flag"),
     );
   });
 
@@ -130,6 +130,6 @@ describe("administration", () => {
     ]);
     await expect(
       (await Repository.create(inMemoryStorage(), { specVersion: 1 })).getMetadata(),
-    ).rejects.toSatisfy(kind("invalid-input"));
+    ).rejects.toSatisfy(kind("spec-version-required"));
   });
 });

@@ -257,7 +257,7 @@ describe("text rendering", () => {
   it("refuses two versions at once; an empty graph says so", async () => {
     const { repo } = await named();
     await expect(repo.ancestryGraph({ branch: "main", tag: "v1" })).rejects.toSatisfy((e) =>
-      isIcechunkError(e, "invalid-input"),
+      isIcechunkError(e, "invalid-argument"),
     );
     const empty = new AncestryGraph([], new Map(), ["main"], true);
     expect(String(empty)).toBe("(empty history)\n");

@@ -3,7 +3,6 @@
  * by us (spec 1 and 2), status of identical uncommitted edits, and the Rust-written reference
  * repositories (native oracle).
  */
-import { readdirSync } from "node:fs";
 import {
   BadSnapshotChainForDiffError,
   type Diff,
@@ -19,7 +18,7 @@ import {
   nativeOracleUnavailableReason,
   oracleStorage,
 } from "./support/oracle.js";
-import { copyFixture, REFERENCE_REPOS_DIR } from "./support/tmp.js";
+import { copyFixture, listReferenceRepos } from "./support/tmp.js";
 import { array, chunk, group } from "./support/zarr-json.js";
 
 /** Store operations both implementations can run. */
@@ -167,7 +166,7 @@ describe("diff over commits with moves (written by the official implementation)"
   });
 });
 
-const fixtures = readdirSync(REFERENCE_REPOS_DIR).sort();
+const fixtures = listReferenceRepos();
 const cleanups: Array<() => Promise<void>> = [];
 afterAll(async () => {
   for (const c of cleanups) await c();

@@ -31,6 +31,11 @@ describe("examples", () => {
     const demo = await tsx("demo.ts", join(dir, "repo"));
     expect(demo.stdout).toContain('{"branch":"warmer"} row 0: 99 99 99 99 16');
     expect(demo.stdout).toContain("branches: main, warmer; tags: v1");
+    // re-runnable on the same folder: the branch is reset, the next tag name is taken
+    const again = await tsx("demo.ts", join(dir, "repo"));
+    expect(again.stdout).toContain('{"tag":"v2"} row 0: 15 15.25 15.5');
+    expect(again.stdout).toContain('{"branch":"warmer"} row 0: 99 99 99 99 16');
+    expect(again.stdout).toContain("branches: main, warmer; tags: v1, v2");
     const server = await startHttpServer({ root: dir });
     try {
       const read = await tsx("read-http.ts", `${server.url}/repo`, "temperature", "warmer");
@@ -41,12 +46,26 @@ describe("examples", () => {
     }
   });
 
+  it("read-http.ts without a URL serves a demo repository on 127.0.0.1 itself and reads it", async () => {
+    const read = await tsx("read-http.ts");
+    expect(read.stdout).toMatch(
+      /no URL given: serving a demo repository at http:\/\/127\.0\.0\.1:\d+\/repo/,
+    );
+    expect(read.stdout).toContain("temperature: shape [6, 8], float32, min 15, max 26.75");
+    expect(read.stdout).toContain("write temperature");
+  });
+
   it("rolling-forecast.ts keeps the last 15 days by shifting, and the official implementation agrees", async () => {
     const { dir, cleanup } = await makeTempDir();
     cleanups.push(cleanup);
     const repoDir = join(dir, "repo");
-    const out = await tsx("rolling-forecast.ts", repoDir, "18");
-    expect(out.stdout).toContain("window holds days 3..17 after 18 daily commits");
+    // a window not yet full names the days it holds (not NaN); a re-run continues the series
+    const start = await tsx("rolling-forecast.ts", repoDir, "5");
+    expect(start.stdout).toContain("window holds days 0..4 (5 of 15 slots) after 5 daily commits");
+    const out = await tsx("rolling-forecast.ts", repoDir, "13");
+    expect(out.stdout).toContain(
+      "window holds days 3..17 (15 of 15 slots) after 13 daily commits, continuing from day 5",
+    );
     expect(out.stdout).toContain("chunk files written: 18");
     const oracle = await loadNativeOracle();
     expect(oracle).toBeDefined();

@@ -9,7 +9,7 @@ import {
   ReadOnlySessionError,
   Repository,
   SessionMergeError,
-  SessionStateError,
+  SessionModeError,
   type Storage,
 } from "@icechunk-ts/core";
 import { describe, expect, it } from "vitest";
@@ -65,7 +65,7 @@ describe("fork, serialize, merge, commit", () => {
           expect(await fork.store.get("big/c/0/0")).toEqual(chunk(100));
           for (let j = 0; j < 4; j++)
             await fork.store.set(`big/c/${w + 1}/${j}`, chunk(10 * w + j, j % 2 ? 700 : 4));
-          await expect(fork.commit("nope")).rejects.toBeInstanceOf(SessionStateError);
+          await expect(fork.commit("nope")).rejects.toBeInstanceOf(SessionModeError);
           return JSON.stringify(fork);
         }),
       );
@@ -100,7 +100,7 @@ describe("fork, serialize, merge, commit", () => {
     const grandchild = await fork.fork();
     expect(await grandchild.store.get("old/c/1/0")).toEqual(chunk(5));
     await grandchild.store.set("old/c/0/1", chunk(6));
-    expect(() => fork.merge(session)).toThrow(SessionStateError);
+    expect(() => fork.merge(session)).toThrow(SessionModeError);
     fork.merge(grandchild);
     session.merge(fork);
     const status = await session.status();
@@ -179,7 +179,7 @@ describe("merge rules", () => {
   it("rejects values that are not serialized sessions", async () => {
     const { repo } = await setup();
     await expect(repo.sessionFromJSON({ hello: 1 } as never)).rejects.toSatisfy((e: unknown) =>
-      isIcechunkError(e, "invalid-input"),
+      isIcechunkError(e, "invalid-argument"),
     );
   });
 });

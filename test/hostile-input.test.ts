@@ -188,9 +188,9 @@ describe("bounded small objects and nesting", () => {
     expect(counting.bytesRead).toBeLessThan(3 * 2 ** 20);
   });
 
-  it("a serialized session that is not JSON is invalid-input, not a SyntaxError", async () => {
+  it("a serialized session that is not JSON is invalid-argument, not a SyntaxError", async () => {
     const repo = await Repository.create(inMemoryStorage());
     const { error } = await measure(() => repo.sessionFromJSON('{"format": "icechunk-ts-se'));
-    expectKind(error, "invalid-input");
+    expectKind(error, "invalid-argument");
   });
 });

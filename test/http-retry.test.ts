@@ -8,6 +8,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   httpStorage,
+  type IcechunkErrorKind,
   isIcechunkError,
   Repository,
   type RetryOptions,
@@ -24,7 +25,7 @@ let dir: string;
 let cleanup: () => Promise<void>;
 const blob = Uint8Array.from({ length: 4096 }, (_, i) => i % 251);
 const fast: RetryOptions = { maxAttempts: 5, initialBackoffMs: 1, maxBackoffMs: 5 };
-const kind = (k: string) => (e: unknown) => isIcechunkError(e, k);
+const kind = (k: IcechunkErrorKind) => (e: unknown) => isIcechunkError(e, k);
 
 beforeAll(async () => {
   ({ dir, cleanup } = await makeTempDir());

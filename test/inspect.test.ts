@@ -169,7 +169,7 @@ describe("inspect over the reference repositories (native oracle)", () => {
 
       if (ours.specVersion === 1) {
         await expect(ours.inspectRepoInfo()).rejects.toSatisfy((e) =>
-          isIcechunkError(e, "invalid-input"),
+          isIcechunkError(e, "spec-version-required"),
         );
         return;
       }

@@ -18,7 +18,7 @@ import { planExpireV2 } from "../packages/core/src/ops/expire.js";
 import { compareRepositories } from "./support/compare.js";
 import { buildHistory, expectSameDiff, type TheirRepository } from "./support/ops-history.js";
 import { loadOracle, oracleStorage } from "./support/oracle.js";
-import { copyFixture, makeTempDir, REFERENCE_REPOS_DIR } from "./support/tmp.js";
+import { copyFixture, makeTempDir, referenceRepoPath } from "./support/tmp.js";
 
 const cleanups: Array<() => Promise<void>> = [];
 afterAll(async () => {
@@ -153,7 +153,7 @@ describe("spec 2 expiration matches the Rust implementation", () => {
   }
 
   it("replays both expirations of expire-repo-v2-by-working-copy from their backups", async () => {
-    const dir = join(REFERENCE_REPOS_DIR, "expire-repo-v2-by-working-copy");
+    const dir = referenceRepoPath("expire-repo-v2-by-working-copy");
     const current = decodeRepoInfo(
       decodeObjectFile(await readFile(join(dir, "repo")), FileType.RepoInfo, {}).payload,
     );

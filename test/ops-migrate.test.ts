@@ -27,7 +27,7 @@ import {
   nativeOracleUnavailableReason,
   oracleStorage,
 } from "./support/oracle.js";
-import { copyFixture, makeTempDir, REFERENCE_REPOS_DIR } from "./support/tmp.js";
+import { copyFixture, makeTempDir, referenceRepoPath } from "./support/tmp.js";
 
 const cleanups: Array<() => Promise<void>> = [];
 afterAll(async () => {
@@ -78,7 +78,7 @@ describe("upgrading the Rust-written spec-1 fixtures", () => {
       await compareRepositories(await Repository.open(localFilesystemStorage(dir)), theirs);
 
       const ours = await readInfo(dir);
-      const rust = await readInfo(join(REFERENCE_REPOS_DIR, migrated));
+      const rust = await readInfo(referenceRepoPath(migrated));
       const sortById = (xs: RepoInfoData["snapshots"]) =>
         [...xs].sort((a, b) => (a.id < b.id ? -1 : 1));
       expect(ours.tags).toEqual(rust.tags);
@@ -152,7 +152,7 @@ describe("upgrading our own spec-1 repositories", () => {
     await compareRepositories(await ours(), await theirs());
     // and cannot be upgraded twice
     await expect(upgradeRepository(await ours())).rejects.toSatisfy((e: unknown) =>
-      isIcechunkError(e, "invalid-input"),
+      isIcechunkError(e, "spec-version-required"),
     );
   });
 

@@ -3,15 +3,14 @@
  * identically through icechunk-ts and through the official implementation: refs, ancestry, every
  * snapshot's keys, every zarr.json and every chunk's bytes.
  */
-import { readdirSync } from "node:fs";
 import { Repository } from "@icechunk-ts/core";
 import { localFilesystemStorage } from "@icechunk-ts/core/fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { compareRepositories } from "./support/compare.js";
 import { loadNativeOracle, nativeOracleUnavailableReason } from "./support/oracle.js";
-import { copyFixture, REFERENCE_REPOS_DIR } from "./support/tmp.js";
+import { copyFixture, listReferenceRepos } from "./support/tmp.js";
 
-const fixtures = readdirSync(REFERENCE_REPOS_DIR).sort();
+const fixtures = listReferenceRepos();
 const cleanups: Array<() => Promise<void>> = [];
 afterAll(async () => {
   for (const c of cleanups) await c();

@@ -10,7 +10,7 @@ import {
   ReadOnlySessionError,
   RebaseFailedError,
   Repository,
-  SessionStateError,
+  SessionModeError,
   type Storage,
 } from "@icechunk-ts/core";
 import { describe, expect, it } from "vitest";
@@ -86,6 +86,8 @@ describe("rebase between our own sessions", () => {
     expect((err as RebaseFailedError).conflicts.map((c) => c.kind)).toEqual([
       "chunks-updated-in-updated-array",
     ]);
+    // the message names what conflicts where, so the user knows which edit to change
+    expect((err as Error).message).toContain("chunks-updated-in-updated-array at '/b'");
     expect(ours.snapshotId).toBe(ids[1]); // the last commit it could rebase over
     await ours.store.delete("b/c/0/0");
     await ours.discardChanges();
@@ -145,7 +147,7 @@ describe("rebase preconditions", () => {
     const ro = await repo.readonlySession({ branch: "main" });
     await expect(ro.rebase(new BasicConflictSolver())).rejects.toBeInstanceOf(ReadOnlySessionError);
     const fork = await s.fork();
-    await expect(fork.rebase(new BasicConflictSolver())).rejects.toBeInstanceOf(SessionStateError);
+    await expect(fork.rebase(new BasicConflictSolver())).rejects.toBeInstanceOf(SessionModeError);
     await s.rebase(new BasicConflictSolver());
     const at = s.snapshotId;
     await s.rebase(new BasicConflictSolver());

@@ -12,6 +12,7 @@ import {
 } from "@icechunk-ts/core";
 import { describe, expect, it } from "vitest";
 import { s3Storage, s3VirtualChunkFetcher } from "../packages/s3/src/index.js";
+import { kind } from "./support/errors.js";
 import { s3TestConfig } from "./support/s3-server.js";
 
 const priv = await s3TestConfig({ name: "virtual" });
@@ -29,7 +30,6 @@ const ARRAY = new TextEncoder().encode(
     codecs: [{ name: "bytes" }],
   }),
 );
-const kind = (k: string) => (e: unknown) => isIcechunkError(e, k);
 
 function containerConfig(
   bucket: string,

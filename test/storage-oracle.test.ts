@@ -16,7 +16,7 @@ import {
   nativeOracleUnavailableReason,
   oracleStorage,
 } from "./support/oracle.js";
-import { copyFixture, makeTempDir, REFERENCE_REPOS_DIR } from "./support/tmp.js";
+import { copyFixture, listReferenceRepos, makeTempDir } from "./support/tmp.js";
 
 /** The oracle session store duck-types a zarrita store. */
 // biome-ignore lint/suspicious/noExplicitAny: the oracle store is structurally compatible.
@@ -136,7 +136,7 @@ describe("oracle bridge (WASI build)", () => {
 });
 
 const WASI_UNSUPPORTED = new Set(["test-repo-v1", "test-repo-v2-migrated"]);
-const fixtures = await readdir(REFERENCE_REPOS_DIR);
+const fixtures = listReferenceRepos();
 
 describe("oracle opens the reference repositories through our filesystem storage", () => {
   for (const name of fixtures) {

@@ -12,6 +12,7 @@ import {
   type FetchLike,
   httpVirtualChunkFetcher,
   IcechunkError,
+  type IcechunkErrorKind,
   inMemoryStorage,
   isIcechunkError,
   Repository,
@@ -33,7 +34,7 @@ let root: string;
 let cleanup: () => Promise<void>;
 const A = 0x41; // every byte inside allowed/
 const fill = (byte: number) => new Uint8Array(64).fill(byte);
-const kind = (k: string) => (e: unknown) => isIcechunkError(e, k);
+const kind = (k: IcechunkErrorKind) => (e: unknown) => isIcechunkError(e, k);
 
 beforeAll(async () => {
   ({ dir: root, cleanup } = await makeTempDir());
@@ -313,12 +314,12 @@ describe("HTTP virtual chunk fetches", () => {
       [Number.NaN, 4],
     ])
       await expect(r.fetch(location(), offset!, length!, undefined)).rejects.toSatisfy(
-        kind("invalid-input"),
+        kind("invalid-byte-range"),
       );
     expect(server.requests.length).toBe(before);
     const { s } = await session();
     await expect(s.store.setVirtualRef("v/c/0", location(), -1, 4)).rejects.toSatisfy(
-      kind("invalid-input"),
+      kind("invalid-byte-range"),
     );
   });
 

@@ -9,12 +9,12 @@ import {
   gcsAnonymousVirtualChunkFetcher,
   gcsHttpUrl,
   inMemoryStorage,
-  isIcechunkError,
   Repository,
   type RepositoryConfig,
 } from "@icechunk-ts/core";
 import { fileVirtualChunkFetcher } from "@icechunk-ts/core/fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { kind } from "./support/errors.js";
 import { startHttpServer, type TestHttpServer } from "./support/http-server.js";
 import { makeTempDir } from "./support/tmp.js";
 
@@ -61,8 +61,6 @@ async function repoWith(config: RepositoryConfig, authorize: Record<string, unkn
   await s.store.set("v/zarr.json", ARRAY);
   return { repo, s };
 }
-
-const kind = (k: string) => (e: unknown) => isIcechunkError(e, k);
 
 describe("virtual chunks over HTTP", () => {
   const prefix = () => `${server.url}/`;
@@ -210,7 +208,9 @@ describe("virtual chunks in public GCS buckets (anonymous, over HTTPS)", () => {
     await signed.store.setVirtualRef("v/c/0", "gs://public-bucket/era5/t2m.bin", 0, 16);
     await expect(signed.store.get("v/c/0")).rejects.toSatisfy(kind("virtual-chunk-fetch"));
     // a gs:// container must be a GCS store (as upstream validates it)
-    await expect(open(null, { type: "Http", field0: {} })).rejects.toSatisfy(kind("invalid-input"));
+    await expect(open(null, { type: "Http", field0: {} })).rejects.toSatisfy(
+      kind("invalid-config"),
+    );
     expect(() => gcsHttpUrl("gs://bucket-only")).toThrow(/gs:\/\/<bucket>\/<key>/);
   });
 });

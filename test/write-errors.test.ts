@@ -3,7 +3,12 @@
  * accepted wherever it accepts them: invalid keys, out-of-grid and zero-length chunks, invalid
  * metadata, chunks of missing arrays, Zarr v2 keys, writes to read-only sessions, node type clashes.
  */
-import { inMemoryStorage, isIcechunkError, Repository } from "@icechunk-ts/core";
+import {
+  type IcechunkErrorKind,
+  inMemoryStorage,
+  isIcechunkError,
+  Repository,
+} from "@icechunk-ts/core";
 import { describe, expect, it } from "vitest";
 import { loadOracle } from "./support/oracle.js";
 
@@ -20,7 +25,7 @@ const ARRAY = JSON.stringify({
 });
 const GROUP = '{"zarr_format":3,"node_type":"group"}';
 
-type Case = { name: string; key: string; value: Uint8Array; kind: string | null };
+type Case = { name: string; key: string; value: Uint8Array; kind: IcechunkErrorKind | null };
 const CASES: Case[] = [
   { name: "valid chunk", key: "arr/c/1/1", value: enc("x"), kind: null },
   {
@@ -137,7 +142,7 @@ describe("write validation matches the official implementation", () => {
     await expect(theirs.commit("empty")).rejects.toBeDefined();
     const ours = await (await Repository.create(inMemoryStorage())).writableSession("main");
     await expect(ours.commit("empty")).rejects.toSatisfy((e) =>
-      isIcechunkError(e, "session-state"),
+      isIcechunkError(e, "no-changes-to-commit"),
     );
   });
 

@@ -3,13 +3,96 @@
  * Every error icechunk-ts throws is an `IcechunkError` with a stable `kind` tag and typed fields.
  * Expected outcomes (a missing object, a lost conditional write, a rebase conflict) are return
  * values, not exceptions; the classes here are for failures the caller must act on.
- * Use `isIcechunkError(err, "kind", ...)` to narrow.
+ * Use `isIcechunkError(err, "kind", ...)` to narrow: it narrows to the class of the given kinds,
+ * and a kind that does not exist is a compile error.
+ *
+ * Adding an error class (the one place to register it): declare the class in its section below
+ * with `readonly kind = "some-kind"` and a message that says what to do, then add the line
+ * `"some-kind": SomeKindError;` to {@link IcechunkErrorMap} right below. A class whose kind is not
+ * registered does not compile (`kind` is typed {@link IcechunkErrorKind}). Other packages
+ * (e.g. `@icechunk-ts/s3`) register their classes by augmenting the interface:
+ * `declare module "@icechunk-ts/core" { interface IcechunkErrorMap { "s3-config": S3ConfigError } }`.
  */
 import { inspectError } from "./display/repr.js";
+import type { SnapshotId } from "./format/id-types.js";
+import type { Conflict } from "./session/conflicts/conflict.js";
+
+/**
+ * Every error kind and its class: the registry behind {@link IcechunkErrorKind} and the
+ * narrowing of {@link isIcechunkError}. One line per class, grouped as the sections below.
+ */
+export interface IcechunkErrorMap {
+  // format
+  "corrupt-object": CorruptObjectError;
+  "unsupported-spec-version": UnsupportedSpecVersionError;
+  "invalid-object-id": InvalidObjectIdError;
+  "file-type-mismatch": FileTypeMismatchError;
+  compression: CompressionError;
+  "unencodable-value": UnencodableValueError;
+  "object-too-large": ObjectTooLargeError;
+  // storage
+  storage: StorageError;
+  "read-only-storage": ReadOnlyStorageError;
+  "invalid-key": InvalidKeyError;
+  aborted: AbortError;
+  "unsupported-storage-setting": UnsupportedStorageSettingError;
+  "unsafe-redirect": UnsafeRedirectError;
+  // repository and refs
+  "repository-not-found": RepositoryNotFoundError;
+  "repository-already-exists": RepositoryAlreadyExistsError;
+  "ref-not-found": RefNotFoundError;
+  "snapshot-not-found": SnapshotNotFoundError;
+  "manifest-not-found": ManifestNotFoundError;
+  "no-snapshot-as-of": NoSnapshotAsOfError;
+  "invalid-version": InvalidVersionError;
+  "invalid-ref-name": InvalidRefNameError;
+  "invalid-argument": InvalidArgumentError;
+  "invalid-config": InvalidConfigError;
+  "spec-version-required": SpecVersionRequiredError;
+  "unknown-feature-flag": UnknownFeatureFlagError;
+  "feature-flag-disabled": FeatureFlagDisabledError;
+  "cannot-delete-main-branch": CannotDeleteMainBranchError;
+  // sessions and the store
+  "node-not-found": NodeNotFoundError;
+  "read-only-session": ReadOnlySessionError;
+  "invalid-byte-range": InvalidByteRangeError;
+  "session-mode": SessionModeError;
+  "invalid-move": InvalidMoveError;
+  // virtual chunks
+  "virtual-chunk-container-not-found": VirtualChunkContainerNotFoundError;
+  "unauthorized-virtual-chunk-container": UnauthorizedVirtualChunkContainerError;
+  "virtual-chunk-modified": VirtualChunkModifiedError;
+  "virtual-chunk-fetch": VirtualChunkFetchError;
+  "invalid-virtual-chunk-location": InvalidVirtualChunkLocationError;
+  "bad-metadata": InvalidZarrMetadataError;
+  "node-already-exists": NodeAlreadyExistsError;
+  "invalid-chunk-index": InvalidChunkIndexError;
+  "zero-length-chunk": ZeroLengthChunkError;
+  // writes
+  "commit-conflict": ConflictError;
+  "ref-already-exists": RefAlreadyExistsError;
+  "repo-update-attempts-limit": RepoUpdateAttemptsLimitError;
+  "read-only-repository": ReadOnlyRepositoryError;
+  "no-changes-to-commit": NoChangesToCommitError;
+  "amend-initial-commit": AmendInitialCommitError;
+  "clock-skew": ClockSkewError;
+  // rebase, diff, merge
+  "rebase-failed": RebaseFailedError;
+  "missing-transaction-log": MissingTransactionLogError;
+  "bad-snapshot-chain-for-diff": BadSnapshotChainForDiffError;
+  "session-merge": SessionMergeError;
+  "unsupported-chunk-grid-for-reindex": UnsupportedChunkGridError;
+  // repository operations
+  "migration-failed": MigrationFailedError;
+}
+
+/** The `kind` of every error icechunk-ts throws (stable across releases). */
+export type IcechunkErrorKind = keyof IcechunkErrorMap;
 
 /** Base class of every error thrown by icechunk-ts. `kind` is stable across releases. */
 export abstract class IcechunkError extends Error {
-  abstract readonly kind: string;
+  /** The stable kind tag: narrow with {@link isIcechunkError}. */
+  abstract readonly kind: IcechunkErrorKind;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
@@ -24,8 +107,23 @@ export abstract class IcechunkError extends Error {
   }
 }
 
-/** True when `err` is an IcechunkError, optionally of one of the given kinds. */
-export function isIcechunkError(err: unknown, ...kinds: string[]): err is IcechunkError {
+/**
+ * True when `err` is an IcechunkError, optionally of one of the given kinds; narrows to the
+ * classes of those kinds.
+ * @example
+ * try {
+ *   await session.commit("update");
+ * } catch (err) {
+ *   if (!isIcechunkError(err, "commit-conflict")) throw err;
+ *   console.log(`branch ${err.branch} moved; rebase and retry`); // err: ConflictError
+ * }
+ */
+export function isIcechunkError(err: unknown): err is IcechunkError;
+export function isIcechunkError<K extends IcechunkErrorKind>(
+  err: unknown,
+  ...kinds: [K, ...K[]]
+): err is IcechunkErrorMap[K];
+export function isIcechunkError(err: unknown, ...kinds: string[]): boolean {
   return err instanceof IcechunkError && (kinds.length === 0 || kinds.includes(err.kind));
 }
 
@@ -139,6 +237,20 @@ export class InvalidConfigError extends IcechunkError {
         (source === "argument"
           ? "Fix the value (see the official RepositoryConfig schema); nothing was written"
           : "The persisted config is damaged or was not written by Icechunk; fix it with saveConfig or restore the repository"),
+    );
+  }
+}
+
+/** A value could not be encoded (NUL in a map key, non-finite number, integer beyond 64 bits, …). */
+export class UnencodableValueError extends IcechunkError {
+  readonly kind = "unencodable-value";
+  constructor(
+    readonly format: string,
+    readonly detail: string,
+  ) {
+    super(
+      `cannot encode value as ${format}: ${detail}. Pass JSON-compatible data only: finite numbers, ` +
+        "integers within the 64-bit range, strings and map keys without NUL characters, plain objects and arrays",
     );
   }
 }
@@ -284,11 +396,107 @@ export class ManifestNotFoundError extends IcechunkError {
   }
 }
 
-/** An argument is invalid (bad id, bad name, bad option). */
-export class InvalidInputError extends IcechunkError {
-  readonly kind = "invalid-input";
-  constructor(detail: string) {
-    super(detail);
+/** No ancestor of a version was written at or before the requested time (`{ asOf }`). */
+export class NoSnapshotAsOfError extends IcechunkError {
+  readonly kind = "no-snapshot-as-of";
+  constructor(
+    /** The snapshot whose history was searched. */
+    readonly snapshotId: string,
+    readonly asOf: Date,
+  ) {
+    super(
+      `no snapshot in the history of ${snapshotId} was written at or before ${asOf.toISOString()}; ` +
+        "pick a later time (repo.ancestry(version) lists the commit times)",
+    );
+  }
+}
+
+/** A version argument that names no branch, tag or snapshot. */
+export class InvalidVersionError extends IcechunkError {
+  readonly kind = "invalid-version";
+  constructor(readonly value: unknown) {
+    super(
+      `${describeValue(value)} is not a version: pass a branch name ("main"), or one of { branch: "main" }, { tag: "v1" } or { snapshotId: "…" }`,
+    );
+  }
+}
+
+/** A branch or tag name the repository's format cannot hold. */
+export class InvalidRefNameError extends IcechunkError {
+  readonly kind = "invalid-ref-name";
+  constructor(
+    readonly refName: string,
+    readonly detail: string,
+  ) {
+    super(`invalid ref name '${refName}': ${detail}; choose another name`);
+  }
+}
+
+/** An argument of a call has a value the call cannot take (its name is `argument`). */
+export class InvalidArgumentError extends IcechunkError {
+  readonly kind = "invalid-argument";
+  constructor(
+    readonly argument: string,
+    readonly detail: string,
+  ) {
+    super(`invalid ${argument}: ${detail}`);
+  }
+}
+
+/** An operation that needs another spec version than the repository's (e.g. the operations log needs spec 2). */
+export class SpecVersionRequiredError extends IcechunkError {
+  readonly kind = "spec-version-required";
+  constructor(
+    readonly operation: string,
+    readonly requiredSpecVersion: 1 | 2,
+    readonly specVersion: 1 | 2,
+  ) {
+    super(
+      requiredSpecVersion === 2
+        ? `${operation} needs an Icechunk spec 2 repository, and this one is spec ${specVersion}; upgrade it with upgradeRepository(repo)`
+        : `${operation} needs an Icechunk spec ${requiredSpecVersion} repository, and this one is already spec ${specVersion}; nothing to do`,
+    );
+  }
+}
+
+/** A feature flag name this library does not know. */
+export class UnknownFeatureFlagError extends IcechunkError {
+  readonly kind = "unknown-feature-flag";
+  constructor(
+    readonly flag: string,
+    readonly known: readonly string[],
+  ) {
+    super(`unknown feature flag '${flag}'; known: ${known.join(", ")}`);
+  }
+}
+
+/** The repository's feature flags forbid the operation. */
+export class FeatureFlagDisabledError extends IcechunkError {
+  readonly kind = "feature-flag-disabled";
+  constructor(readonly flag: string) {
+    super(
+      `the '${flag}' feature flag is disabled for this repository; enable it with repo.setFeatureFlag('${flag}', true)`,
+    );
+  }
+}
+
+/** The `main` branch cannot be deleted. */
+export class CannotDeleteMainBranchError extends IcechunkError {
+  readonly kind = "cannot-delete-main-branch";
+  readonly branch = "main";
+  constructor() {
+    super(
+      "the 'main' branch cannot be deleted; reset it with resetBranch('main', snapshotId) instead",
+    );
+  }
+}
+
+function describeValue(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
   }
 }
 
@@ -324,6 +532,34 @@ export class InvalidByteRangeError extends IcechunkError {
     detail: string,
   ) {
     super(`invalid byte range for '${key}': ${detail}`);
+  }
+}
+
+/**
+ * The session's mode does not allow the operation: forks cannot commit or rebase, rearrange
+ * sessions only move nodes, only rearrange sessions move nodes. `mode` is the session's.
+ */
+export class SessionModeError extends IcechunkError {
+  readonly kind = "session-mode";
+  constructor(
+    readonly operation: string,
+    readonly mode: "writable" | "rearrange" | "fork",
+    /** What to do instead. */
+    readonly hint: string,
+  ) {
+    super(`cannot ${operation} in a ${mode} session: ${hint}`);
+  }
+}
+
+/** A move (rename) that cannot be done: the root, into itself, under an array. */
+export class InvalidMoveError extends IcechunkError {
+  readonly kind = "invalid-move";
+  constructor(
+    readonly from: string,
+    readonly to: string,
+    readonly detail: string,
+  ) {
+    super(`cannot move '${from}' to '${to}': ${detail}`);
   }
 }
 
@@ -438,14 +674,6 @@ export class ZeroLengthChunkError extends IcechunkError {
   }
 }
 
-/** A session operation that the session's state does not allow (commit with no changes, commit on a fork, …). */
-export class SessionStateError extends IcechunkError {
-  readonly kind = "session-state";
-  constructor(detail: string) {
-    super(detail);
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // writes
 
@@ -496,6 +724,47 @@ export class ReadOnlyRepositoryError extends IcechunkError {
   }
 }
 
+/** A commit with no changes (pass `{ allowEmpty: true }` to commit anyway). */
+export class NoChangesToCommitError extends IcechunkError {
+  readonly kind = "no-changes-to-commit";
+  constructor() {
+    super("no changes to commit; make changes first or pass { allowEmpty: true }");
+  }
+}
+
+/** The repository's first snapshot cannot be amended (it has no parent to re-commit onto). */
+export class AmendInitialCommitError extends IcechunkError {
+  readonly kind = "amend-initial-commit";
+  constructor(readonly snapshotId: string) {
+    super(
+      `snapshot ${snapshotId} is the repository's first snapshot and cannot be amended; commit instead`,
+    );
+  }
+}
+
+/**
+ * This machine's clock disagrees with a time already in the repository: it is behind the parent
+ * snapshot or the last repository update, or more than 600 s off the storage's clock.
+ */
+export class ClockSkewError extends IcechunkError {
+  readonly kind = "clock-skew";
+  constructor(
+    /** What the local time was compared with. */
+    readonly reference: "parent-snapshot" | "repository-update" | "storage",
+    /** This machine's time, µs since the epoch. */
+    readonly localMicros: number,
+    /** The reference time, µs since the epoch. */
+    readonly referenceMicros: number,
+  ) {
+    const at = (us: number) => new Date(us / 1000).toISOString();
+    super(
+      reference === "storage"
+        ? `the storage clock and this machine's clock differ by more than 600 s (snapshot written at ${at(localMicros)}, storage says ${at(referenceMicros)}); fix the clock and commit again`
+        : `the clock is behind the ${reference === "parent-snapshot" ? "parent snapshot" : "repository's last update"} (${localMicros} ≤ ${referenceMicros} µs); fix the system clock and retry`,
+    );
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // rebase, diff, merge
 
@@ -507,14 +776,23 @@ export class RebaseFailedError extends IcechunkError {
   readonly kind = "rebase-failed";
   constructor(
     /** The commit whose changes conflict with the session's. */
-    readonly snapshotId: string,
-    readonly conflicts: readonly import("./session/conflicts/types.js").Conflict[],
+    readonly snapshotId: SnapshotId,
+    readonly conflicts: readonly Conflict[],
   ) {
     super(
-      `cannot rebase over snapshot ${snapshotId}: ${conflicts.length} conflict(s) (${[...new Set(conflicts.map((c) => c.kind))].join(", ")}). ` +
+      `cannot rebase over snapshot ${snapshotId}: ${conflicts.length} conflict(s): ${describeConflicts(conflicts)}. ` +
         "Use a solver that resolves them (BasicConflictSolver), change or discard the conflicting edits, or start a new session from the branch tip",
     );
   }
+}
+
+/** The first few conflicts as `kind at 'path'`, so the message names what to fix. */
+function describeConflicts(conflicts: readonly Conflict[]): string {
+  const shown = conflicts
+    .slice(0, 5)
+    .map((c) => ("path" in c ? `${c.kind} at '${c.path}'` : c.kind))
+    .join(", ");
+  return conflicts.length > 5 ? `${shown}, and ${conflicts.length - 5} more` : shown;
 }
 
 /** A transaction log that rebase or diff needs is missing (expired, or the repository is damaged). */

@@ -1,7 +1,8 @@
 /**
- * @module @icechunk-ts/core/fs
  * Node-only entry point: local filesystem storage and `file://` virtual chunks. Kept out of the
  * main entry so browser bundles never see `node:fs`.
+ *
+ * @module @icechunk-ts/core/fs
  */
 export { type LocalFilesystemStorageOptions, localFilesystemStorage } from "./storage/fs.js";
 export { fileVirtualChunkFetcher } from "./virtual/file.js";

@@ -1,5 +1,4 @@
 /**
- * @module @icechunk-ts/core
  * Pure-TypeScript Icechunk: open, read and write Icechunk repositories (spec 1, 2 and 2.1) in
  * Node and browsers, byte-compatible with the official Rust implementation.
  *
@@ -9,6 +8,8 @@
  * const session = await repo.writableSession("main");
  * await session.store.set("zarr.json", new TextEncoder().encode('{"zarr_format":3,"node_type":"group"}'));
  * const snapshotId = await session.commit("first commit");
+ *
+ * @module @icechunk-ts/core
  */
 
 export {
@@ -27,6 +28,7 @@ export type { ChunkChecksum, ChunkPayload } from "./format/manifest.js";
 export { DEFAULT_OBJECT_SIZE_LIMITS, type ObjectSizeLimits } from "./format/object-file.js";
 export type { RepoStatus, RepoUpdate } from "./format/repo-info.js";
 export type { DimensionShape, ManifestFileInfo, ManifestRef } from "./format/snapshot.js";
+export type { MoveOperation, TransactionLogData } from "./format/transaction-log.js";
 export type { ExpireOptions } from "./ops/expire.js";
 export type { GarbageCollectOptions, GCSummary } from "./ops/gc.js";
 export { type UpgradeOptions, upgradeRepository } from "./ops/migrate.js";
@@ -50,7 +52,8 @@ export {
   type OpsLogEntry,
   Repository,
 } from "./repo/repository.js";
-export type { CallOptions, SnapshotInfo, VersionSpec } from "./repo/types.js";
+export type { CallOptions, SnapshotInfo, VersionSelector, VersionSpec } from "./repo/types.js";
+export type { ChangeSet } from "./session/change-set.js";
 export { ConflictDetector, detectConflicts } from "./session/conflicts/detect.js";
 export {
   BasicConflictSolver,
@@ -65,8 +68,9 @@ export type {
 } from "./session/conflicts/types.js";
 export type { Diff, DiffFields, MovedNode } from "./session/diff.js";
 export type { ChangeSetJSON, SessionJSON } from "./session/fork.js";
-export type { ArrayNode, GroupNode, Node } from "./session/read.js";
+export type { ArrayNode, GroupNode, Node, ReadContext } from "./session/read.js";
 export type { RebaseOptions } from "./session/rebase.js";
+export type { CoordMap } from "./session/reindex.js";
 export { type CommitOptions, Session, type SessionMode } from "./session/session.js";
 export {
   SessionStore,

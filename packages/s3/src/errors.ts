@@ -21,6 +21,13 @@ export class S3ConfigError extends IcechunkError {
   }
 }
 
+declare module "@icechunk-ts/core" {
+  // registers S3ConfigError with the core's error kinds: isIcechunkError(err, "s3-config")
+  interface IcechunkErrorMap {
+    "s3-config": S3ConfigError;
+  }
+}
+
 const PRECONDITION_CODES = new Set([
   "PreconditionFailed",
   "ConditionalRequestConflict",

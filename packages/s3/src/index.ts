@@ -1,7 +1,8 @@
 /**
- * @module @icechunk-ts/s3
  * S3 storage for icechunk-ts, built on @aws-sdk/client-s3 (Node; kept out of browser bundles
  * of @icechunk-ts/core). Works with AWS S3 and S3-compatible servers (Ceph RGW, MinIO, R2, …).
+ *
+ * @module @icechunk-ts/s3
  */
 
 export { isRetryableError, type RetryOptions } from "@icechunk-ts/core";

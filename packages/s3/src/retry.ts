@@ -20,7 +20,10 @@ interface RetryToken {
 export class IcechunkRetryStrategy {
   /** Reported to the SDK user agent as the retry mode. */
   readonly mode = "standard";
-  constructor(public options: ResolvedRetryOptions) {}
+  constructor(
+    /** The retry settings (attempts and backoff). */
+    readonly options: ResolvedRetryOptions,
+  ) {}
 
   /** First attempt: no delay. */
   async acquireInitialRetryToken(_scope: string): Promise<RetryToken> {

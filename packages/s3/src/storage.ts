@@ -72,6 +72,11 @@ export interface S3Storage extends Storage {
 /**
  * Creates a Storage on an S3 bucket (AWS or any S3-compatible server).
  * Objects live at `<prefix>/<key>`. Absent credentials use the SDK default chain.
+ * @example
+ * import { Repository } from "@icechunk-ts/core";
+ * import { s3Storage } from "@icechunk-ts/s3";
+ * const storage = s3Storage({ bucket: "my-bucket", prefix: "repos/era5", region: "eu-west-1" });
+ * const repo = await Repository.openOrCreate(storage);
  */
 export function s3Storage(options: S3Options): S3Storage {
   const client = createS3Client(options);

@@ -1,5 +1,4 @@
 /**
- * @module @icechunk-ts/zarrita
  * An Icechunk session as a zarrita store: every `zarr.json` and chunk goes through the session
  * (and so through Icechunk's snapshot, manifests and change set).
  *
@@ -11,6 +10,8 @@
  * const store = new IcechunkStore(await repo.readonlySession({ branch: "main" }));
  * const arr = await zarr.open.v3(zarr.root(store).resolve("temperature"), { kind: "array" });
  * const chunk = await zarr.get(arr, [0, null]);
+ *
+ * @module @icechunk-ts/zarrita
  */
 import type { AbsolutePath, AsyncMutable, GetOptions, RangeQuery } from "@zarrita/storage";
 
@@ -31,9 +32,18 @@ export interface SessionLike {
   };
 }
 
-/** zarrita `AsyncReadable` (and `AsyncWritable` for writable sessions) over an Icechunk session. */
+/**
+ * zarrita `AsyncReadable` (and `AsyncWritable` for writable sessions) over an Icechunk session.
+ * @example
+ * const store = new IcechunkStore(await repo.readonlySession("main"));
+ * const arr = await zarr.open.v3(zarr.root(store).resolve("temperature"), { kind: "array" });
+ * const { data } = await zarr.get(arr, [0, null]);
+ */
 export class IcechunkStore implements AsyncMutable {
-  constructor(readonly session: SessionLike) {}
+  constructor(
+    /** The session read (and written) through this store. */
+    readonly session: SessionLike,
+  ) {}
 
   /** `IcechunkStore(readOnly: …, branch: …, snapshotId: …)`: what the store reads, at a glance. */
   toString(): string {
@@ -54,10 +64,12 @@ export class IcechunkStore implements AsyncMutable {
     return { "text/plain": this.toString() };
   }
 
+  /** The bytes of an absolute key (`/zarr.json`, `/temperature/c/0/0`), or undefined. */
   get(key: AbsolutePath, options?: GetOptions): Promise<Uint8Array | undefined> {
     return this.session.store.get(key.slice(1), options?.signal ? { signal: options.signal } : {});
   }
 
+  /** A byte range (`{ offset, length }` or `{ suffixLength }`) of a key's bytes, or undefined. */
   getRange(
     key: AbsolutePath,
     range: RangeQuery,

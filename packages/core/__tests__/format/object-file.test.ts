@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { isIcechunkError } from "../../src/errors.js";
+import { type IcechunkErrorKind, isIcechunkError } from "../../src/errors.js";
 import { FileType, HEADER_LENGTH, SPEC_VERSION_OFFSET } from "../../src/format/constants.js";
 import { decodeManifest } from "../../src/format/manifest.js";
 import {
@@ -55,7 +55,7 @@ describe("object files", () => {
   test("rejects a file of another type, an unsupported spec, no compression and bad frames", () => {
     const payload = new Uint8Array(100).fill(7);
     const file = encodeObjectFile(FileType.Manifest, 1, payload);
-    const expectKind = (bytes: Uint8Array, type: FileType, kind: string) => {
+    const expectKind = (bytes: Uint8Array, type: FileType, kind: IcechunkErrorKind) => {
       try {
         decodeObjectFile(bytes, type, { path: "x/y" });
         expect.unreachable();

@@ -5,7 +5,7 @@
  * receive their objects through `options.seed`.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { isIcechunkError } from "../../src/errors.js";
+import { type IcechunkErrorKind, isIcechunkError } from "../../src/errors.js";
 import type { ListEntry, Storage } from "../../src/storage/types.js";
 
 /** What a conformance factory returns. */
@@ -58,7 +58,7 @@ async function listAll(storage: Storage, prefix: string): Promise<ListEntry[]> {
   return out;
 }
 
-async function expectKind(p: Promise<unknown>, kind: string): Promise<void> {
+async function expectKind(p: Promise<unknown>, kind: IcechunkErrorKind): Promise<void> {
   const err = await p.then(
     () => undefined,
     (e: unknown) => e,

@@ -13,7 +13,7 @@
  * snapshot id has no empty "()" label on its first row; control characters in commit messages
  * and names print as U+FFFD, so a message cannot drive the terminal.
  */
-import { InvalidInputError } from "../errors.js";
+import { InvalidArgumentError } from "../errors.js";
 import type { CallOptions, SnapshotInfo, VersionSpec } from "../repo/types.js";
 import { mapConcurrent } from "../util/concurrency.js";
 import { BRANCH_PALETTE, graphMessage, printable, TAG_COLOR } from "./graph-style.js";
@@ -301,8 +301,9 @@ export async function buildAncestryGraph(
 ): Promise<AncestryGraph> {
   const given = (["branch", "tag", "snapshotId"] as const).filter((k) => options[k] !== undefined);
   if (given.length > 1)
-    throw new InvalidInputError(
-      `ancestryGraph takes at most one of branch, tag and snapshotId, got ${given.join(" and ")}`,
+    throw new InvalidArgumentError(
+      "ancestryGraph options",
+      `pass at most one of branch, tag and snapshotId, got ${given.join(" and ")}`,
     );
   const [allBranches, tagNames] = await Promise.all([
     repo.listBranches(options),

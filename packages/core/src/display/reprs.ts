@@ -12,7 +12,6 @@ import type { SnapshotInfo } from "../repo/types.js";
 import type { ChangeSet } from "../session/change-set.js";
 import type { Conflict, ConflictKind } from "../session/conflicts/types.js";
 import type { Session } from "../session/session.js";
-import type { SessionStore } from "../session/store.js";
 import { installRepr, isoMicros, jsonLine, plural, type ReprField, truncate } from "./repr.js";
 
 /** A record of `fields` whose prototype is `proto` (own fields enumerable, repr inherited). */
@@ -45,18 +44,18 @@ export function repositoryFields(repo: Repository): ReprField[] {
   ];
 }
 
-export function sessionFields(s: Session): ReprField[] {
+export function sessionFields(s: Session, changes: ChangeSet): ReprField[] {
   return [
     ["mode", s.isFork ? `${s.mode} fork` : s.mode],
     ["branch", s.branch],
     ["snapshotId", s.snapshotId],
-    ["uncommitted", s.readOnly ? undefined : pendingChanges(s.changes)],
+    ["uncommitted", s.readOnly ? undefined : pendingChanges(changes)],
   ];
 }
 
 /** A store shows its session (the host is a Session in every store the library makes). */
-export function storeFields(store: SessionStore): ReprField[] {
-  const host = (store as unknown as { host: Partial<Session> }).host;
+export function storeFields(store: object): ReprField[] {
+  const host = store as Partial<Session>;
   if (host.mode === undefined) return [];
   return [
     ["mode", host.mode],

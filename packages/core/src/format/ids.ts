@@ -9,19 +9,9 @@ import { InvalidObjectIdError } from "../errors.js";
 import { decodeBase32, encodeBase32 } from "./base32.js";
 import { NODE_ID_LENGTH, OBJECT_ID_LENGTH } from "./constants.js";
 
-declare const brand: unique symbol;
-type Brand<Tag extends string> = string & { readonly [brand]: Tag };
+export type { ChunkId, ManifestId, NodeId, ObjectId, SnapshotId } from "./id-types.js";
 
-/** Id of a snapshot (and of its transaction log): 12 bytes, 20 characters. */
-export type SnapshotId = Brand<"SnapshotId">;
-/** Id of a manifest file: 12 bytes, 20 characters. */
-export type ManifestId = Brand<"ManifestId">;
-/** Id of a chunk object: 12 bytes, 20 characters. */
-export type ChunkId = Brand<"ChunkId">;
-/** Id of a node (group or array): 8 bytes, 13 characters. */
-export type NodeId = Brand<"NodeId">;
-/** Any object id. */
-export type ObjectId = SnapshotId | ManifestId | ChunkId | NodeId;
+import type { ChunkId, ManifestId, NodeId, ObjectId, SnapshotId } from "./id-types.js";
 
 const OBJECT_ID_CHARS = Math.ceil((OBJECT_ID_LENGTH * 8) / 5);
 const NODE_ID_CHARS = Math.ceil((NODE_ID_LENGTH * 8) / 5);

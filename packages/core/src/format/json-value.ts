@@ -5,7 +5,9 @@
  * property definition, UTF-8 byte ordering of keys, integer normalisation, strict UTF-8).
  */
 
-import { IcechunkError } from "../errors.js";
+import { UnencodableValueError } from "../errors.js";
+
+export { UnencodableValueError };
 
 /**
  * A JSON value as the codecs produce and accept it. Integers beyond ±2^53 are `bigint` when
@@ -22,20 +24,6 @@ export type JsonValue =
 
 /** A JSON object (map with string keys). */
 export type JsonObject = { [k: string]: JsonValue };
-
-/** A value could not be encoded (NUL in a map key, non-finite number, integer beyond 64 bits, …). */
-export class UnencodableValueError extends IcechunkError {
-  readonly kind = "unencodable-value";
-  constructor(
-    readonly format: string,
-    readonly detail: string,
-  ) {
-    super(
-      `cannot encode value as ${format}: ${detail}. Pass JSON-compatible data only: finite numbers, ` +
-        "integers within the 64-bit range, strings and map keys without NUL characters, plain objects and arrays",
-    );
-  }
-}
 
 /** Largest magnitude returned as a `number` by the decoders; integers beyond it become `bigint`. */
 export const MAX_EXACT_INTEGER = 2 ** 53;

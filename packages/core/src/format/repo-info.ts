@@ -6,7 +6,7 @@
  * plain object. Metadata values are always flexbuffers here.
  */
 
-import { InvalidInputError } from "../errors.js";
+import { CorruptObjectError } from "../errors.js";
 import {
   type JsonObject,
   readMetadata,
@@ -190,13 +190,11 @@ export function snapshotTableOf(info: RepoInfoData): RepoSnapshotTable | undefin
 /**
  * Builds the repo info flatbuffer. Sorts tags, branches, deleted tags and snapshots by bytes and
  * computes ref indices and parent offsets.
- * @throws {InvalidInputError} when `main` is missing or a ref or parent names an unknown snapshot.
+ * @throws {CorruptObjectError} when `main` is missing or a ref or parent names an unknown snapshot.
  */
 export function encodeRepoInfo(data: RepoInfoData): Uint8Array {
   if (!data.branches.some((b) => b.name === "main")) {
-    throw new InvalidInputError(
-      "the repo info must contain branch 'main'; create it before writing",
-    );
+    throw new CorruptObjectError("repo info", "it has no branch 'main'", { path: "repo" });
   }
   const b = new FlatBufferBuilder(1024);
   const snapshots = [...data.snapshots].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
@@ -204,8 +202,10 @@ export function encodeRepoInfo(data: RepoInfoData): Uint8Array {
   const indexOf = (id: SnapshotId, what: string): number => {
     const i = index.get(id);
     if (i === undefined)
-      throw new InvalidInputError(
-        `${what} points at snapshot ${id}, which is not in the repo info`,
+      throw new CorruptObjectError(
+        "repo info",
+        `${what} points at snapshot ${id}, which is not in its snapshot list`,
+        { path: "repo" },
       );
     return i;
   };

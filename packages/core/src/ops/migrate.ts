@@ -10,9 +10,9 @@
  */
 import { AssetManager } from "../assets/asset-manager.js";
 import {
-  InvalidInputError,
   MigrationFailedError,
   ReadOnlyRepositoryError,
+  SpecVersionRequiredError,
   throwIfAborted,
 } from "../errors.js";
 import { CONFIG_PATH, REPO_INFO_PATH } from "../format/constants.js";
@@ -28,8 +28,8 @@ import { configFromSerde, configToSerde } from "../repo/config.js";
 import { Repository } from "../repo/repository.js";
 import type { CallOptions } from "../repo/types.js";
 import { branchKey, REFS_PREFIX, RefFilesVersionControl, tagKey } from "../repo/v1.js";
-import { nowMicros } from "../session/flush.js";
 import { compareUtf8 } from "../util/bytes.js";
+import { nowMicros } from "../util/time.js";
 
 /** Options of {@link upgradeRepository}. */
 export interface UpgradeOptions extends CallOptions {
@@ -208,7 +208,7 @@ async function opensAsV2(repo: Repository, signal?: AbortSignal): Promise<boolea
 /**
  * Upgrades a spec-1 repository to spec 2 in place and returns it reopened (the same instance on a
  * dry run). Run it while no other process uses the repository.
- * @throws {InvalidInputError} when the repository is not spec 1
+ * @throws {SpecVersionRequiredError} when the repository is not spec 1
  * @throws {MigrationFailedError} when writing or verifying failed (the new `repo` is rolled back)
  */
 export async function upgradeRepository(
@@ -216,10 +216,7 @@ export async function upgradeRepository(
   options: UpgradeOptions = {},
 ): Promise<Repository> {
   const { signal } = options;
-  if (repo.specVersion !== 1)
-    throw new InvalidInputError(
-      `only spec 1 repositories can be upgraded; this one is already spec ${repo.specVersion}`,
-    );
+  if (repo.specVersion !== 1) throw new SpecVersionRequiredError("upgrading", 1, repo.specVersion);
   const storage = repo.storage;
   if (!storage.canWrite)
     throw new ReadOnlyRepositoryError(

@@ -4,7 +4,7 @@
  * `updateRepoInfo`): repository metadata, availability status, feature flags and the persisted
  * config — each change logged in the ops log like every other one.
  */
-import { InvalidInputError } from "../errors.js";
+import { UnknownFeatureFlagError } from "../errors.js";
 import { encodeFlexbuffer } from "../format/flexbuffers.js";
 import type { JsonObject } from "../format/json-value.js";
 import type { RepoInfoData } from "../format/repo-info.js";
@@ -18,6 +18,7 @@ export const FEATURE_FLAGS = [
   { id: 5, name: "delete_tag" },
 ] as const;
 
+/** A repository feature flag and its effective value (`repo.featureFlags()`). */
 export interface FeatureFlag {
   id: number;
   name: string;
@@ -47,8 +48,9 @@ export function featureFlags(info: RepoInfoData): FeatureFlag[] {
 export function flagId(name: string): number {
   const f = FEATURE_FLAGS.find((x) => x.name === name);
   if (!f)
-    throw new InvalidInputError(
-      `unknown feature flag '${name}'; known: ${FEATURE_FLAGS.map((x) => x.name).join(", ")}`,
+    throw new UnknownFeatureFlagError(
+      name,
+      FEATURE_FLAGS.map((x) => x.name),
     );
   return f.id;
 }

@@ -5,7 +5,7 @@
  * spec 2) or in `config.yaml` (spec 1). Unknown serde fields are kept, so a config round-trips.
  * See the format notes §4.8 and §11.7.
  */
-import { InvalidInputError } from "../errors.js";
+import { InvalidConfigError } from "../errors.js";
 import { isJsonObject, type JsonObject, type JsonValue } from "../format/json-value.js";
 import { validateSerdeConfig } from "./config-schema.js";
 
@@ -309,17 +309,20 @@ const SCHEMES_FOR: Record<ObjectStoreConfig["type"], string[]> = {
 /** Checks a container as upstream does: prefix ends with `/`, scheme fits the store. */
 export function validateContainer(c: VirtualChunkContainer): void {
   if (!c.urlPrefix.endsWith("/"))
-    throw new InvalidInputError(
-      `virtual chunk container url_prefix '${c.urlPrefix}' must end with '/'`,
+    throw new InvalidConfigError(
+      "virtualChunkContainers",
+      `the url_prefix '${c.urlPrefix}' must end with '/'`,
     );
   const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(c.urlPrefix)?.[1]?.toLowerCase();
   if (!scheme || !SCHEMES_FOR[c.store.type].includes(scheme))
-    throw new InvalidInputError(
-      `virtual chunk container '${c.urlPrefix}' has a URL scheme that does not fit its store type ${c.store.type}`,
+    throw new InvalidConfigError(
+      "virtualChunkContainers",
+      `container '${c.urlPrefix}' has a URL scheme that does not fit its store type ${c.store.type}`,
     );
   if (c.name !== undefined && (c.name === "" || c.name.includes("/")))
-    throw new InvalidInputError(
-      `virtual chunk container name '${c.name}' must be non-empty and contain no '/'`,
+    throw new InvalidConfigError(
+      "virtualChunkContainers",
+      `the container name '${c.name}' must be non-empty and contain no '/'`,
     );
 }
 

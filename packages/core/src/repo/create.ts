@@ -12,7 +12,7 @@ import { encodeFlexbuffer } from "../format/flexbuffers.js";
 import type { JsonObject } from "../format/json-value.js";
 import type { RepoInfoData } from "../format/repo-info.js";
 import { stringifyYamlConfig } from "../format/yaml.js";
-import { nowMicros } from "../session/flush.js";
+import { nowMicros } from "../util/time.js";
 import { configToSerde, type RepositoryConfig } from "./config.js";
 import { updateBranchV1 } from "./refs-write.js";
 

@@ -6,8 +6,9 @@
  */
 import type { AssetManager } from "../assets/asset-manager.js";
 import {
+  CannotDeleteMainBranchError,
   ConflictError,
-  InvalidInputError,
+  FeatureFlagDisabledError,
   RefAlreadyExistsError,
   RefNotFoundError,
   SnapshotNotFoundError,
@@ -121,10 +122,7 @@ function setBranch(info: RepoInfoData, name: string, id: SnapshotId): RepoInfoDa
 }
 
 function requireFlag(info: RepoInfoData, id: number, name: string): void {
-  if (info.disabledFeatureFlags.includes(id))
-    throw new InvalidInputError(
-      `the '${name}' feature flag is disabled for this repository (setFeatureFlag('${name}', true) enables it)`,
-    );
+  if (info.disabledFeatureFlags.includes(id)) throw new FeatureFlagDisabledError(name);
 }
 
 export const v2 = {
@@ -152,7 +150,7 @@ export const v2 = {
   },
   deleteBranch(name: string) {
     return (info: RepoInfoData): RepoInfoChange => {
-      if (name === "main") throw new InvalidInputError("the 'main' branch cannot be deleted");
+      if (name === "main") throw new CannotDeleteMainBranchError();
       const tip = tipOf(info, name);
       if (!tip) throw new RefNotFoundError("branch", name);
       return {

@@ -8,16 +8,16 @@
  */
 import type { AssetManager } from "../assets/asset-manager.js";
 import {
-  InvalidInputError,
+  ClockSkewError,
   ReadOnlyRepositoryError,
+  RepositoryNotFoundError,
   RepoUpdateAttemptsLimitError,
   throwIfAborted,
 } from "../errors.js";
 import { encodeBase32 } from "../format/base32.js";
 import { OVERWRITTEN_PREFIX, REPO_INFO_PATH } from "../format/constants.js";
 import type { RepoInfoData, RepoUpdate } from "../format/repo-info.js";
-import { nowMicros } from "../session/flush.js";
-import { delay } from "../storage/wrappers.js";
+import { delay, nowMicros } from "../util/time.js";
 import { DEFAULT_NUM_UPDATES_PER_REPO_INFO_FILE, type RepositoryConfig } from "./config.js";
 
 /** Returned by an update function to apply `info` and log `update`. */
@@ -42,9 +42,7 @@ export function withLogEntry(
   const head = info.latestUpdates[0];
   const updatedAt = nowMicros();
   if (head && updatedAt <= head.updatedAt)
-    throw new InvalidInputError(
-      `the clock is behind the repository's last update (${updatedAt} ≤ ${head.updatedAt} µs); fix the system clock and retry`,
-    );
+    throw new ClockSkewError("repository-update", updatedAt, head.updatedAt);
   const previous = info.latestUpdates.map((e, i) => (i === 0 ? { ...e, backupPath: backup } : e));
   let entries = [{ update, updatedAt }, ...previous];
   let repoBeforeUpdates = info.repoBeforeUpdates;
@@ -82,7 +80,7 @@ export async function updateRepoInfo(
       await delay(backoff / 2 + Math.random() * (backoff / 2), options.signal);
     }
     const current = await assets.fetchRepoInfo(options);
-    if (!current) throw new InvalidInputError("the repository's 'repo' object is missing");
+    if (!current) throw new RepositoryNotFoundError(assets.storage.description);
     if (!options.allowReadOnly && current.info.status.availability !== "online")
       throw new ReadOnlyRepositoryError(
         current.info.status.reason ?? "its status is read-only (setStatus)",

@@ -13,11 +13,16 @@ import {
 import { installRepr } from "../display/repr.js";
 import { repositoryFields } from "../display/reprs.js";
 import {
+  CannotDeleteMainBranchError,
   CorruptObjectError,
-  InvalidInputError,
+  FeatureFlagDisabledError,
+  InvalidArgumentError,
+  InvalidVersionError,
+  NoSnapshotAsOfError,
   ReadOnlyRepositoryError,
   RepositoryNotFoundError,
   SnapshotNotFoundError,
+  SpecVersionRequiredError,
   throwIfAborted,
 } from "../errors.js";
 import { CONFIG_PATH, OVERWRITTEN_PREFIX } from "../format/constants.js";
@@ -31,11 +36,11 @@ import { stringifyYamlConfig } from "../format/yaml.js";
 import { type ExpireOptions, expireV1, expireV2 } from "../ops/expire.js";
 import { type GarbageCollectOptions, type GCSummary, garbageCollect } from "../ops/gc.js";
 import { type Diff, diffSnapshots } from "../session/diff.js";
-import { nowMicros } from "../session/flush.js";
 import { parseSessionJSON, type SessionJSON } from "../session/fork.js";
-import { type RepoContext, Session } from "../session/session.js";
+import { newSession, type RepoContext, restoreSession, type Session } from "../session/session.js";
 import { applyStorageSettings } from "../storage/settings.js";
 import type { Storage } from "../storage/types.js";
+import { nowMicros } from "../util/time.js";
 import { gcsAnonymousVirtualChunkFetcher } from "../virtual/gcs-http.js";
 import { httpVirtualChunkFetcher } from "../virtual/http.js";
 import {
@@ -65,10 +70,17 @@ import type {
 import * as inspect from "./inspect.js";
 import { createTagV1, deleteBranchV1, deleteTagV1, updateBranchV1, v2 } from "./refs-write.js";
 import { type RepoInfoChange, updateRepoInfo } from "./repo-info-update.js";
-import type { CallOptions, SnapshotInfo, VersionControl, VersionSpec } from "./types.js";
+import type {
+  CallOptions,
+  SnapshotInfo,
+  VersionControl,
+  VersionSelector,
+  VersionSpec,
+} from "./types.js";
 import { branchKey, RefFilesVersionControl } from "./v1.js";
 import { RepoInfoVersionControl } from "./v2.js";
 
+/** Options of `Repository.open` (and `reopen`). */
 export interface OpenOptions extends CallOptions {
   /** Overrides merged over the persisted config (field by field). */
   config?: RepositoryConfig;
@@ -83,13 +95,14 @@ export interface OpenOptions extends CallOptions {
   objectSizeLimits?: Partial<ObjectSizeLimits>;
 }
 
-/** One entry of the operations log: the update's fields plus when it happened. */
 export type { FeatureFlag } from "./admin.js";
+/** One entry of the operations log: the update's fields plus when it happened (µs). */
 export type OpsLogEntry = RepoUpdate & { updatedAt: number; backupPath?: string };
 
 /** Feature flag id of `move_node` (upstream feature_flags.rs). */
 const MOVE_NODE_FEATURE_FLAG = 3;
 
+/** Options of `Repository.create` and `Repository.openOrCreate`. */
 export interface CreateOptions extends OpenOptions {
   /** 2 (default) or 1. */
   specVersion?: 1 | 2;
@@ -97,14 +110,43 @@ export interface CreateOptions extends OpenOptions {
   checkCleanRoot?: boolean;
 }
 
+/**
+ * An Icechunk repository on a {@link Storage}: its refs (branches, tags), history and config, and
+ * the sessions that read and write its versions. Open one with {@link Repository.open},
+ * {@link Repository.create} or {@link Repository.openOrCreate}.
+ * @example
+ * import { Repository } from "@icechunk-ts/core";
+ * import { localFilesystemStorage } from "@icechunk-ts/core/fs";
+ * const repo = await Repository.openOrCreate(localFilesystemStorage("./my-repo"));
+ * console.log(await repo.listBranches()); // ["main"]
+ */
 export class Repository {
-  protected constructor(
-    readonly storage: Storage,
-    readonly specVersion: 1 | 2,
-    readonly config: RepositoryConfig,
-    protected readonly ctx: RepoContext,
-    protected readonly openOptions: OpenOptions,
-  ) {}
+  /** The storage the repository lives on. */
+  readonly storage: Storage;
+  /** The repository's format: spec 1 (ref files) or spec 2 (the `repo` object). */
+  readonly specVersion: 1 | 2;
+  /** The effective config: the persisted one with this instance's overrides merged over it. */
+  readonly config: RepositoryConfig;
+  readonly #ctx: RepoContext;
+  readonly #openOptions: OpenOptions;
+  /** The config as persisted in the repository (without this instance's overrides). */
+  #persistedConfig: RepositoryConfig | undefined;
+
+  private constructor(
+    storage: Storage,
+    specVersion: 1 | 2,
+    config: RepositoryConfig,
+    ctx: RepoContext,
+    openOptions: OpenOptions,
+    persistedConfig: RepositoryConfig,
+  ) {
+    this.storage = storage;
+    this.specVersion = specVersion;
+    this.config = config;
+    this.#ctx = ctx;
+    this.#openOptions = openOptions;
+    this.#persistedConfig = persistedConfig;
+  }
 
   /** The spec version of the repository at `storage` (1 or 2), or undefined when there is none. */
   static async fetchSpecVersion(
@@ -146,56 +188,63 @@ export class Repository {
     const config = mergeConfig(persisted, options.config);
     const assets = newAssets(storage, config, options);
     assets.seedRepoInfo(probe.cachedRepoInfo);
-    const repo = new Repository(
+    return new Repository(
       storage,
       found.specVersion,
       config,
       repoContext(assets, found.specVersion, config, options),
       options,
+      persisted,
     );
-    repo.persistedConfig = persisted;
-    return repo;
   }
 
-  protected get versionControl(): VersionControl {
-    return this.ctx.versionControl;
+  get #versionControl(): VersionControl {
+    return this.#ctx.versionControl;
   }
 
+  /** The names of all branches, sorted. */
   listBranches(options: CallOptions = {}): Promise<string[]> {
-    return this.versionControl.listBranches(options);
+    return this.#versionControl.listBranches(options);
   }
+  /** The names of all tags, sorted. */
   listTags(options: CallOptions = {}): Promise<string[]> {
-    return this.versionControl.listTags(options);
+    return this.#versionControl.listTags(options);
   }
-  /** @throws {RefNotFoundError} */
+  /** The snapshot a branch points at. @throws {RefNotFoundError} */
   lookupBranch(name: string, options: CallOptions = {}): Promise<SnapshotId> {
-    return this.versionControl.lookupBranch(name, options);
+    return this.#versionControl.lookupBranch(name, options);
   }
-  /** @throws {RefNotFoundError} */
+  /** The snapshot a tag points at. @throws {RefNotFoundError} */
   lookupTag(name: string, options: CallOptions = {}): Promise<SnapshotId> {
-    return this.versionControl.lookupTag(name, options);
+    return this.#versionControl.lookupTag(name, options);
   }
-  /** @throws {SnapshotNotFoundError} */
+  /** A snapshot's id, parent, time, message and metadata. @throws {SnapshotNotFoundError} */
   lookupSnapshot(snapshotId: string, options: CallOptions = {}): Promise<SnapshotInfo> {
-    return this.versionControl.lookupSnapshot(parseSnapshotId(snapshotId), options);
+    return this.#versionControl.lookupSnapshot(parseSnapshotId(snapshotId), options);
   }
 
-  /** Resolves a version to its snapshot id. */
+  /**
+   * Resolves a version to its snapshot id: a branch name (`"main"`, as the official binding's
+   * positional branch), `{ branch }`, `{ tag }` or `{ snapshotId }`.
+   * @throws {InvalidVersionError} for anything else
+   */
   async resolveVersion(version: VersionSpec, options: CallOptions = {}): Promise<SnapshotId> {
-    if ("branch" in version && version.branch !== undefined)
-      return this.lookupBranch(version.branch, options);
-    if ("tag" in version && version.tag !== undefined) return this.lookupTag(version.tag, options);
-    if ("snapshotId" in version && version.snapshotId !== undefined)
-      return parseSnapshotId(version.snapshotId);
-    throw new InvalidInputError("a version needs one of { branch }, { tag } or { snapshotId }");
+    if (typeof version === "string") return this.lookupBranch(version, options);
+    if (typeof version === "object" && version !== null) {
+      const v = version as Partial<Record<"branch" | "tag" | "snapshotId", unknown>>;
+      if (typeof v.branch === "string") return this.lookupBranch(v.branch, options);
+      if (typeof v.tag === "string") return this.lookupTag(v.tag, options);
+      if (typeof v.snapshotId === "string") return parseSnapshotId(v.snapshotId);
+    }
+    throw new InvalidVersionError(version);
   }
 
   /** The history of a version, newest first, ending at the repository's first snapshot. */
   async ancestry(version: VersionSpec, options: CallOptions = {}): Promise<SnapshotInfo[]> {
     const id = await this.resolveVersion(version, options);
-    if (this.versionControl.ancestryList) return this.versionControl.ancestryList(id, options);
+    if (this.#versionControl.ancestryList) return this.#versionControl.ancestryList(id, options);
     const out: SnapshotInfo[] = [];
-    for await (const info of this.versionControl.ancestry(id, options)) {
+    for await (const info of this.#versionControl.ancestry(id, options)) {
       throwIfAborted(options.signal);
       out.push(info);
     }
@@ -205,6 +254,9 @@ export class Repository {
   /**
    * Creates a repository (spec 2 unless `specVersion: 1`).
    * @throws {RepositoryAlreadyExistsError} when the location is not empty
+   * @example
+   * const repo = await Repository.create(inMemoryStorage());
+   * const session = await repo.writableSession("main");
    */
   static async create(storage: Storage, options: CreateOptions = {}): Promise<Repository> {
     if (!storage.canWrite)
@@ -213,42 +265,54 @@ export class Repository {
       );
     const specVersion = options.specVersion ?? 2;
     if (specVersion !== 1 && specVersion !== 2)
-      throw new InvalidInputError(`specVersion must be 1 or 2, got ${specVersion}`);
+      throw new InvalidArgumentError("specVersion", `it must be 1 or 2, got ${specVersion}`);
     const config = options.config ?? {};
     configToSerde(config); // validates before anything is written
     // refuse settings the backend cannot honour before anything is written
     applyStorageSettings(storage, config.storage);
     const assets = newAssets(storage, config, options);
     await createRepository(assets, specVersion, config, options);
-    const repo = new Repository(
+    return new Repository(
       storage,
       specVersion,
       config,
       repoContext(assets, specVersion, config, options),
       options,
+      config,
     );
-    repo.persistedConfig = config;
-    return repo;
   }
 
-  /** Opens the repository at `storage`, creating it when there is none. */
+  /**
+   * Opens the repository at `storage`, creating it when there is none.
+   * @example
+   * const repo = await Repository.openOrCreate(localFilesystemStorage("./my-repo"));
+   * const session = await repo.writableSession("main");
+   */
   static async openOrCreate(storage: Storage, options: CreateOptions = {}): Promise<Repository> {
     if (await Repository.exists(storage, options)) return Repository.open(storage, options);
     return Repository.create(storage, options);
   }
 
-  /** A writable session on a branch; commit it with `session.commit(message)`. */
+  /**
+   * A writable session on a branch; commit it with `session.commit(message)`.
+   * @throws {RefNotFoundError} when the branch does not exist
+   * @throws {ReadOnlyRepositoryError} on read-only storage or a repository marked read-only
+   * @example
+   * const session = await repo.writableSession("main");
+   * await session.store.set("zarr.json", new TextEncoder().encode('{"zarr_format":3,"node_type":"group"}'));
+   * await session.commit("create the root group", { metadata: { author: "me" } });
+   */
   async writableSession(branch: string, options: CallOptions = {}): Promise<Session> {
     if (!this.storage.canWrite)
       throw new ReadOnlyRepositoryError(`storage ${this.storage.description} is read-only`);
     const id = await this.lookupBranch(branch, options);
     if (this.specVersion === 2) {
-      const info = await this.ctx.assets.fetchRepoInfo(options);
+      const info = await this.#ctx.assets.fetchRepoInfo(options);
       if (info && info.info.status.availability !== "online")
         throw new ReadOnlyRepositoryError(info.info.status.reason ?? "its status is read-only");
     }
     const snapshot = await this.#snapshot(id, options);
-    return new Session(this.ctx, snapshot, { mode: "writable", branch, preload: true });
+    return newSession(this.#ctx, snapshot, { mode: "writable", branch, preload: true });
   }
 
   /**
@@ -257,12 +321,12 @@ export class Repository {
    */
   async rearrangeSession(branch: string, options: CallOptions = {}): Promise<Session> {
     if (this.specVersion !== 2)
-      throw new InvalidInputError("moving nodes needs an Icechunk spec 2 repository");
+      throw new SpecVersionRequiredError("moving nodes", 2, this.specVersion);
     const session = await this.writableSession(branch, options);
-    const info = (await this.ctx.assets.fetchRepoInfo(options))?.info;
+    const info = (await this.#ctx.assets.fetchRepoInfo(options))?.info;
     if (info?.disabledFeatureFlags.includes(MOVE_NODE_FEATURE_FLAG))
-      throw new InvalidInputError("the move_node feature flag is disabled for this repository");
-    return new Session(this.ctx, await this.#snapshot(session.snapshotId, options), {
+      throw new FeatureFlagDisabledError("move_node");
+    return newSession(this.#ctx, await this.#snapshot(session.snapshotId, options), {
       mode: "rearrange",
       branch,
       preload: session.manifestsPreloaded,
@@ -270,7 +334,7 @@ export class Repository {
   }
 
   async #snapshot(id: SnapshotId, options: CallOptions) {
-    const snapshot = await this.ctx.assets.fetchSnapshot(id, options);
+    const snapshot = await this.#ctx.assets.fetchSnapshot(id, options);
     if (!snapshot) throw new SnapshotNotFoundError(id);
     if (snapshot.id !== id)
       throw new CorruptObjectError("snapshot", `file holds snapshot ${snapshot.id}`, {
@@ -283,7 +347,7 @@ export class Repository {
     change: (info: RepoInfoData) => RepoInfoChange,
     options: CallOptions,
   ): Promise<void> {
-    await updateRepoInfo(this.ctx.assets, this.config, change, options);
+    await updateRepoInfo(this.#ctx.assets, this.config, change, options);
   }
 
   /** Creates a branch pointing at a snapshot. @throws {RefAlreadyExistsError} */
@@ -291,7 +355,7 @@ export class Repository {
     const id = parseSnapshotId(snapshotId);
     if (this.specVersion === 2) return this.#update(v2.createBranch(name, id), options);
     await this.#snapshot(id, options);
-    await updateBranchV1(this.ctx.assets, name, undefined, id, options.signal);
+    await updateBranchV1(this.#ctx.assets, name, undefined, id, options.signal);
   }
 
   /**
@@ -309,14 +373,14 @@ export class Repository {
     if (this.specVersion === 2) return this.#update(v2.resetBranch(name, to, from), options);
     await this.#snapshot(to, options);
     const current = await this.lookupBranch(name, options);
-    await updateBranchV1(this.ctx.assets, name, from ?? current, to, options.signal);
+    await updateBranchV1(this.#ctx.assets, name, from ?? current, to, options.signal);
   }
 
   /** Deletes a branch (never `main`). */
   async deleteBranch(name: string, options: CallOptions = {}): Promise<void> {
-    if (name === "main") throw new InvalidInputError("the 'main' branch cannot be deleted");
+    if (name === "main") throw new CannotDeleteMainBranchError();
     if (this.specVersion === 2) return this.#update(v2.deleteBranch(name), options);
-    await deleteBranchV1(this.ctx.assets, name, options.signal);
+    await deleteBranchV1(this.#ctx.assets, name, options.signal);
   }
 
   /** Creates an immutable tag. A deleted tag's name can never be reused. */
@@ -324,12 +388,13 @@ export class Repository {
     const id = parseSnapshotId(snapshotId);
     if (this.specVersion === 2) return this.#update(v2.createTag(name, id), options);
     await this.#snapshot(id, options);
-    await createTagV1(this.ctx.assets, name, id, options.signal);
+    await createTagV1(this.#ctx.assets, name, id, options.signal);
   }
 
+  /** Deletes a tag; its name can never be used again (as upstream). @throws {RefNotFoundError} */
   async deleteTag(name: string, options: CallOptions = {}): Promise<void> {
     if (this.specVersion === 2) return this.#update(v2.deleteTag(name), options);
-    await deleteTagV1(this.ctx.assets, name, options.signal);
+    await deleteTagV1(this.#ctx.assets, name, options.signal);
   }
 
   /**
@@ -342,7 +407,7 @@ export class Repository {
       this.resolveVersion(options.from, options),
       this.resolveVersion(options.to, options),
     ]);
-    return diffSnapshots(this.ctx, from, to, options);
+    return diffSnapshots(this.#ctx, from, to, options);
   }
 
   /** Rebuilds a session (typically a fork sent to a worker) from `session.toJSON()` output. */
@@ -350,7 +415,7 @@ export class Repository {
     const parsed = parseSessionJSON(json);
     if (parsed.mode === "writable" && !this.storage.canWrite)
       throw new ReadOnlyRepositoryError(`storage ${this.storage.description} is read-only`);
-    return Session.restore(this.ctx, await this.#snapshot(parsed.snapshotId, options), parsed);
+    return restoreSession(this.#ctx, await this.#snapshot(parsed.snapshotId, options), parsed);
   }
 
   /** The manifests a snapshot references (id, exact size, number of chunk refs). */
@@ -368,9 +433,9 @@ export class Repository {
    */
   async opsLog(options: CallOptions = {}): Promise<OpsLogEntry[]> {
     if (this.specVersion !== 2)
-      throw new InvalidInputError("the operations log exists only in spec 2 repositories");
+      throw new SpecVersionRequiredError("the operations log", 2, this.specVersion);
     const out: OpsLogEntry[] = [];
-    let info = (await this.ctx.assets.fetchRepoInfo(options))?.info;
+    let info = (await this.#ctx.assets.fetchRepoInfo(options))?.info;
     let fileName: string | undefined;
     const seen = new Set<string>();
     while (info) {
@@ -385,31 +450,38 @@ export class Repository {
       if (!next || seen.has(next)) break;
       seen.add(next);
       fileName = next;
-      info = await this.ctx.assets.fetchRepoInfoAt(`${OVERWRITTEN_PREFIX}${next}`, options);
+      info = await this.#ctx.assets.fetchRepoInfoAt(`${OVERWRITTEN_PREFIX}${next}`, options);
     }
     return out;
   }
 
-  /** A read-only session at a branch tip, a tag or a snapshot. */
+  /**
+   * A read-only session at a branch tip, a tag or a snapshot; with `asOf`, at the newest snapshot
+   * of that version's history written at or before that time.
+   * @throws {RefNotFoundError} when the branch or tag does not exist
+   * @throws {InvalidVersionError} when `version` names no version
+   * @example
+   * const session = await repo.readonlySession("main"); // or { branch: "main" }
+   * const old = await repo.readonlySession({ tag: "v1" });
+   * const yesterday = await repo.readonlySession({ branch: "main", asOf: new Date(Date.now() - 86_400_000) });
+   */
   async readonlySession(
-    version: VersionSpec & { asOf?: Date },
+    version: VersionSpec | (VersionSelector & { asOf?: Date }),
     options: CallOptions = {},
   ): Promise<Session> {
     let id = await this.resolveVersion(version, options);
-    if (version.asOf) {
+    const asOf = typeof version === "object" && "asOf" in version ? version.asOf : undefined;
+    if (asOf) {
       // upstream `AsOf`: the newest ancestor written at or before the given time
-      const at = version.asOf.getTime() * 1000;
+      const at = asOf.getTime() * 1000;
       const found = (await this.ancestry({ snapshotId: id }, options)).find(
         (s) => s.flushedAt <= at,
       );
-      if (!found)
-        throw new InvalidInputError(
-          `no snapshot of this version was written at or before ${version.asOf.toISOString()}`,
-        );
+      if (!found) throw new NoSnapshotAsOfError(id, asOf);
       id = found.id;
     }
     const snapshot = await this.#snapshot(id, options);
-    return new Session(this.ctx, snapshot, { mode: "readonly", preload: true });
+    return newSession(this.#ctx, snapshot, { mode: "readonly", preload: true });
   }
 
   // ---------------------------------------------------------------------------- inspection
@@ -424,16 +496,16 @@ export class Repository {
 
   /** A snapshot file as plain JSON, with upstream's keys (`inspect_snapshot`). */
   async inspectSnapshot(snapshotId: string, options: CallOptions = {}): Promise<SnapshotInspect> {
-    return inspect.inspectSnapshot(this.ctx.assets, parseSnapshotId(snapshotId), options);
+    return inspect.inspectSnapshot(this.#ctx.assets, parseSnapshotId(snapshotId), options);
   }
   /** The spec-2 `repo` object as plain JSON, with upstream's keys (`inspect_repo_info`). */
   async inspectRepoInfo(options: CallOptions = {}): Promise<RepoInfoInspect> {
     this.#requireV2("inspectRepoInfo");
-    return inspect.inspectRepoInfo(this.ctx.assets, options);
+    return inspect.inspectRepoInfo(this.#ctx.assets, options);
   }
   /** Ref counts of a manifest file, with upstream's keys (`inspect_manifest`). */
   async inspectManifest(manifestId: string, options: CallOptions = {}): Promise<ManifestInspect> {
-    return inspect.inspectManifest(this.ctx.assets, parseManifestId(manifestId), options);
+    return inspect.inspectManifest(this.#ctx.assets, parseManifestId(manifestId), options);
   }
   /** A snapshot's transaction log, with upstream's keys (`inspect_transaction_log`). */
   async inspectTransactionLog(
@@ -441,18 +513,17 @@ export class Repository {
     options: CallOptions = {},
   ): Promise<TransactionLogInspect> {
     const id = parseSnapshotId(snapshotId);
-    return inspect.inspectTransactionLog(this.ctx.assets, this.specVersion, id, options);
+    return inspect.inspectTransactionLog(this.#ctx.assets, this.specVersion, id, options);
   }
 
   // ---------------------------------------------------------------------------- administration
 
   #requireV2(what: string): void {
-    if (this.specVersion !== 2)
-      throw new InvalidInputError(`${what} needs an Icechunk spec 2 repository`);
+    if (this.specVersion !== 2) throw new SpecVersionRequiredError(what, 2, this.specVersion);
   }
 
   async #info(options: CallOptions): Promise<RepoInfoData> {
-    const got = await this.ctx.assets.fetchRepoInfo(options);
+    const got = await this.#ctx.assets.fetchRepoInfo(options);
     if (!got) throw new RepositoryNotFoundError(this.storage.description);
     return got.info;
   }
@@ -464,11 +535,8 @@ export class Repository {
   ): Promise<RepositoryConfig | undefined> {
     if (!(await Repository.exists(storage, options))) return undefined;
     const repo = await Repository.open(storage, options);
-    return repo.persistedConfig;
+    return repo.#persistedConfig;
   }
-
-  /** The config as persisted in the repository (without this instance's overrides). */
-  persistedConfig: RepositoryConfig | undefined;
 
   /** Persists this instance's config (spec 2: in the `repo` object; spec 1: `config.yaml`). */
   async saveConfig(options: CallOptions = {}): Promise<void> {
@@ -482,12 +550,12 @@ export class Repository {
           ...options,
         },
       );
-    this.persistedConfig = this.config;
+    this.#persistedConfig = this.config;
   }
 
   /** A new instance on the same storage with another config or authorization. */
   reopen(options: OpenOptions = {}): Promise<Repository> {
-    return Repository.open(this.storage, { ...this.openOptions, ...options });
+    return Repository.open(this.storage, { ...this.#openOptions, ...options });
   }
 
   /** Repository-level metadata (spec 2). */
@@ -523,7 +591,7 @@ export class Repository {
   ): Promise<void> {
     this.#requireV2("repository status");
     await updateRepoInfo(
-      this.ctx.assets,
+      this.#ctx.assets,
       this.config,
       admin.setStatus(availability, options.reason, nowMicros()),
       {
@@ -562,8 +630,8 @@ export class Repository {
   async expireSnapshots(olderThan: Date, options: ExpireOptions = {}): Promise<SnapshotId[]> {
     const result =
       this.specVersion === 2
-        ? await expireV2(this.ctx.assets, this.config, olderThan, options)
-        : await expireV1(this.ctx.assets, olderThan, options);
+        ? await expireV2(this.#ctx.assets, this.config, olderThan, options)
+        : await expireV1(this.#ctx.assets, olderThan, options);
     return result.releasedSnapshots;
   }
 
@@ -577,7 +645,7 @@ export class Repository {
     options: GarbageCollectOptions = {},
   ): Promise<GCSummary> {
     return garbageCollect(
-      this.ctx.assets,
+      this.#ctx.assets,
       this.specVersion,
       this.config,
       deleteObjectsOlderThan,
@@ -602,7 +670,8 @@ function newAssets(
   });
 }
 
-export function repoContext(
+/** Internal: what every session of a repository shares. */
+function repoContext(
   assets: AssetManager,
   specVersion: 1 | 2,
   config: RepositoryConfig,

@@ -21,9 +21,16 @@ export interface SnapshotInfo {
   readonly metadata: JsonObject;
 }
 
-/** Which version to read: a branch tip, a tag, or a snapshot id. */
-export type VersionSpec = { branch: string } | { tag: string } | { snapshotId: string };
+/** A version written as an object: a branch tip, a tag, or a snapshot id. */
+export type VersionSelector = { branch: string } | { tag: string } | { snapshotId: string };
 
+/**
+ * Which version to read: a branch name (`"main"`, as the official binding takes it), or
+ * `{ branch }`, `{ tag }`, `{ snapshotId }`.
+ */
+export type VersionSpec = string | VersionSelector;
+
+/** Options every async call takes: `signal` aborts it (with an `AbortError`). */
 export interface CallOptions {
   signal?: AbortSignal;
 }

@@ -8,7 +8,7 @@
 import { type AssetManager, MAX_REF_FILE_BYTES } from "../assets/asset-manager.js";
 import {
   CorruptObjectError,
-  InvalidInputError,
+  InvalidRefNameError,
   RefNotFoundError,
   SnapshotNotFoundError,
 } from "../errors.js";
@@ -23,8 +23,9 @@ export const tagTombstoneKey = (name: string) => `refs/tag.${name}/ref.json.dele
 
 export function checkRefName(name: string): void {
   if (name === "" || name.includes("/"))
-    throw new InvalidInputError(
-      `invalid ref name '${name}': spec-1 branch and tag names must be non-empty and contain no '/'`,
+    throw new InvalidRefNameError(
+      name,
+      "spec-1 branch and tag names must be non-empty and contain no '/'",
     );
 }
 

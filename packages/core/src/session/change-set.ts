@@ -33,6 +33,10 @@ export function rebasePath(path: string, from: string, to: string): string {
   return path;
 }
 
+/**
+ * A session's uncommitted changes (new, updated and deleted nodes, written chunks, moves). Conflict
+ * solvers receive it and return a patched copy; treat it as read-only.
+ */
 export class ChangeSet {
   readonly newGroups = new Map<string, NewNode<Uint8Array>>();
   readonly newArrays = new Map<string, NewNode<ArrayData>>();

@@ -7,7 +7,14 @@
  * uploaded) → manifests → snapshot ∥ transaction log → ref; nothing is visible before the last step.
  */
 
-import { InvalidInputError, SessionStateError } from "../errors.js";
+import {
+  AmendInitialCommitError,
+  ClockSkewError,
+  InvalidArgumentError,
+  NoChangesToCommitError,
+  SpecVersionRequiredError,
+  StorageError,
+} from "../errors.js";
 import type { SnapshotId } from "../format/ids.js";
 import type { JsonObject } from "../format/json-value.js";
 import type { SnapshotView } from "../format/snapshot.js";
@@ -44,21 +51,17 @@ export async function publish(
   const { signal } = options;
   const base = read.snapshot;
   if (read.changes.isEmpty() && !options.allowEmpty && mode.kind !== "detached")
-    throw new SessionStateError(
-      "no changes to commit; make changes first or pass { allowEmpty: true }",
-    );
+    throw new NoChangesToCommitError();
   if (typeof options.message !== "string")
-    throw new InvalidInputError("a commit message must be a string");
+    throw new InvalidArgumentError("commit message", "it must be a string");
   let parentId: SnapshotId | undefined = base.id;
   let parentFlushedAt = base.flushedAt;
   let previousLog: TransactionLogData | undefined;
   let pruned: SnapshotId[] | undefined;
   if (mode.kind === "amend") {
-    if (repo.specVersion < 2)
-      throw new SessionStateError("amend needs an Icechunk spec 2 repository");
+    if (repo.specVersion < 2) throw new SpecVersionRequiredError("amend", 2, repo.specVersion);
     const info = await repo.versionControl.lookupSnapshot(base.id, { signal });
-    if (!info.parentId)
-      throw new SessionStateError("the repository's first snapshot cannot be amended");
+    if (!info.parentId) throw new AmendInitialCommitError(base.id);
     parentId = info.parentId;
     parentFlushedAt = (await repo.versionControl.lookupSnapshot(parentId, { signal })).flushedAt;
     previousLog = await repo.assets.fetchTransactionLog(base.id, { signal });
@@ -95,9 +98,7 @@ export async function publish(
     lastModified &&
     Math.abs(lastModified.getTime() * 1000 - snapshot.flushedAt) > MAX_CLOCK_DRIFT_MICROS
   )
-    throw new SessionStateError(
-      `the storage clock and this machine's clock differ by more than 600 s (snapshot written at ${new Date(snapshot.flushedAt / 1000).toISOString()}, storage says ${lastModified.toISOString()}); fix the clock and commit again`,
-    );
+    throw new ClockSkewError("storage", snapshot.flushedAt, lastModified.getTime() * 1000);
   if (repo.specVersion === 2) {
     const info = {
       id: snapshot.id,
@@ -117,6 +118,10 @@ export async function publish(
   }
   const view = await repo.assets.fetchSnapshot(snapshot.id, { signal });
   if (!view)
-    throw new SessionStateError(`snapshot ${snapshot.id} vanished right after it was written`);
+    throw new StorageError(
+      "read",
+      `snapshots/${snapshot.id}`,
+      "the snapshot vanished right after it was written; check that nothing else deletes objects in this repository",
+    );
   return view;
 }

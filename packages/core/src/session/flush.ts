@@ -5,7 +5,7 @@
  * transaction log. Nothing becomes visible here; publishing (moving a branch) is commit's job.
  */
 
-import { CorruptObjectError, InvalidInputError } from "../errors.js";
+import { ClockSkewError, CorruptObjectError } from "../errors.js";
 import {
   idToBytes,
   type NodeId,
@@ -24,6 +24,7 @@ import type {
 import { comparePathsComponentWise, type TransactionLogData } from "../format/transaction-log.js";
 import { compareBytes } from "../util/bytes.js";
 import { mapConcurrent } from "../util/concurrency.js";
+import { nowMicros } from "../util/time.js";
 import { parseCoordKey } from "./change-set.js";
 import { type ArrayNode, isValidCoord, listNodes, manifestSize, type ReadContext } from "./read.js";
 import {
@@ -46,14 +47,6 @@ export interface FlushContext extends ReadContext {
 export interface FlushResult {
   readonly snapshot: SnapshotData;
   readonly transactionLog: TransactionLogData;
-}
-
-let lastMicros = 0;
-/** Microseconds since the epoch, strictly increasing within this process. */
-export function nowMicros(): number {
-  const t = Math.floor((performance.timeOrigin + performance.now()) * 1000);
-  lastMicros = Math.max(t, lastMicros + 1);
-  return lastMicros;
 }
 
 type Ref = [coords: number[], payload: ChunkPayload];
@@ -295,9 +288,7 @@ export async function flushChanges(ctx: FlushContext, options: FlushOptions): Pr
     .sort((a, b) => compareBytes(idToBytes(a.id, 12), idToBytes(b.id, 12)));
   const flushedAt = nowMicros();
   if (flushedAt <= options.parentFlushedAt)
-    throw new InvalidInputError(
-      `the clock is behind the parent snapshot (${flushedAt} ≤ ${options.parentFlushedAt} µs); fix the system clock and retry`,
-    );
+    throw new ClockSkewError("parent-snapshot", flushedAt, options.parentFlushedAt);
   const id = newSnapshotId();
   const snapshot: SnapshotData = {
     id,

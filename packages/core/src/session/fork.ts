@@ -5,7 +5,7 @@
  * merging the change set of one session into another with upstream's rules (conflicting creations,
  * conflicting updates and delete-versus-modify are errors; chunk refs: the other side wins).
  */
-import { InvalidInputError, SessionMergeError } from "../errors.js";
+import { InvalidArgumentError, SessionMergeError } from "../errors.js";
 import type { ChunkId, NodeId, SnapshotId } from "../format/ids.js";
 import { parseSnapshotId } from "../format/ids.js";
 import type { ChunkChecksum, ChunkPayload } from "../format/manifest.js";
@@ -151,7 +151,8 @@ export function parseSessionJSON(json: unknown): ParsedSession {
     try {
       parsed = JSON.parse(json);
     } catch {
-      throw new InvalidInputError(
+      throw new InvalidArgumentError(
+        "session JSON",
         "not a serialized icechunk-ts session (invalid JSON); pass the value returned by session.toJSON()",
       );
     }
@@ -163,8 +164,9 @@ export function parseSessionJSON(json: unknown): ParsedSession {
     !j.changes ||
     typeof j.snapshotId !== "string"
   )
-    throw new InvalidInputError(
-      "not a serialized icechunk-ts session; pass the value returned by session.toJSON()",
+    throw new InvalidArgumentError(
+      "serialized session",
+      "it is not a serialized icechunk-ts session; pass the value returned by session.toJSON()",
     );
   return {
     snapshotId: parseSnapshotId(j.snapshotId),

@@ -16,12 +16,14 @@ import type { VirtualChunkResolver } from "../virtual/resolver.js";
 import { type ArrayData, type ChangeSet, parseCoordKey } from "./change-set.js";
 import { isUnder } from "./keys.js";
 
+/** A group of the session's tree (`session.getNode(path)`); `userData` is its `zarr.json`. */
 export interface GroupNode {
   readonly kind: "group";
   readonly id: NodeId;
   readonly path: string;
   readonly userData: Uint8Array;
 }
+/** An array of the session's tree; `userData` is its `zarr.json`, `shape` its chunk grid. */
 export interface ArrayNode {
   readonly kind: "array";
   readonly id: NodeId;
@@ -32,6 +34,7 @@ export interface ArrayNode {
   /** Manifest refs of the base snapshot (empty for arrays created in this session). */
   readonly manifests: readonly ManifestRef[];
 }
+/** A group or an array. */
 export type Node = GroupNode | ArrayNode;
 
 /** Everything a read needs: immutable base snapshot + mutable change set + I/O. */

@@ -11,17 +11,30 @@ import {
   ReadOnlySessionError,
   RebaseFailedError,
   RefNotFoundError,
-  SessionStateError,
+  SessionModeError,
   SnapshotNotFoundError,
   throwIfAborted,
 } from "../errors.js";
 import type { SnapshotId } from "../format/ids.js";
 import type { JsonObject } from "../format/json-value.js";
+import type { SnapshotView } from "../format/snapshot.js";
 import { ChangeSet } from "./change-set.js";
 import type { ConflictSolver } from "./conflicts/types.js";
 import { commitsBetween, prunedAncestorTxLogs } from "./diff.js";
 import type { ReadContext } from "./read.js";
-import type { Session } from "./session.js";
+import type { RepoContext } from "./session.js";
+
+/** What rebasing needs of a session (the session hands it over; internal). */
+export interface RebaseTarget {
+  readonly repo: RepoContext;
+  readonly snapshotId: SnapshotId;
+  readonly readOnly: boolean;
+  readonly isFork: boolean;
+  readonly branch: string | undefined;
+  readonly changes: ChangeSet;
+  readContext(): ReadContext;
+  resetBase(snapshot: SnapshotView, changes: ChangeSet): void;
+}
 
 /** Options of `session.rebase`. */
 export interface RebaseOptions {
@@ -36,7 +49,7 @@ export interface RebaseOptions {
  * @throws {MissingTransactionLogError} when a needed transaction log is missing
  */
 export async function rebaseSession(
-  session: Session,
+  session: RebaseTarget,
   solver: ConflictSolver,
   options: RebaseOptions = {},
 ): Promise<void> {
@@ -44,8 +57,10 @@ export async function rebaseSession(
   if (session.readOnly) throw new ReadOnlySessionError("rebase");
   const branch = session.branch;
   if (session.isFork || branch === undefined)
-    throw new SessionStateError(
-      "only branch sessions can be rebased; merge the fork into a branch session and rebase that",
+    throw new SessionModeError(
+      "rebase",
+      "fork",
+      "merge the fork into a branch session and rebase that",
     );
   const repo = session.repo;
   let tip: SnapshotId;
@@ -85,7 +100,7 @@ export async function rebaseSession(
 
 /** Upstream takes the whole tip history when the base is not on it (e.g. after a branch reset). */
 async function allAncestors(
-  session: Session,
+  session: RebaseTarget,
   tip: SnapshotId,
   signal?: AbortSignal,
 ): Promise<SnapshotId[]> {
@@ -119,7 +134,7 @@ export interface CommitRebasingOptions {
  * @throws {RebaseFailedError} when the solver cannot resolve a conflict
  */
 export async function commitRebasing(
-  session: Session,
+  session: RebaseTarget,
   commitOnce: (metadata: JsonObject) => Promise<SnapshotId>,
   options: CommitRebasingOptions,
 ): Promise<SnapshotId> {

@@ -9,7 +9,7 @@
 import type { AssetManager } from "../assets/asset-manager.js";
 import { installRepr } from "../display/repr.js";
 import { sessionFields } from "../display/reprs.js";
-import { NodeNotFoundError, ReadOnlySessionError, SessionStateError } from "../errors.js";
+import { NodeNotFoundError, ReadOnlySessionError, SessionModeError } from "../errors.js";
 import type { NodeId, SnapshotId } from "../format/ids.js";
 import type { JsonObject } from "../format/json-value.js";
 import type { ChunkPayload } from "../format/manifest.js";
@@ -33,12 +33,12 @@ import { prefixToPath } from "./keys.js";
 import { moveNode } from "./move.js";
 import { preloadManifests, preloadSettings } from "./preload.js";
 import { getNode, listNodes, type Node, type ReadContext, virtualChunkLocations } from "./read.js";
-import { commitRebasing, type RebaseOptions, rebaseSession } from "./rebase.js";
+import { commitRebasing, type RebaseOptions, type RebaseTarget, rebaseSession } from "./rebase.js";
 import { type CoordMap, reindexArray, shiftArray } from "./reindex.js";
-import { SessionStore, type StoreHost } from "./store.js";
+import { newSessionStore, type SessionStore } from "./store.js";
 import * as write from "./write.js";
 
-/** What every session of one repository shares. */
+/** What every session of one repository shares (internal). */
 export interface RepoContext {
   readonly assets: AssetManager;
   readonly specVersion: 1 | 2;
@@ -50,6 +50,7 @@ export interface RepoContext {
 /** `rearrange` sessions can only move nodes (spec 2), `writable` ones make every other edit. */
 export type SessionMode = "readonly" | "writable" | "rearrange";
 
+/** Options of `session.commit`, `amend` and `flush`. */
 export interface CommitOptions {
   /** Commit metadata (JSON values), stored in the snapshot. */
   metadata?: JsonObject;
@@ -73,7 +74,76 @@ function startPreload(repo: RepoContext, snapshot: SnapshotView): Promise<number
   }
 }
 
-export class Session implements StoreHost {
+/** How a session is opened (internal). */
+export interface SessionOptions {
+  branch?: string;
+  mode: SessionMode;
+  fork?: boolean;
+  /** Start preloading (true), or share the preloading another session started. */
+  preload?: boolean | Promise<number>;
+}
+
+let construct: (repo: RepoContext, snapshot: SnapshotView, options: SessionOptions) => Session;
+let restore: (repo: RepoContext, snapshot: SnapshotView, json: ParsedSession) => Session;
+let changesOf: (session: Session) => ChangeSet;
+
+/**
+ * Internal: a new session. Sessions are opened by `Repository` (`readonlySession`,
+ * `writableSession`, `rearrangeSession`, `sessionFromJSON`); this module-level factory is not
+ * exported from the package.
+ */
+export function newSession(
+  repo: RepoContext,
+  snapshot: SnapshotView,
+  options: SessionOptions,
+): Session {
+  return construct(repo, snapshot, options);
+}
+
+/** Internal: rebuilds a session from parsed `toJSON()` output (`repo.sessionFromJSON`). */
+export function restoreSession(
+  repo: RepoContext,
+  snapshot: SnapshotView,
+  json: ParsedSession,
+): Session {
+  return restore(repo, snapshot, json);
+}
+
+/**
+ * Internal: a session's uncommitted change set, for read-only use inside the package (status,
+ * reprs); not exported from the package.
+ */
+export function sessionChanges(session: Session): ChangeSet {
+  return changesOf(session);
+}
+
+/**
+ * A view of one version of the repository: read-only at a snapshot, or writable on a branch (with
+ * uncommitted changes, committed by {@link Session.commit}). Its Zarr key-value store is
+ * {@link Session.store}; hand it to zarrita with `new IcechunkStore(session)`.
+ * Open sessions with `repo.readonlySession(version)`, `repo.writableSession(branch)` or
+ * `repo.rearrangeSession(branch)`.
+ * @example
+ * const session = await repo.writableSession("main");
+ * await session.store.set("zarr.json", new TextEncoder().encode('{"zarr_format":3,"node_type":"group"}'));
+ * const snapshotId = await session.commit("create the root group");
+ */
+export class Session {
+  static {
+    construct = (repo, snapshot, options) => new Session(repo, snapshot, options);
+    changesOf = (session) => session.#changes;
+    restore = (repo, snapshot, json) => {
+      const session = new Session(repo, snapshot, {
+        mode: json.mode,
+        fork: json.fork,
+        ...(json.branch === undefined ? {} : { branch: json.branch }),
+      });
+      session.#changes = json.changes;
+      return session;
+    };
+  }
+
+  readonly #repo: RepoContext;
   #snapshot: SnapshotView;
   #changes = new ChangeSet();
   #branch: string | undefined;
@@ -88,22 +158,16 @@ export class Session implements StoreHost {
    */
   readonly manifestsPreloaded: Promise<number>;
 
-  constructor(
-    readonly repo: RepoContext,
-    snapshot: SnapshotView,
-    options: {
-      branch?: string;
-      mode: SessionMode;
-      fork?: boolean;
-      /** Start preloading (true), or share the preloading another session started. */
-      preload?: boolean | Promise<number>;
-    },
-  ) {
+  private constructor(repo: RepoContext, snapshot: SnapshotView, options: SessionOptions) {
+    this.#repo = repo;
     this.#snapshot = snapshot;
     this.#branch = options.branch;
     this.#mode = options.mode;
     this.#fork = options.fork ?? false;
-    this.store = new SessionStore(this);
+    this.store = newSessionStore({
+      readContext: () => this.#readContext(),
+      writeContext: (operation) => this.#writeContext(operation),
+    });
     this.manifestsPreloaded =
       options.preload === true
         ? startPreload(repo, snapshot)
@@ -116,55 +180,86 @@ export class Session implements StoreHost {
   get snapshotId(): SnapshotId {
     return this.#snapshot.id;
   }
+  /** The branch a writable session commits to; undefined for read-only sessions and forks. */
   get branch(): string | undefined {
     return this.#branch;
   }
+  /** `readonly`, `writable` or `rearrange`; a session becomes `readonly` once committed. */
   get mode(): SessionMode {
     return this.#mode;
   }
+  /** True for read-only sessions (and for sessions after their commit). */
   get readOnly(): boolean {
     return this.#mode === "readonly";
   }
+  /** True for fork sessions (`session.fork()`): they can write and flush, not commit. */
   get isFork(): boolean {
     return this.#fork;
   }
+  /** True when the session holds changes not yet committed. */
   get hasUncommittedChanges(): boolean {
     return !this.#changes.isEmpty();
   }
-  /** The uncommitted change set (read-only use; for status, rebase and merge). */
-  get changes(): ChangeSet {
-    return this.#changes;
-  }
 
-  readContext(): ReadContext {
+  #readContext(): ReadContext {
     return {
       snapshot: this.#snapshot,
       changes: this.#changes,
-      assets: this.repo.assets,
-      virtual: this.repo.virtual,
+      assets: this.#repo.assets,
+      virtual: this.#repo.virtual,
     };
   }
 
-  writeContext(operation: string): write.WriteContext {
+  #writeContext(operation: string): write.WriteContext {
     if (this.#mode === "readonly") throw new ReadOnlySessionError(operation);
     if (this.#mode === "rearrange")
-      throw new SessionStateError(
-        `cannot ${operation} in a rearrange session: it only moves nodes; use writableSession for other edits`,
+      throw new SessionModeError(
+        operation,
+        "rearrange",
+        "it only moves nodes; use repo.writableSession(branch) for other edits",
       );
     return {
       snapshot: this.#snapshot,
       changes: this.#changes,
-      assets: this.repo.assets,
-      virtual: this.repo.virtual,
-      specVersion: this.repo.specVersion,
+      assets: this.#repo.assets,
+      virtual: this.#repo.virtual,
+      specVersion: this.#repo.specVersion,
       inlineThreshold:
-        this.repo.config.inlineChunkThresholdBytes ?? DEFAULT_INLINE_CHUNK_THRESHOLD_BYTES,
+        this.#repo.config.inlineChunkThresholdBytes ?? DEFAULT_INLINE_CHUNK_THRESHOLD_BYTES,
+    };
+  }
+
+  /** What rebase needs of the session (internal); live: every read sees the current state. */
+  #rebaseTarget(): RebaseTarget {
+    const self = this;
+    return {
+      repo: this.#repo,
+      get snapshotId() {
+        return self.snapshotId;
+      },
+      get readOnly() {
+        return self.readOnly;
+      },
+      get isFork() {
+        return self.#fork;
+      },
+      get branch() {
+        return self.#branch;
+      },
+      get changes() {
+        return self.#changes;
+      },
+      readContext: () => this.#readContext(),
+      resetBase: (snapshot, changes) => {
+        this.#snapshot = snapshot;
+        this.#changes = changes;
+      },
     };
   }
 
   /** The group or array at a path (`/`, `/a/b`), or undefined. */
   getNode(path: string): Node | undefined {
-    return getNode(this.readContext(), prefixToPath(path));
+    return getNode(this.#readContext(), prefixToPath(path));
   }
 
   /**
@@ -182,17 +277,17 @@ export class Session implements StoreHost {
    * references expanded), one entry per chunk, as the official `allVirtualChunkLocations`.
    */
   allVirtualChunkLocations(options: { signal?: AbortSignal } = {}): Promise<string[]> {
-    return virtualChunkLocations(this.readContext(), options.signal);
+    return virtualChunkLocations(this.#readContext(), options.signal);
   }
 
   /** Every node under a path, sorted. */
   listNodes(path = "/"): Node[] {
-    return listNodes(this.readContext(), prefixToPath(path));
+    return listNodes(this.#readContext(), prefixToPath(path));
   }
 
   /** Sets a chunk reference directly (virtual refs). */
   setChunkRef(path: string, coords: number[], payload: ChunkPayload): void {
-    write.setChunkRef(this.writeContext("set a chunk ref"), prefixToPath(path), coords, payload);
+    write.setChunkRef(this.#writeContext("set a chunk ref"), prefixToPath(path), coords, payload);
   }
 
   /**
@@ -206,7 +301,7 @@ export class Session implements StoreHost {
     options: { backward?: CoordMap; signal?: AbortSignal } = {},
   ): Promise<void> {
     return reindexArray(
-      this.writeContext("reindex an array"),
+      this.#writeContext("reindex an array"),
       prefixToPath(path),
       forward,
       options.backward,
@@ -225,7 +320,7 @@ export class Session implements StoreHost {
     options: { signal?: AbortSignal } = {},
   ): Promise<void> {
     return shiftArray(
-      this.writeContext("shift an array"),
+      this.#writeContext("shift an array"),
       prefixToPath(path),
       offset,
       options.signal,
@@ -237,11 +332,14 @@ export class Session implements StoreHost {
    * only (`repo.rearrangeSession(branch)`); no chunk is copied.
    */
   moveNode(from: string, to: string): void {
+    if (this.#mode === "readonly") throw new ReadOnlySessionError("move nodes");
     if (this.#mode !== "rearrange")
-      throw new SessionStateError(
+      throw new SessionModeError(
+        "move nodes",
+        this.#fork ? "fork" : "writable",
         "nodes can only be moved in a rearrange session: use repo.rearrangeSession(branch)",
       );
-    moveNode(this.readContext(), prefixToPath(from), prefixToPath(to));
+    moveNode(this.#readContext(), prefixToPath(from), prefixToPath(to));
   }
 
   /** Drops every uncommitted change. */
@@ -257,14 +355,16 @@ export class Session implements StoreHost {
   #requireBranch(operation: string): string {
     if (this.#mode === "readonly") throw new ReadOnlySessionError(operation);
     if (this.#fork || this.#branch === undefined)
-      throw new SessionStateError(
-        `a fork session cannot ${operation}; merge it into a branch session and ${operation} there`,
+      throw new SessionModeError(
+        operation,
+        "fork",
+        `merge it into a branch session and ${operation} there`,
       );
     return this.#branch;
   }
 
   async #publish(mode: PublishMode, message: string, options: CommitOptions): Promise<SnapshotId> {
-    const view = await publish(this.repo, this.readContext(), mode, { message, ...options });
+    const view = await publish(this.#repo, this.#readContext(), mode, { message, ...options });
     this.#snapshot = view;
     this.#changes = new ChangeSet();
     this.#mode = "readonly";
@@ -281,7 +381,7 @@ export class Session implements StoreHost {
     const { rebase: solver, rebaseTries, ...rest } = options;
     if (!solver) return this.#publish({ kind: "commit", branch }, message, rest);
     return commitRebasing(
-      this,
+      this.#rebaseTarget(),
       (metadata) => this.#publish({ kind: "commit", branch }, message, { ...rest, metadata }),
       {
         solver,
@@ -297,13 +397,13 @@ export class Session implements StoreHost {
    * @throws {RebaseFailedError} when `solver` cannot resolve a conflict
    */
   rebase(solver: ConflictSolver, options: RebaseOptions = {}): Promise<void> {
-    return rebaseSession(this, solver, options);
+    return rebaseSession(this.#rebaseTarget(), solver, options);
   }
 
   /** The uncommitted changes against the base snapshot. */
   async status(options: { signal?: AbortSignal } = {}): Promise<Diff> {
     options.signal?.throwIfAborted();
-    return sessionStatus(this.readContext());
+    return sessionStatus(this.#readContext());
   }
 
   /**
@@ -312,14 +412,14 @@ export class Session implements StoreHost {
    * changes. Send forks to workers with `fork.toJSON()` and `repo.sessionFromJSON(json)`.
    */
   async fork(options: { signal?: AbortSignal } = {}): Promise<Session> {
-    this.writeContext("fork");
+    this.#writeContext("fork");
     const view = await publish(
-      this.repo,
-      this.readContext(),
+      this.#repo,
+      this.#readContext(),
       { kind: "detached" },
       { message: "fork", allowEmpty: true, ...options },
     );
-    return new Session(this.repo, view, { mode: "writable", fork: true });
+    return new Session(this.#repo, view, { mode: "writable", fork: true });
   }
 
   /**
@@ -328,14 +428,16 @@ export class Session implements StoreHost {
    * @throws {SessionMergeError} when sessions changed the same node incompatibly
    */
   merge(...others: Session[]): void {
-    this.writeContext("merge sessions");
+    this.#writeContext("merge sessions");
     const merged = cloneChangeSet(this.#changes);
     for (const other of others) {
       if (this.#fork && !other.isFork)
-        throw new SessionStateError(
-          "a fork session cannot absorb a branch session; merge the fork into the branch session instead",
+        throw new SessionModeError(
+          "absorb a branch session",
+          "fork",
+          "merge the fork into the branch session instead",
         );
-      mergeChangeSets(merged, other.changes);
+      mergeChangeSets(merged, other.#changes);
     }
     this.#changes = merged;
   }
@@ -343,9 +445,7 @@ export class Session implements StoreHost {
   /** Plain-data form of the session (base snapshot id and change set; bytes as base64). */
   toJSON(): SessionJSON {
     if (this.#mode === "rearrange")
-      throw new SessionStateError(
-        "rearrange sessions cannot be serialized; commit the moves first",
-      );
+      throw new SessionModeError("serialize the session", "rearrange", "commit the moves first");
     return {
       format: "icechunk-ts-session",
       version: 1,
@@ -355,17 +455,6 @@ export class Session implements StoreHost {
       fork: this.#fork,
       changes: changeSetToJSON(this.#changes),
     };
-  }
-
-  /** Internal: rebuilds a session from `toJSON()` output; use `repo.sessionFromJSON(json)`. */
-  static restore(repo: RepoContext, snapshot: SnapshotView, json: ParsedSession): Session {
-    const session = new Session(repo, snapshot, {
-      mode: json.mode,
-      fork: json.fork,
-      ...(json.branch === undefined ? {} : { branch: json.branch }),
-    });
-    session.#changes = json.changes;
-    return session;
   }
 
   /** Replaces the branch tip with a snapshot holding its changes plus this session's (spec 2). */
@@ -379,12 +468,6 @@ export class Session implements StoreHost {
     this.#requireWritable("flush");
     return this.#publish({ kind: "detached" }, message, { ...options, allowEmpty: true });
   }
-
-  /** Internal: re-bases the session on another snapshot keeping a change set (rebase, fork). */
-  resetBase(snapshot: SnapshotView, changes: ChangeSet): void {
-    this.#snapshot = snapshot;
-    this.#changes = changes;
-  }
 }
 
-installRepr(Session.prototype, "Session", sessionFields);
+installRepr(Session.prototype, "Session", (s: Session) => sessionFields(s, sessionChanges(s)));

@@ -5,7 +5,7 @@
  * (`[[condition, [{condition, num_chunks}, …]], …]`). Default: one manifest per array.
  */
 
-import { InvalidInputError } from "../errors.js";
+import { InvalidConfigError } from "../errors.js";
 import { isJsonObject, type JsonValue } from "../format/json-value.js";
 import type { DimensionShape } from "../format/snapshot.js";
 import { rustRegex } from "../util/rust-regex.js";
@@ -15,12 +15,13 @@ const U32_MAX = 0xffffffff;
 function regex(v: JsonValue | undefined): RegExp {
   const src = isJsonObject(v) ? v.regex : v;
   if (typeof src !== "string")
-    throw new InvalidInputError("manifest splitting: a regex condition needs a 'regex' string");
+    throw new InvalidConfigError("manifest.splitting", "a regex condition needs a 'regex' string");
   try {
     return rustRegex(src);
   } catch (err) {
-    throw new InvalidInputError(
-      `manifest splitting: the regex ${JSON.stringify(src)} does not compile: ${(err as Error).message}`,
+    throw new InvalidConfigError(
+      "manifest.splitting",
+      `the regex ${JSON.stringify(src)} does not compile: ${(err as Error).message}`,
     );
   }
 }
@@ -28,8 +29,9 @@ function regex(v: JsonValue | undefined): RegExp {
 function arrayMatches(cond: JsonValue | undefined, path: string): boolean {
   if (cond === "any_array" || cond === "AnyArray") return true;
   if (!isJsonObject(cond))
-    throw new InvalidInputError(
-      `manifest splitting: unknown array condition ${JSON.stringify(cond)}`,
+    throw new InvalidConfigError(
+      "manifest.splitting",
+      `unknown array condition ${JSON.stringify(cond)}`,
     );
   const [kind, arg] = Object.entries(cond)[0] ?? [];
   switch (kind) {
@@ -44,7 +46,7 @@ function arrayMatches(cond: JsonValue | undefined, path: string): boolean {
     case "any_array":
       return true;
     default:
-      throw new InvalidInputError(`manifest splitting: unknown array condition '${kind}'`);
+      throw new InvalidConfigError("manifest.splitting", `unknown array condition '${kind}'`);
   }
 }
 
@@ -55,14 +57,15 @@ function dimMatches(
 ): boolean {
   if (cond === "Any") return true;
   if (!isJsonObject(cond))
-    throw new InvalidInputError(
-      `manifest splitting: unknown dimension condition ${JSON.stringify(cond)}`,
+    throw new InvalidConfigError(
+      "manifest.splitting",
+      `unknown dimension condition ${JSON.stringify(cond)}`,
     );
   const [kind, arg] = Object.entries(cond)[0] ?? [];
   if (kind === "Axis") return Number(arg) === axis;
   if (kind === "DimensionName") return typeof name === "string" && regex(arg).test(name);
   if (kind === "Any") return true;
-  throw new InvalidInputError(`manifest splitting: unknown dimension condition '${kind}'`);
+  throw new InvalidConfigError("manifest.splitting", `unknown dimension condition '${kind}'`);
 }
 
 /** Chunks per manifest along each axis for an array. */

@@ -32,15 +32,17 @@ import {
   type WriteContext,
 } from "./write.js";
 
+/** Options of every store call: `signal` aborts it. */
 export interface StoreCallOptions {
   signal?: AbortSignal;
 }
 
+/** Options of `store.get`: an optional byte range of the value. */
 export interface StoreGetOptions extends StoreCallOptions {
   range?: ByteRange;
 }
 
-/** Where a store gets its current read context and write operations (the session). */
+/** Where a store gets its current read context and write operations (the session; internal). */
 export interface StoreHost {
   readContext(): ReadContext;
   /** @throws {ReadOnlySessionError} for read-only sessions */
@@ -58,14 +60,41 @@ export interface VirtualRefSpec {
   lastModified?: Date;
 }
 
+let construct: (host: StoreHost) => SessionStore;
+let hostOf: (store: SessionStore) => StoreHost;
+
+/** Internal: the store of a session (`session.store`); not exported from the package. */
+export function newSessionStore(host: StoreHost): SessionStore {
+  return construct(host);
+}
+
+/**
+ * The Zarr key-value view of a session (`session.store`): `zarr.json` documents and chunks under
+ * keys such as `group/array/c/0/1`, read (and, for writable sessions, written) through the
+ * session's snapshot, manifests and change set. zarrita reads it through `IcechunkStore`.
+ * @example
+ * const session = await repo.readonlySession("main");
+ * const meta = await session.store.get("temperature/zarr.json");
+ * const chunk = await session.store.get("temperature/c/0/0");
+ * const keys = await session.store.listPrefix("temperature/");
+ */
 export class SessionStore {
-  constructor(protected readonly host: StoreHost) {}
+  static {
+    construct = (host) => new SessionStore(host);
+    hostOf = (store) => store.#host;
+  }
+
+  readonly #host: StoreHost;
+
+  private constructor(host: StoreHost) {
+    this.#host = host;
+  }
 
   /** Bytes of a key, or undefined when absent. */
   async get(key: string, options: StoreGetOptions = {}): Promise<Uint8Array | undefined> {
     throwIfAborted(options.signal);
     const parsed = parseKey(key);
-    const ctx = this.host.readContext();
+    const ctx = this.#host.readContext();
     if (parsed.kind === "zarr-v2") return undefined;
     const node = getNode(ctx, parsed.path);
     if (!node) return undefined;
@@ -88,11 +117,12 @@ export class SessionStore {
     return this.get(key, { ...options, range });
   }
 
+  /** True when the key holds a value (a `zarr.json` or a chunk). */
   async exists(key: string, options: StoreCallOptions = {}): Promise<boolean> {
     throwIfAborted(options.signal);
     const parsed = parseKey(key);
     if (parsed.kind === "zarr-v2") return false;
-    const ctx = this.host.readContext();
+    const ctx = this.#host.readContext();
     const node = getNode(ctx, parsed.path);
     if (!node) return false;
     if (parsed.kind === "metadata") return true;
@@ -107,7 +137,7 @@ export class SessionStore {
     throwIfAborted(options.signal);
     const parsed = parseKey(key);
     if (parsed.kind === "zarr-v2") return 0;
-    const ctx = this.host.readContext();
+    const ctx = this.#host.readContext();
     const node = getNode(ctx, parsed.path);
     if (!node) return 0;
     if (parsed.kind === "metadata") return node.userData.length;
@@ -124,7 +154,7 @@ export class SessionStore {
   /** Keys under a prefix (matched by path components: `a` does not match `ab`). */
   async listPrefix(prefix: string, options: StoreCallOptions = {}): Promise<string[]> {
     throwIfAborted(options.signal);
-    const ctx = this.host.readContext();
+    const ctx = this.#host.readContext();
     const path = prefixToPath(prefix);
     const nodes = listNodes(ctx, path);
     const keys = nodes.map((n) => metadataKey(n.path));
@@ -161,7 +191,7 @@ export class SessionStore {
   /** Direct children of a prefix: `zarr.json`, child node names, or the next chunk-key component. */
   async listDir(prefix: string, options: StoreCallOptions = {}): Promise<string[]> {
     throwIfAborted(options.signal);
-    const ctx = this.host.readContext();
+    const ctx = this.#host.readContext();
     const path = prefixToPath(prefix);
     const node = getNode(ctx, path);
     if (node?.kind === "array") return ["zarr.json", "c"];
@@ -195,7 +225,7 @@ export class SessionStore {
    */
   async getsizePrefix(prefix: string, options: StoreCallOptions = {}): Promise<number> {
     const path = prefixToPath(prefix);
-    if (path !== "/" && !getNode(this.host.readContext(), path))
+    if (path !== "/" && !getNode(this.#host.readContext(), path))
       throw new InvalidKeyError(
         prefix,
         "only prefixes naming a group or array (or the root) have a size; list the keys instead",
@@ -208,7 +238,7 @@ export class SessionStore {
 
   /** Chunk coordinates of one array (for iteration without listing keys). */
   async chunkCoordinates(arrayPath: string, options: StoreCallOptions = {}): Promise<number[][]> {
-    const ctx = this.host.readContext();
+    const ctx = this.#host.readContext();
     const node = getNode(ctx, prefixToPath(arrayPath));
     if (node?.kind !== "array") return [];
     return chunkCoordinates(ctx, node as ArrayNode, options.signal);
@@ -220,7 +250,7 @@ export class SessionStore {
   async set(key: string, value: Uint8Array, options: StoreCallOptions = {}): Promise<void> {
     throwIfAborted(options.signal);
     const parsed = parseKey(key);
-    const ctx = this.host.writeContext("write");
+    const ctx = this.#host.writeContext("write");
     if (parsed.kind === "zarr-v2")
       throw new InvalidKeyError(
         key,
@@ -236,14 +266,14 @@ export class SessionStore {
     value: Uint8Array,
     options: StoreCallOptions = {},
   ): Promise<void> {
-    this.host.writeContext("write");
+    this.#host.writeContext("write");
     if (!(await this.exists(key, options))) await this.set(key, value, options);
   }
 
   /** Deletes a node (metadata key; a group recursively) or a chunk. Missing keys are a no-op. */
   async delete(key: string, _options: StoreCallOptions = {}): Promise<void> {
     const parsed = parseKey(key);
-    const ctx = this.host.writeContext("delete");
+    const ctx = this.#host.writeContext("delete");
     if (parsed.kind === "zarr-v2") return;
     if (parsed.kind === "metadata") deleteNode(ctx, parsed.path);
     else deleteChunk(ctx, parsed.path, parsed.coords);
@@ -251,7 +281,7 @@ export class SessionStore {
 
   /** Deletes everything under a prefix: a node, or the chunks under a prefix of an array's chunk space. */
   async deleteDir(prefix: string, options: StoreCallOptions = {}): Promise<void> {
-    const ctx = this.host.writeContext("delete");
+    const ctx = this.#host.writeContext("delete");
     const path = prefixToPath(prefix);
     if (getNode(ctx, path)) return deleteNode(ctx, path);
     for (const k of await this.#chunkKeysUnderPrefix(ctx, prefix, options.signal)) {
@@ -278,7 +308,7 @@ export class SessionStore {
     options: { etag?: string; lastModified?: Date; validateContainer?: boolean } = {},
   ): Promise<void> {
     const parsed = parseKey(key);
-    const ctx = this.host.writeContext("set a virtual ref");
+    const ctx = this.#host.writeContext("set a virtual ref");
     if (parsed.kind !== "chunk")
       throw new InvalidKeyError(key, "virtual refs can only be set on chunk keys");
     const ref: VirtualRefSpec = {
@@ -305,7 +335,7 @@ export class SessionStore {
     refs: ReadonlyArray<VirtualRefSpec & { index: number[] }>,
     options: { validateContainers?: boolean } = {},
   ): Promise<number[][] | undefined> {
-    const ctx = this.host.writeContext("set virtual refs");
+    const ctx = this.#host.writeContext("set virtual refs");
     const path = prefixToPath(arrayPath);
     const failed: number[][] = [];
     for (const ref of refs) {
@@ -341,4 +371,4 @@ export class SessionStore {
   }
 }
 
-installRepr(SessionStore.prototype, "SessionStore", storeFields);
+installRepr(SessionStore.prototype, "SessionStore", (s: SessionStore) => storeFields(hostOf(s)));

@@ -9,7 +9,7 @@ import type { BigIntStats } from "node:fs";
 import { link, open, readlink, realpath, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join, sep } from "node:path";
 import { InvalidKeyError, StorageError, throwIfAborted } from "../errors.js";
-import { delay as sleepFor } from "./wrappers.js";
+import { delay as sleepFor } from "../util/time.js";
 
 /** Suffix of lock files (`<target>.lock`). Never listed. */
 export const LOCK_SUFFIX = ".lock";

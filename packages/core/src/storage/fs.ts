@@ -76,6 +76,10 @@ function wrap(op: string, key: string, err: unknown): unknown {
  * A Storage rooted at the directory `root` (created on first write). Keys are validated (no `..`,
  * `.`, empty segments, absolute paths, backslashes or NUL) and may not resolve outside the root
  * through symbolic links. Names ending in `.lock` or `.icechunk-tmp` are reserved.
+ * @example
+ * import { Repository } from "@icechunk-ts/core";
+ * import { localFilesystemStorage } from "@icechunk-ts/core/fs";
+ * const repo = await Repository.openOrCreate(localFilesystemStorage("./my-repo"));
  */
 export function localFilesystemStorage(
   root: string,

@@ -75,6 +75,9 @@ function encodeKey(key: string): string {
 /**
  * A read-only Storage for a repository published at `baseUrl` (`canWrite` is false and every
  * write throws ReadOnlyStorageError). Spec-2 repositories can be opened without listing.
+ * @example
+ * const repo = await Repository.open(httpStorage("https://example.com/my-repo"));
+ * const session = await repo.readonlySession("main");
  */
 export function httpStorage(baseUrl: string, options: HttpStorageOptions = {}): Storage {
   const base = baseUrl.replace(/\/+$/, "");

@@ -51,6 +51,8 @@ function matches(obj: MemoryObject | undefined, version: ObjectVersion): boolean
  * A Storage that keeps every object in memory. Writes are atomic with respect to each other
  * (JS is single-threaded and every operation completes synchronously after its abort check),
  * so create-if-absent and if-match races have exactly one winner.
+ * @example
+ * const repo = await Repository.create(inMemoryStorage());
  */
 export function inMemoryStorage(options: InMemoryStorageOptions = {}): Storage {
   const objects = new Map<string, MemoryObject>();

@@ -8,7 +8,7 @@
  * initial, 180 s maximum backoff).
  */
 import { AbortError, IcechunkError, StorageError } from "../errors.js";
-import { delay as sleepFor } from "./wrappers.js";
+import { delay as sleepFor } from "../util/time.js";
 
 /** Retry settings, named like the official binding's `Settings.retries`. */
 export interface RetryOptions {

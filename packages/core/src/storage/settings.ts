@@ -7,7 +7,7 @@
  * the first one, so no setting is silently ignored. Backends without network I/O (memory,
  * filesystem) have no `applySettings`: upstream ignores these settings there too.
  */
-import { InvalidInputError, UnsupportedStorageSettingError } from "../errors.js";
+import { InvalidConfigError, UnsupportedStorageSettingError } from "../errors.js";
 import { isJsonObject, type JsonObject, type JsonValue } from "../format/json-value.js";
 import type { HttpRequestOptions } from "./http-util.js";
 import type { Storage } from "./types.js";
@@ -61,8 +61,8 @@ const STRINGS = {
   chunks_storage_class: "chunksStorageClass",
 } as const;
 
-function bad(field: string, detail: string): InvalidInputError {
-  return new InvalidInputError(`config.storage.${field} ${detail}`);
+function bad(field: string, detail: string): InvalidConfigError {
+  return new InvalidConfigError(`storage.${field}`, detail);
 }
 
 function count(field: string, v: JsonValue): number {
@@ -72,7 +72,7 @@ function count(field: string, v: JsonValue): number {
 }
 
 /**
- * Reads `config.storage` (serde form). Ill-typed fields are an InvalidInputError; the serde names
+ * Reads `config.storage` (serde form). Ill-typed fields are an InvalidConfigError; the serde names
  * of unknown fields (a newer upstream's) are returned in `unknown`.
  */
 export function parseStorageSettings(json: JsonObject | undefined): {

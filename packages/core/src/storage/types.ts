@@ -22,10 +22,12 @@ export interface GetResult {
 }
 
 /** Options shared by every storage call. */
+/** Options of every Storage call: `signal` aborts it. */
 export interface StorageCallOptions {
   signal?: AbortSignal;
 }
 
+/** Options of `Storage.get`: a byte range, and whether the caller needs the object's version. */
 export interface GetOptions extends StorageCallOptions {
   range?: ByteRange;
   /**
@@ -41,6 +43,7 @@ export interface GetOptions extends StorageCallOptions {
  */
 export type PutCondition = { ifNoneMatch: "*" } | { ifMatch: ObjectVersion };
 
+/** Options of `Storage.put`: a write precondition, content type, metadata. */
 export interface PutOptions extends StorageCallOptions {
   condition?: PutCondition;
   contentType?: string;
@@ -60,10 +63,12 @@ export interface PutOptions extends StorageCallOptions {
   unpublishedKey?: boolean;
 }
 
+/** What `Storage.put` did: written (with the new version), or refused by its precondition. */
 export type PutResult =
   | { readonly kind: "written"; readonly version: ObjectVersion }
   | { readonly kind: "version-mismatch" };
 
+/** One object found by `Storage.list`. */
 export interface ListEntry {
   /** Key relative to the listed prefix (no leading slash). */
   readonly key: string;
@@ -71,6 +76,7 @@ export interface ListEntry {
   readonly lastModified: Date;
 }
 
+/** How much `Storage.deleteObjects` removed. */
 export interface DeleteResult {
   readonly deletedObjects: number;
   readonly deletedBytes: number;

@@ -3,7 +3,8 @@
  * Storage decorators for tests and benchmarks: request counting per operation and key prefix,
  * and artificial latency.
  */
-import { AbortError, throwIfAborted } from "../errors.js";
+import { throwIfAborted } from "../errors.js";
+import { delay } from "../util/time.js";
 import type { Storage, StorageCallOptions } from "./types.js";
 
 /** The storage operations, as counted by {@link withCounting}. */
@@ -110,22 +111,6 @@ export function withCounting(storage: Storage): CountingStorage {
     };
   }
   return wrapped;
-}
-
-/** Resolves after `ms` milliseconds, or rejects with AbortError when `signal` aborts first. */
-export function delay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new AbortError(signal.reason));
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new AbortError(signal?.reason));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 /** Wraps `storage` so every request first waits `ms` milliseconds (abortable). */

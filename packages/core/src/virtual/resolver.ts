@@ -7,7 +7,7 @@
  * and byte ranges to be safe before anything else happens.
  */
 import {
-  InvalidInputError,
+  InvalidByteRangeError,
   UnauthorizedVirtualChunkContainerError,
   VirtualChunkContainerNotFoundError,
   VirtualChunkFetchError,
@@ -138,7 +138,8 @@ export function checkVirtualRange(offset: number, length: number, location: stri
     length < 0 ||
     !Number.isSafeInteger(offset + length)
   )
-    throw new InvalidInputError(
-      `the virtual chunk byte range (offset ${offset}, length ${length}) of '${location.slice(0, 300)}' is not a safe byte range: offset and length must be non-negative integers whose sum is below 2^53`,
+    throw new InvalidByteRangeError(
+      location.slice(0, 300),
+      `the virtual chunk byte range (offset ${offset}, length ${length}) is not a safe byte range: offset and length must be non-negative integers whose sum is below 2^53`,
     );
 }

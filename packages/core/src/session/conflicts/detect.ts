@@ -123,6 +123,7 @@ export function detectConflicts(
 
 /** A solver that reports every conflict and resolves none (upstream `ConflictDetector`). */
 export class ConflictDetector implements ConflictSolver {
+  /** Reports every conflict (unsolvable), or returns the change set unchanged when there is none. */
   async solve(
     previousLog: TransactionLogData,
     previous: ReadContext,

@@ -31,8 +31,11 @@ export interface BasicConflictSolverOptions {
  * await session.commit("append", { rebase: new BasicConflictSolver({ onChunkConflict: "use-theirs" }) });
  */
 export class BasicConflictSolver implements ConflictSolver {
+  /** Whose chunk wins when both sides wrote it (`use-ours`, the default), or `fail`. */
   readonly onChunkConflict: VersionSelection;
+  /** Fail instead of keeping our deletion of an array the commit updated. */
   readonly failOnDeleteOfUpdatedArray: boolean;
+  /** Fail instead of keeping our deletion of a group the commit updated. */
   readonly failOnDeleteOfUpdatedGroup: boolean;
 
   constructor(options: BasicConflictSolverOptions = {}) {
@@ -54,6 +57,7 @@ export class BasicConflictSolver implements ConflictSolver {
     }
   }
 
+  /** Resolves the conflicts its options allow; reports the others as unsolvable. */
   async solve(
     previousLog: TransactionLogData,
     previous: ReadContext,
