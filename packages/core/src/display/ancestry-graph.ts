@@ -64,6 +64,12 @@ function mainFirst(a: string, b: string): number {
   return a < b ? -1 : 1;
 }
 
+/**
+ * The history of a repository drawn as a graph (`repo.ancestryGraph()`): `String(graph)` is the
+ * terminal rendering (Unicode lanes, ANSI colours unless `plain`), `graph.toSVG()` an SVG document.
+ * @example
+ * console.log(String(await repo.ancestryGraph({ plain: true })));
+ */
 export class AncestryGraph {
   /** Rows, newest first. */
   readonly nodes: readonly AncestryNode[];

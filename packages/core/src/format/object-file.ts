@@ -44,6 +44,7 @@ export interface ObjectSizeLimits {
   compressionRatio: number;
 }
 
+/** The default per-file-type limits of decompressed metadata objects (raise them with `objectSizeLimits`). */
 export const DEFAULT_OBJECT_SIZE_LIMITS: Readonly<ObjectSizeLimits> = Object.freeze({
   snapshot: 512 * 2 ** 20,
   manifest: 2 ** 30,

@@ -167,6 +167,7 @@ export class Session {
     this.store = newSessionStore({
       readContext: () => this.#readContext(),
       writeContext: (operation) => this.#writeContext(operation),
+      owner: this,
     });
     this.manifestsPreloaded =
       options.preload === true

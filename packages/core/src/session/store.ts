@@ -47,6 +47,8 @@ export interface StoreHost {
   readContext(): ReadContext;
   /** @throws {ReadOnlySessionError} for read-only sessions */
   writeContext(operation: string): WriteContext;
+  /** What the store's repr shows (the session: mode, branch, snapshot id). */
+  readonly owner?: object;
 }
 
 /** A virtual chunk reference for `setVirtualRef(s)`. */
@@ -371,4 +373,6 @@ export class SessionStore {
   }
 }
 
-installRepr(SessionStore.prototype, "SessionStore", (s: SessionStore) => storeFields(hostOf(s)));
+installRepr(SessionStore.prototype, "SessionStore", (s: SessionStore) =>
+  storeFields(hostOf(s).owner ?? {}),
+);
