@@ -269,7 +269,7 @@ async function deleteV1Files(repo: Repository, signal?: AbortSignal): Promise<vo
  * the `repo` object is written (create-if-absent) and verified before any spec-1 file is deleted,
  * so at every point the repository opens, as spec 1 or spec 2, with every ref. Running it again
  * after an interruption finishes the upgrade (a spec-2 repository produced by an upgrade that
- * still has spec-1 files gets them deleted).
+ * still has spec-1 files gets them deleted, also after an earlier `deleteUnusedV1Files: false`).
  * @throws {InvalidInputError} when the repository is neither spec 1 nor an unfinished upgrade
  * @throws {MigrationFailedError} when writing or verifying failed; `rolledBack` tells whether the
  *   new `repo` object was removed (it is only when it was written but does not open as spec 2)
@@ -327,11 +327,13 @@ export async function upgradeRepository(
   if (written.kind !== "written") {
     // a 'repo' object exists already: an earlier upgrade whose answer was lost, or a real spec-2
     // repository (then the refs files are stale and must not be touched)
+    if (!v2 && transient(opened.error))
+      throw new MigrationFailedError("reading the existing 'repo' object failed", false, {
+        cause: opened.error,
+      });
     if (!v2 || !(await isUpgradeResult(v2, signal)))
-      throw new MigrationFailedError(
-        "a 'repo' object already exists and is not the result of an upgrade",
-        false,
-        { cause: opened.error },
+      throw new InvalidInputError(
+        "a 'repo' object already exists and is not the result of an upgrade: this storage holds a spec-2 repository; open it with Repository.open",
       );
   } else if (!v2) {
     if (transient(opened.error))
