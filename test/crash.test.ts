@@ -43,8 +43,8 @@ async function freshSpec1(dir: string): Promise<void> {
 }
 
 /** Starts the child; resolves when it reports `ready`. */
-function start(dir: string, seed: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", CHILD, dir, String(seed)], {
+function start(dir: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", CHILD, dir], {
     cwd: resolve(import.meta.dirname, ".."),
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -82,7 +82,7 @@ it(`${KILLS} SIGKILLs at random points leave a repository that opens, is whole, 
   for (let k = 0; k < KILLS; k++) {
     if (k % FRESH_EVERY === 0) await freshSpec1(dir);
     const before = (await readFile(`${dir}.ops`, "utf8").catch(() => "")).split("\n").length;
-    const child = await start(dir, 1000 + k);
+    const child = await start(dir);
     // on a fresh spec-1 repository aim at the open and the upgrade, else at the operations after
     const delay = k % FRESH_EVERY === 0 ? Math.random() * 120 : 150 + Math.random() * 500;
     await new Promise((r) => setTimeout(r, delay));

@@ -1,6 +1,6 @@
 /**
  * @module test/support/crash-child
- * Child process of the crash test. Usage: `node --import tsx crash-child.ts <repo-dir> <seed>`.
+ * Child process of the crash test. Usage: `node --import tsx crash-child.ts <repo-dir>`.
  * Opens the local-filesystem repository (upgrading it first when it is spec 1, or finishing an
  * interrupted upgrade), prints `ready`, then does random operations until killed: commits that
  * overwrite chunks, amend, flush, branch create / delete / reset, tag create / delete, and
@@ -12,22 +12,10 @@ import { Repository, upgradeRepository } from "../../packages/core/src/index.js"
 import { localFilesystemStorage } from "../../packages/core/src/storage/fs.js";
 import { array, chunk } from "./ops-history.js";
 
-/** Small deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 async function main(): Promise<void> {
-  const [dir, seedArg] = process.argv.slice(2);
-  if (!dir || !seedArg) throw new Error("usage: crash-child <repo-dir> <seed>");
-  const random = prng(Number(seedArg));
+  const [dir] = process.argv.slice(2);
+  if (!dir) throw new Error("usage: crash-child <repo-dir>");
+  const random = Math.random;
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
   const log = (op: string) => appendFileSync(`${dir}.ops`, `${op}\n`);
   const storage = localFilesystemStorage(dir);
