@@ -299,6 +299,9 @@ export async function upgradeRepository(
     throw new ReadOnlyRepositoryError(
       `storage ${storage.description} is read-only; the upgrade must write`,
     );
+  // an instance opened before an interrupted upgrade: the storage holds its `repo` object now
+  if ((await storage.lastModified(REPO_INFO_PATH, { signal })) !== undefined)
+    return upgradeRepository(await Repository.open(storage, { signal }), options);
   const assets = new AssetManager(storage, {
     snapshotCacheNodes: 500_000,
     manifestCacheRefs: 1,
@@ -314,13 +317,8 @@ export async function upgradeRepository(
   } catch (e) {
     if (e instanceof AbortError) throw e;
     // the write may or may not have landed: either way every ref is readable, a re-run decides
-    throw new MigrationFailedError(
-      `writing the 'repo' object failed (${(e as Error).message})`,
-      false,
-      {
-        cause: e,
-      },
-    );
+    const detail = `writing the 'repo' object failed (${(e as Error).message})`;
+    throw new MigrationFailedError(detail, false, { cause: e });
   }
   const opened = await reopen(storage, signal);
   const v2 = opened.repo?.specVersion === 2 ? opened.repo : undefined;
