@@ -1,16 +1,18 @@
 /**
  * @module test/support/crash-child
  * Child process of the crash test. Usage: `node --import tsx crash-child.ts <repo-dir>`.
- * Opens the local-filesystem repository (upgrading it first when it is spec 1, or finishing an
- * interrupted upgrade), prints `ready`, then does random operations until killed: commits that
+ * Prints `loaded` and waits for a line on stdin, then opens the local-filesystem repository
+ * (upgrading it first when it is spec 1, or finishing an interrupted upgrade) and does random
+ * operations until killed: commits that
  * overwrite chunks, amend, flush, branch create / delete / reset, tag create / delete, and
  * expire + GC. Before each operation it appends the operation's name to `<repo-dir>.ops`, so the
  * parent knows what a kill interrupted.
  */
 import { appendFileSync } from "node:fs";
-import { Repository, upgradeRepository } from "../../packages/core/src/index.js";
+import { upgradeRepository } from "../../packages/core/src/ops/migrate.js";
+import { Repository } from "../../packages/core/src/repo/repository.js";
 import { localFilesystemStorage } from "../../packages/core/src/storage/fs.js";
-import { array, chunk } from "./ops-history.js";
+import { chunk } from "./zarr-json.js";
 
 async function main(): Promise<void> {
   const [dir] = process.argv.slice(2);
@@ -18,8 +20,10 @@ async function main(): Promise<void> {
   const random = Math.random;
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
   const log = (op: string) => appendFileSync(`${dir}.ops`, `${op}\n`);
+  // loaded: wait for the parent's go (it starts the next child while it checks the last kill)
+  process.stdout.write("loaded\n");
+  await new Promise<void>((res) => process.stdin.once("data", () => res()));
   const storage = localFilesystemStorage(dir);
-  process.stdout.write("ready\n");
   let repo = await Repository.open(storage);
   const unfinished = repo.specVersion === 2 && (await storage.get("config.yaml")) !== undefined;
   if (repo.specVersion === 1 || unfinished) {
@@ -35,8 +39,8 @@ async function main(): Promise<void> {
     log(op);
     const write = async () => {
       const s = await repo.writableSession("main");
-      await s.store.set("a/zarr.json", array());
-      await s.store.set(`a/c/${i % 2}/${pick([0, 1])}`, chunk(i & 0xff));
+      // 1 KiB: a native chunk object (the array `a` comes with the repository)
+      await s.store.set(`a/c/${i % 2}/${pick([0, 1])}`, chunk(i & 0xff, 1024));
       return s;
     };
     if (op === "commit") await (await write()).commit(`commit ${i}`);
