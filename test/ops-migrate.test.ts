@@ -165,7 +165,7 @@ describe("upgrading our own spec-1 repositories", () => {
     expect(repo.specVersion).toBe(2);
     await compareRepositories(repo, await theirs());
   });
-  it("rolls back (deletes the new repo object) when removing refs/ fails", async () => {
+  it("keeps the new repo object when removing refs/ fails; a re-run finishes", async () => {
     const { dir } = await ownV1();
     const real = localFilesystemStorage(dir);
     // storage whose listing of refs/ fails once the upgrade started deleting them
@@ -188,7 +188,16 @@ describe("upgrading our own spec-1 repositories", () => {
     };
     const err = await upgradeRepository(await Repository.open(flaky)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MigrationFailedError);
-    expect((err as MigrationFailedError).rolledBack).toBe(true);
-    expect(await exists(join(dir, "repo"))).toBe(false);
+    expect((err as MigrationFailedError).rolledBack).toBe(false);
+    expect(await exists(join(dir, "repo"))).toBe(true);
+    const half = await Repository.open(real);
+    expect(half.specVersion).toBe(2);
+    expect((await half.listBranches()).sort()).toEqual(["doomed", "feature", "main", "old-branch"]);
+    const done = await upgradeRepository(half);
+    expect(done.specVersion).toBe(2);
+    const leftovers: string[] = [];
+    for await (const e of real.list("refs")) leftovers.push(e.key);
+    expect(leftovers).toEqual([]);
+    expect(await exists(join(dir, "config.yaml"))).toBe(false);
   });
 });

@@ -850,7 +850,7 @@ export class UnsupportedChunkGridError extends IcechunkError {
 
 /**
  * Upgrading a spec-1 repository to spec 2 failed. `rolledBack` tells whether the new `repo` object
- * was removed again (the repository then reads as spec 1, unless `refs/` were already deleted).
+ * was removed again. Either way the repository opens (as spec 1 or spec 2) with every ref.
  */
 export class MigrationFailedError extends IcechunkError {
   readonly kind = "migration-failed";
@@ -863,7 +863,7 @@ export class MigrationFailedError extends IcechunkError {
       `upgrading the repository to spec 2 failed: ${detail}. ` +
         (rolledBack
           ? "The new 'repo' object was removed; fix the cause and run the upgrade again"
-          : "Inspect the repository before retrying (a 'repo' object may remain)"),
+          : "The repository still opens (as spec 1, or as spec 2 once the 'repo' object is in place) with every ref; run the upgrade again to finish it"),
       options,
     );
   }

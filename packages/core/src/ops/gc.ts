@@ -6,7 +6,10 @@
  * chunks those reference, and their transaction logs plus every pruned ancestor log. Spec 2 first
  * drops the other snapshots from the repo info (`gc-ran`, re-parenting survivors over dropped
  * ancestors), then deletes, in order, unreferenced snapshots, tx logs, manifests and chunks whose
- * storage last-modified time precedes the cutoff, in batches. `overwritten/` is never touched.
+ * storage last-modified time precedes the cutoff (by {@link TIMESTAMP_MARGIN_MS}), in batches.
+ * After listing each prefix GC reads the refs again and keeps everything the snapshots committed
+ * meanwhile reference, so a commit that lands before that read loses nothing even when its chunks
+ * are older than the cutoff. `overwritten/` is never touched.
  */
 import type { AssetManager } from "../assets/asset-manager.js";
 import { GC_SUMMARY_PROTO, record } from "../display/reprs.js";
@@ -58,13 +61,21 @@ const DELETE_BATCH_SIZE = 1000;
 const DELETE_CONCURRENCY = 10;
 
 /**
+ * How far an object's reported time may lag the moment it was written. Linux stamps files from its
+ * coarse clock (the last timer tick: up to 4 ms at HZ=250, 10 ms at HZ=100), so a chunk written
+ * right after `Date.now()` returned the cutoff can carry an earlier mtime.
+ */
+export const TIMESTAMP_MARGIN_MS = 20;
+
+/**
  * True when an object listed with `createdAt` was written entirely before `cutoff`. A listing that
- * reports whole seconds may have floored the time, so such objects must be a full second older.
+ * reports whole seconds may have floored the time, so such objects must be a full second older;
+ * finer times must precede the cutoff by {@link TIMESTAMP_MARGIN_MS}.
  */
 export function createdBefore(createdAt: Date, cutoff: Date): boolean {
   const t = createdAt.getTime();
   if (t % 1000 === 0) return t + 1000 <= cutoff.getTime();
-  return t < cutoff.getTime();
+  return t + TIMESTAMP_MARGIN_MS < cutoff.getTime();
 }
 
 async function listPrefix(
@@ -79,17 +90,15 @@ async function listPrefix(
   return out;
 }
 
-interface Retained {
-  snapshots: Set<string>;
-  manifests: Set<string>;
-  chunks: Set<string>;
-}
-
-/** Ids of every snapshot in the ancestry of the refs (spec 1: read from snapshot files). */
+/**
+ * Ids of every snapshot in the ancestry of the refs (spec 1: read from snapshot files; a walk stops
+ * at a snapshot in `known`, which is left out).
+ */
 async function pointedSnapshots(
   assets: AssetManager,
   info: RepoInfoData | undefined,
   signal?: AbortSignal,
+  known: ReadonlySet<string> = new Set(),
 ): Promise<Set<string>> {
   const out = new Set<string>();
   if (info) {
@@ -107,34 +116,54 @@ async function pointedSnapshots(
   ];
   for (const tip of tips)
     for await (const s of vc.ancestry(tip, { signal })) {
-      if (out.has(s.id)) break;
+      if (out.has(s.id) || known.has(s.id)) break;
       out.add(s.id);
     }
   return out;
 }
 
-/** Manifests and native chunks referenced by the retained snapshots. */
-async function retainedObjects(
-  assets: AssetManager,
-  snapshots: Set<string>,
-  signal?: AbortSignal,
-): Promise<Retained> {
-  const manifests = new Map<string, ManifestFileInfo>();
-  await mapConcurrent([...snapshots], 16, async (id) => {
-    throwIfAborted(signal);
-    const snap = await assets.fetchSnapshot(id as SnapshotId, { signal });
-    if (!snap) return; // a snapshot with no file references nothing we could keep
-    for (const m of snap.manifestFiles) manifests.set(m.id, m);
-  });
-  const chunks = new Set<string>();
-  await mapConcurrent([...manifests.values()], 16, async (m) => {
-    throwIfAborted(signal);
-    const manifest = await assets.fetchManifest(m.id, m.sizeBytes, { signal });
-    for (const node of manifest.nodeIds())
-      for (const [, payload] of manifest.refs(node))
-        if (payload.kind === "native") chunks.add(payload.chunkId);
-  });
-  return { snapshots, manifests: new Set(manifests.keys()), chunks };
+/**
+ * The snapshots GC keeps and the manifests, native chunks and transaction logs they reference,
+ * grown incrementally: {@link add} fetches only snapshots and manifests not seen before.
+ */
+class Retained {
+  readonly snapshots = new Set<string>();
+  readonly manifests = new Set<string>();
+  readonly chunks = new Set<string>();
+  readonly txLogs = new Set<string>();
+  readonly #fetched = new Set<string>();
+
+  constructor(
+    private readonly assets: AssetManager,
+    private readonly signal?: AbortSignal,
+  ) {}
+
+  /** Keeps `ids` (and, from `infos`, their pruned ancestors' transaction logs). */
+  async add(ids: Iterable<string>, infos: Iterable<RepoSnapshotInfo> = []): Promise<void> {
+    const { assets, signal } = this;
+    for (const id of ids) {
+      this.snapshots.add(id);
+      this.txLogs.add(id);
+    }
+    for (const s of infos) for (const id of s.prunedAncestorTxLogs ?? []) this.txLogs.add(id);
+    const fresh = [...this.snapshots].filter((id) => !this.#fetched.has(id));
+    const manifests = new Map<string, ManifestFileInfo>();
+    await mapConcurrent(fresh, 16, async (id) => {
+      throwIfAborted(signal);
+      const snap = await assets.fetchSnapshot(id as SnapshotId, { signal });
+      this.#fetched.add(id);
+      if (!snap) return; // a snapshot with no file references nothing we could keep
+      for (const m of snap.manifestFiles) if (!this.manifests.has(m.id)) manifests.set(m.id, m);
+    });
+    await mapConcurrent([...manifests.values()], 16, async (m) => {
+      throwIfAborted(signal);
+      const manifest = await assets.fetchManifest(m.id, m.sizeBytes, { signal });
+      for (const node of manifest.nodeIds())
+        for (const [, payload] of manifest.refs(node))
+          if (payload.kind === "native") this.chunks.add(payload.chunkId);
+      this.manifests.add(m.id);
+    });
+  }
 }
 
 /**
@@ -202,6 +231,35 @@ async function deleteUnretained(
   );
 }
 
+/**
+ * Keeps what commits landed since GC last looked (upstream re-reads the repo info after collecting
+ * and reprocesses new snapshots): spec 2 re-reads the `repo` object and keeps every snapshot it
+ * lists that GC had not seen (`seen`: the snapshots of the first read, kept or dropped); spec 1
+ * re-reads the refs and keeps the ancestry of every tip not kept yet.
+ */
+async function catchUp(
+  assets: AssetManager,
+  specVersion: 1 | 2,
+  retained: Retained,
+  seen: ReadonlySet<string>,
+  signal?: AbortSignal,
+): Promise<void> {
+  if (specVersion === 2) {
+    const info = (await assets.fetchRepoInfo({ signal }))?.info;
+    const fresh = (info?.snapshots ?? []).filter(
+      (s) => !seen.has(s.id) && !retained.snapshots.has(s.id),
+    );
+    if (fresh.length > 0)
+      await retained.add(
+        fresh.map((s) => s.id),
+        fresh,
+      );
+    return;
+  }
+  const fresh = [...(await pointedSnapshots(assets, undefined, signal, retained.snapshots))];
+  if (fresh.length > 0) await retained.add(fresh);
+}
+
 /** One GC attempt; throws RepoInfoChangedSignal when it must start over. */
 async function attempt(
   assets: AssetManager,
@@ -224,7 +282,8 @@ async function attempt(
     // grace period: a snapshot newer than the cutoff (or not listed yet) survives
     if (!listed || !createdBefore(listed.lastModified, cutoff)) keepSnapshots.add(s.id);
   }
-  const retained = await retainedObjects(assets, keepSnapshots, signal);
+  const retained = new Retained(assets, signal);
+  await retained.add(keepSnapshots);
   const drop = new Set([...all].filter((id) => !keepSnapshots.has(id)));
   let latest = info;
   if (info && !dryRun) {
@@ -238,6 +297,8 @@ async function attempt(
       { signal },
     );
   }
+  // what the update kept: snapshots that appeared meanwhile, and the pruned ancestors' tx logs
+  await retained.add(keepSnapshots, latest?.snapshots ?? []);
   const summary: GCSummary = record(GC_SUMMARY_PROTO, {
     chunks: 0,
     manifests: 0,
@@ -245,19 +306,19 @@ async function attempt(
     transactionLogs: 0,
     bytes: 0,
   });
-  const keepTx = new Set(keepSnapshots);
-  for (const s of latest?.snapshots ?? [])
-    for (const id of s.prunedAncestorTxLogs ?? []) keepTx.add(id);
-  // in this order (snapshots first, chunks last), each prefix listed just before its deletes
+  // In this order (snapshots first, chunks last), each prefix listed just before its deletes.
+  // After each listing GC looks again for commits that landed meanwhile: anything listed that a
+  // snapshot written before that look references is kept, whatever its time.
   const phases: Array<[keyof Omit<GCSummary, "bytes">, string, ReadonlySet<string>]> = [
-    ["snapshots", SNAPSHOTS_PREFIX, keepSnapshots],
-    ["transactionLogs", TRANSACTIONS_PREFIX, keepTx],
+    ["snapshots", SNAPSHOTS_PREFIX, retained.snapshots],
+    ["transactionLogs", TRANSACTIONS_PREFIX, retained.txLogs],
     ["manifests", MANIFESTS_PREFIX, retained.manifests],
     ["chunks", CHUNKS_PREFIX, retained.chunks],
   ];
   for (const [field, prefix, keep] of phases) {
     const listed =
       prefix === SNAPSHOTS_PREFIX ? listedSnapshots : await listPrefix(assets, prefix, signal);
+    await catchUp(assets, specVersion, retained, all, signal);
     const r = await deleteUnretained(
       assets,
       prefix,

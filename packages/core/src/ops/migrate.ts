@@ -4,15 +4,20 @@
  * notes §9.6): read the refs, deleted tags and every snapshot reachable from a ref, build a repo
  * info with a synthetic ops log (initialization, commits, branch and tag events reconstructed from
  * snapshot times) and the persisted `config.yaml` re-encoded, create `repo` create-if-absent,
- * verify by reopening, then delete `refs/` (main's ref first) and `config.yaml`. Any failure after
- * `repo` was written deletes it again. Snapshot, manifest and tx log files keep their spec-1
- * headers. Administrative: run it while nothing else writes to the repository.
+ * verify by reopening, then delete `refs/` (main's ref first) and `config.yaml`. The `repo` object
+ * is removed again only when it does not open as spec 2 (before any spec-1 file was touched); a
+ * failure or abort anywhere else leaves a repository that opens as spec 1 or spec 2 with every
+ * ref, and running the upgrade again completes it. Snapshot, manifest and tx log files keep their
+ * spec-1 headers. Administrative: run it while nothing else writes to the repository.
  */
 import { AssetManager } from "../assets/asset-manager.js";
 import {
+  AbortError,
   MigrationFailedError,
   ReadOnlyRepositoryError,
+  RepositoryAlreadyExistsError,
   SpecVersionRequiredError,
+  StorageError,
   throwIfAborted,
 } from "../errors.js";
 import { CONFIG_PATH, REPO_INFO_PATH } from "../format/constants.js";
@@ -38,6 +43,9 @@ export interface UpgradeOptions extends CallOptions {
   /** Delete `refs/` and `config.yaml` after the upgrade (default true); 1.x clients stop working. */
   deleteUnusedV1Files?: boolean;
 }
+
+/** A failure that says nothing about the object written (the storage or the caller gave up). */
+const transient = (e: unknown) => e instanceof StorageError || e instanceof AbortError;
 
 /** Synthetic branch/tag events are placed 1 ms after the snapshot they point at. */
 const SYNTHETIC_OFFSET_US = 1000;
@@ -153,7 +161,10 @@ export async function planUpgrade(
   );
   const deletedTags: Array<{ name: string; snapshotId: SnapshotId }> = [];
   for (const name of deletedNames) {
-    const ref = await vc.readRef(tagKey(name), options).catch(() => undefined);
+    const ref = await vc.readRef(tagKey(name), options).catch((e: unknown) => {
+      if (transient(e)) throw e; // an unreadable ref file is skipped, a failed read is not
+      return undefined;
+    });
     if (ref) deletedTags.push({ name, snapshotId: ref.snapshotId });
   }
   const history = await collectSnapshots(
@@ -197,31 +208,94 @@ export async function planUpgrade(
   };
 }
 
-async function opensAsV2(repo: Repository, signal?: AbortSignal): Promise<boolean> {
+/** Reopens the storage; `undefined` when that fails (the reason is returned too). */
+async function reopen(
+  storage: Repository["storage"],
+  signal?: AbortSignal,
+): Promise<{ repo?: Repository; error?: unknown }> {
   try {
-    return (await Repository.open(repo.storage, { signal })).specVersion === 2;
-  } catch {
-    return false;
+    return { repo: await Repository.open(storage, { signal }) };
+  } catch (error) {
+    return { error };
+  }
+}
+
+/** True when the spec-2 repository was produced by an upgrade (its ops log starts with it). */
+async function isUpgradeResult(repo: Repository, signal?: AbortSignal): Promise<boolean> {
+  const log = await repo.opsLog({ signal });
+  return log.some((e) => e.type === "repo-migrated");
+}
+
+/** Spec-1 files an interrupted upgrade left behind. */
+async function leftoverV1Files(storage: Repository["storage"], signal?: AbortSignal) {
+  const refs: string[] = [];
+  for await (const e of storage.list(REFS_PREFIX, { signal })) refs.push(`${REFS_PREFIX}/${e.key}`);
+  const config = (await storage.get(CONFIG_PATH, { signal })) !== undefined;
+  return { refs, config };
+}
+
+/**
+ * Deletes `refs/` (main's ref first, so 1.x clients stop seeing a repository at once), checks
+ * nothing is left, then `config.yaml`. Only ever called once the `repo` object is in place and
+ * opens: from then on the spec-2 repository has every ref whatever remains of the spec-1 files,
+ * so an interruption here needs no rollback, and a re-run finishes the job.
+ */
+async function deleteV1Files(repo: Repository, signal?: AbortSignal): Promise<void> {
+  const storage = repo.storage;
+  const fail = (detail: string, cause?: unknown): never => {
+    throw new MigrationFailedError(detail, false, { cause });
+  };
+  try {
+    const { refs } = await leftoverV1Files(storage, signal);
+    const main = branchKey("main");
+    if (refs.includes(main)) await storage.delete([main], { signal });
+    const rest = refs.filter((k) => k !== main);
+    if (rest.length > 0) await storage.delete(rest, { signal });
+    for await (const e of storage.list(REFS_PREFIX, { signal }))
+      fail(`could not delete ${REFS_PREFIX}/${e.key}`);
+    await storage.delete([CONFIG_PATH], { signal });
+  } catch (e) {
+    if (e instanceof MigrationFailedError || e instanceof AbortError) throw e;
+    fail(`deleting the spec-1 files failed (${(e as Error).message})`, e);
   }
 }
 
 /**
  * Upgrades a spec-1 repository to spec 2 in place and returns it reopened (the same instance on a
- * dry run). Run it while no other process uses the repository.
- * @throws {SpecVersionRequiredError} when the repository is not spec 1
- * @throws {MigrationFailedError} when writing or verifying failed (the new `repo` is rolled back)
+ * dry run). Run it while no other process uses the repository. Safe under failures and aborts:
+ * the `repo` object is written (create-if-absent) and verified before any spec-1 file is deleted,
+ * so at every point the repository opens, as spec 1 or spec 2, with every ref. Running it again
+ * after an interruption finishes the upgrade (a spec-2 repository produced by an upgrade that
+ * still has spec-1 files gets them deleted, also after an earlier `deleteUnusedV1Files: false`).
+ * @throws {SpecVersionRequiredError} when the repository is neither spec 1 nor an unfinished upgrade
+ * @throws {MigrationFailedError} when writing or verifying failed; `rolledBack` tells whether the
+ *   new `repo` object was removed (it is only when it was written but does not open as spec 2)
  */
 export async function upgradeRepository(
   repo: Repository,
   options: UpgradeOptions = {},
 ): Promise<Repository> {
   const { signal } = options;
-  if (repo.specVersion !== 1) throw new SpecVersionRequiredError("upgrading", 1, repo.specVersion);
   const storage = repo.storage;
+  const deleteV1 = options.deleteUnusedV1Files ?? true;
+  if (repo.specVersion !== 1) {
+    const unfinished =
+      !options.dryRun &&
+      deleteV1 &&
+      storage.canWrite &&
+      (await isUpgradeResult(repo, signal)) &&
+      (await leftoverV1Files(storage, signal).then((l) => l.refs.length > 0 || l.config));
+    if (!unfinished) throw new SpecVersionRequiredError("upgrading", 1, repo.specVersion);
+    await deleteV1Files(repo, signal);
+    return Repository.open(storage, { signal });
+  }
   if (!storage.canWrite)
     throw new ReadOnlyRepositoryError(
       `storage ${storage.description} is read-only; the upgrade must write`,
     );
+  // an instance opened before an interrupted upgrade: the storage holds its `repo` object now
+  if ((await storage.lastModified(REPO_INFO_PATH, { signal })) !== undefined)
+    return upgradeRepository(await Repository.open(storage, { signal }), options);
   const assets = new AssetManager(storage, {
     snapshotCacheNodes: 500_000,
     manifestCacheRefs: 1,
@@ -231,34 +305,40 @@ export async function upgradeRepository(
   const info = await planUpgrade(assets, options);
   if (options.dryRun) return repo;
   throwIfAborted(signal);
-  const written = await assets.writeRepoInfo(info, { ifNoneMatch: "*" }, { signal });
-  if (written.kind !== "written")
-    throw new MigrationFailedError(
-      "a 'repo' object already exists (a spec-2 repository or an unfinished upgrade)",
-      false,
-    );
-  const rollback = async (detail: string, cause?: unknown): Promise<never> => {
-    await storage.delete([REPO_INFO_PATH]);
-    throw new MigrationFailedError(detail, true, { cause });
-  };
-  if (!(await opensAsV2(repo, signal)))
-    await rollback("the upgraded repository does not open as spec 2");
-  if (options.deleteUnusedV1Files ?? true) {
-    try {
-      // main's ref first: 1.x clients stop seeing a repository at once
-      await storage.delete([branchKey("main")], { signal });
-      const keys: string[] = [];
-      for await (const e of storage.list(REFS_PREFIX, { signal }))
-        keys.push(`${REFS_PREFIX}/${e.key}`);
-      if (keys.length > 0) await storage.delete(keys, { signal });
-      for await (const e of storage.list(REFS_PREFIX, { signal }))
-        throw new Error(`could not delete ${REFS_PREFIX}/${e.key}`);
-    } catch (e) {
-      await rollback(`deleting the spec-1 refs failed (${(e as Error).message})`, e);
-    }
-    if (!(await opensAsV2(repo, signal)))
-      await rollback("the upgraded repository does not open as spec 2 after deleting refs/");
-    await storage.delete([CONFIG_PATH], { signal }).catch(() => undefined); // best effort
+  let written: Awaited<ReturnType<AssetManager["writeRepoInfo"]>>;
+  try {
+    written = await assets.writeRepoInfo(info, { ifNoneMatch: "*" }, { signal });
+  } catch (e) {
+    if (e instanceof AbortError) throw e;
+    // the write may or may not have landed: either way every ref is readable, a re-run decides
+    const detail = `writing the 'repo' object failed (${(e as Error).message})`;
+    throw new MigrationFailedError(detail, false, { cause: e });
   }
+  const opened = await reopen(storage, signal);
+  const v2 = opened.repo?.specVersion === 2 ? opened.repo : undefined;
+  if (written.kind !== "written") {
+    // a 'repo' object exists already: an earlier upgrade whose answer was lost, or a real spec-2
+    // repository (then the refs files are stale and must not be touched)
+    if (!v2 && transient(opened.error))
+      throw new MigrationFailedError("reading the existing 'repo' object failed", false, {
+        cause: opened.error,
+      });
+    if (!v2 || !(await isUpgradeResult(v2, signal)))
+      throw new RepositoryAlreadyExistsError(
+        storage.description,
+        "a 'repo' object already exists and is not the result of an upgrade: this storage holds a spec-2 repository beside stale spec-1 files",
+      );
+  } else if (!v2) {
+    if (transient(opened.error))
+      throw new MigrationFailedError("verifying the new 'repo' object failed", false, {
+        cause: opened.error,
+      });
+    // the object we wrote does not open: remove it, the spec-1 files were not touched
+    await storage.delete([REPO_INFO_PATH], { signal });
+    throw new MigrationFailedError("the upgraded repository does not open as spec 2", true, {
+      cause: opened.error,
+    });
+  }
+  if (deleteV1) await deleteV1Files(v2, signal);
   return Repository.open(storage, { signal });
 }

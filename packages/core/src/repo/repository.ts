@@ -637,8 +637,10 @@ export class Repository {
 
   /**
    * Deletes objects unreachable from every branch and tag that storage reports as written before
-   * `deleteObjectsOlderThan`. Pick a cutoff older than the start of every writer still running
-   * (their uncommitted chunks are unreachable too). `dryRun` only counts.
+   * `deleteObjectsOlderThan` (by more than 20 ms, for coarse file clocks). Pick a cutoff older than
+   * the start of every writer still running (their uncommitted chunks are unreachable too); commits
+   * that land while GC runs, before it last reads the refs, keep everything they reference.
+   * `dryRun` only counts.
    */
   garbageCollect(
     deleteObjectsOlderThan: Date,

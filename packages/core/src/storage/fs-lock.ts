@@ -1,15 +1,26 @@
 /**
  * @module storage/fs-lock
- * Cross-process helpers for the filesystem backend: O_EXCL lock files with stale-lock recovery,
+ * Cross-process helpers for the filesystem backend: lock files that name their owner, broken at
+ * once when the owner died on this host (after a timeout otherwise),
  * temp-file naming, etags from file identity, and a realpath check that keeps keys inside the root.
  */
 
 import { randomBytes } from "node:crypto";
 import type { BigIntStats } from "node:fs";
-import { link, open, readlink, realpath, rename, stat, unlink } from "node:fs/promises";
+import {
+  link,
+  readFile,
+  readlink,
+  realpath,
+  rename,
+  stat,
+  unlink,
+  writeFile,
+} from "node:fs/promises";
 import { basename, dirname, join, sep } from "node:path";
 import { InvalidKeyError, StorageError, throwIfAborted } from "../errors.js";
 import { delay as sleepFor } from "../util/time.js";
+import { currentOwner, type LockOwner, ownerAlive, parseOwner } from "./fs-lock-owner.js";
 
 /** Suffix of lock files (`<target>.lock`). Never listed. */
 export const LOCK_SUFFIX = ".lock";
@@ -166,37 +177,67 @@ export class RootGuard {
 
 /** Options of {@link withLock}. */
 export interface LockOptions {
-  /** A lock file older than this is considered abandoned and removed (ms). */
+  /**
+   * A lock file whose owner cannot be checked (written on another host) is considered abandoned
+   * and removed once older than this (ms). A lock whose owner on this host died goes at once.
+   */
   staleMs: number;
   /** Give up acquiring after this long (ms) with a StorageError. */
   timeoutMs: number;
   signal?: AbortSignal;
 }
 
-/** Removes a lock file if it is older than `staleMs`, via rename so two breakers cannot both win. */
-async function breakIfStale(lockPath: string, staleMs: number): Promise<void> {
-  let st: BigIntStats;
+/** Creates `path` holding `content` atomically (a complete file or none); false when it exists. */
+async function createExclusive(path: string, content: string): Promise<boolean> {
+  const temp = tempPathFor(path);
+  await writeFile(temp, content, { flag: "wx" });
   try {
-    st = await stat(lockPath, { bigint: true });
+    await link(temp, path);
+    return true;
+  } catch (err) {
+    if (errCode(err) === "EEXIST") return false;
+    throw err;
+  } finally {
+    await unlink(temp).catch(() => undefined);
+  }
+}
+
+/** The lock file's identity and owner, `undefined` when there is none. */
+async function inspect(
+  path: string,
+): Promise<{ st: BigIntStats; owner: LockOwner | undefined } | undefined> {
+  try {
+    const st = await stat(path, { bigint: true });
+    return { st, owner: parseOwner(await readFile(path, "utf8")) };
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+/** Abandoned: its owner on this host died, or (owner unknown) it is older than `staleMs`. */
+function abandoned(lock: { st: BigIntStats; owner: LockOwner | undefined }, staleMs: number) {
+  const alive = ownerAlive(lock.owner);
+  if (alive !== undefined) return !alive;
+  return Date.now() - Number(lock.st.mtimeNs / 1_000_000n) > staleMs;
+}
+
+/**
+ * Removes the file at `path` if it is still the one `st` describes: renamed away first (so two
+ * removers cannot both take it), and put back when what was moved is a newer file.
+ */
+async function removeIfSame(path: string, st: BigIntStats): Promise<void> {
+  const grave = `${path}.${randomBytes(6).toString("hex")}${TEMP_SUFFIX}`;
+  try {
+    await rename(path, grave);
   } catch (err) {
     if (isNotFound(err)) return;
     throw err;
   }
-  const ageMs = Date.now() - Number(st.mtimeNs / 1_000_000n);
-  if (ageMs <= staleMs) return;
-  const grave = `${lockPath}.${randomBytes(6).toString("hex")}${TEMP_SUFFIX}`;
-  try {
-    await rename(lockPath, grave);
-  } catch (err) {
-    if (isNotFound(err)) return;
-    throw err;
-  }
-  // If someone replaced the lock between our stat and rename we just took a fresh lock away;
-  // check the moved file's identity and put it back when it was not the stale one.
   try {
     const moved = await stat(grave, { bigint: true });
     if (moved.ino !== st.ino) {
-      await link(grave, lockPath).catch(() => undefined);
+      await link(grave, path).catch(() => undefined);
       await unlink(grave).catch(() => undefined);
       return;
     }
@@ -207,8 +248,35 @@ async function breakIfStale(lockPath: string, staleMs: number): Promise<void> {
 }
 
 /**
- * Runs `fn` while holding the exclusive lock file `<target>.lock` (created with O_EXCL, so the
- * lock works across processes). Stale locks (older than `staleMs`) are broken.
+ * Breaks the lock at `lockPath` when it is abandoned. Breakers take turns through a second lock
+ * (`<lock>.break…`, held for a few system calls), and re-check under it that the lock is still the
+ * abandoned file before removing it: a dead owner cannot release it meanwhile and acquirers
+ * cannot replace an existing file, so exactly one breaker removes it and no fresh lock is lost.
+ */
+async function breakIfAbandoned(lockPath: string, staleMs: number): Promise<void> {
+  const lock = await inspect(lockPath);
+  if (!lock || !abandoned(lock, staleMs)) return;
+  const breakPath = `${lockPath}.break${TEMP_SUFFIX}`;
+  if (!(await createExclusive(breakPath, JSON.stringify(currentOwner())))) {
+    // another breaker is at work; if it died there, clear its lock for the next round
+    const breaker = await inspect(breakPath);
+    if (breaker && abandoned(breaker, Math.min(staleMs, 2000)))
+      await removeIfSame(breakPath, breaker.st);
+    return;
+  }
+  try {
+    const again = await inspect(lockPath);
+    if (again && again.st.ino === lock.st.ino && abandoned(again, staleMs))
+      await removeIfSame(lockPath, again.st);
+  } finally {
+    await unlink(breakPath).catch(() => undefined);
+  }
+}
+
+/**
+ * Runs `fn` while holding the exclusive lock file `<target>.lock` (created atomically with its
+ * owner record, so the lock works across processes). A lock whose owner on this host died is
+ * broken at once; one whose owner cannot be checked (another host) once older than `staleMs`.
  */
 export async function withLock<T>(
   target: string,
@@ -217,22 +285,17 @@ export async function withLock<T>(
 ): Promise<T> {
   const lockPath = target + LOCK_SUFFIX;
   const deadline = Date.now() + options.timeoutMs;
+  const owner = `${JSON.stringify(currentOwner())}\n`;
   let delay = 1;
   for (;;) {
     throwIfAborted(options.signal);
-    try {
-      const fh = await open(lockPath, "wx");
-      await fh.writeFile(`${process.pid}\n`).finally(() => fh.close());
-      break;
-    } catch (err) {
-      if (errCode(err) !== "EEXIST") throw err;
-    }
-    await breakIfStale(lockPath, options.staleMs);
+    if (await createExclusive(lockPath, owner)) break;
+    await breakIfAbandoned(lockPath, options.staleMs);
     if (Date.now() > deadline) {
       throw new StorageError(
         "lock",
         target,
-        `could not acquire '${lockPath}' within ${options.timeoutMs} ms; if no other writer is running, delete the lock file`,
+        `could not acquire '${lockPath}' within ${options.timeoutMs} ms: another writer holds it; if none is running, delete the lock file`,
       );
     }
     await sleepFor(delay + Math.random() * delay, options.signal);

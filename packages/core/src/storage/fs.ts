@@ -45,7 +45,11 @@ import type {
 
 /** Options for {@link localFilesystemStorage}. */
 export interface LocalFilesystemStorageOptions {
-  /** A `<key>.lock` file older than this (ms) is treated as abandoned. Default 30 000. */
+  /**
+   * A `<key>.lock` file whose owner cannot be checked (written on another host) is treated as
+   * abandoned once older than this (ms); one whose owner on this host died is broken at once.
+   * Default 30 000.
+   */
   lockStaleMs?: number;
   /** How long an if-match write waits for the lock before failing (ms). Default 30 000. */
   lockTimeoutMs?: number;
