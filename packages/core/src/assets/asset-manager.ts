@@ -3,7 +3,10 @@
  * Typed I/O between sessions and storage: the only module that knows both the format and the
  * Storage interface. Fetches and decodes snapshots, manifests, transaction logs and the repo info
  * object (each file by the spec byte of its own header), writes them compressed, and caches decoded
- * objects in bounded LRU caches so no object is fetched twice. Chunks are not cached.
+ * objects in bounded LRU caches so no object is fetched twice. Every write of a snapshot, manifest
+ * or transaction log replaces the cached copy (as upstream's asset manager does): spec-1 expiration
+ * rewrites snapshot files in place, and the same repository must see the new parent right away.
+ * Chunks are not cached.
  */
 import { CorruptObjectError, StorageError, throwIfAborted } from "../errors.js";
 import {
@@ -194,17 +197,13 @@ export class AssetManager {
     specVersion: 1 | 2,
     { signal }: Signal = {},
   ): Promise<void> {
-    const bytes = encodeObjectFile(
-      FileType.Snapshot,
-      specVersion,
-      encodeSnapshot(data, specVersion),
-      {
-        level: this.options.compressionLevel,
-      },
-    );
-    await this.#mustWrite(SNAPSHOTS_PREFIX + data.id, bytes, specVersion, "snapshot", signal);
-    // snapshot files are immutable except for spec-1 expiration's `adopt` rewrite: drop any cached copy
-    this.#snapshots.delete(data.id);
+    const path = SNAPSHOTS_PREFIX + data.id;
+    const payload = encodeSnapshot(data, specVersion);
+    const bytes = encodeObjectFile(FileType.Snapshot, specVersion, payload, {
+      level: this.options.compressionLevel,
+    });
+    await this.#mustWrite(path, bytes, specVersion, "snapshot", signal);
+    this.#snapshots.set(data.id, decodeSnapshot(payload, specVersion, { path }));
   }
 
   async fetchManifest(
@@ -239,15 +238,17 @@ export class AssetManager {
     specVersion: 1 | 2,
     { signal, locationCompression }: Signal & { locationCompression?: LocationCompression } = {},
   ): Promise<number> {
-    const bytes = encodeObjectFile(
-      FileType.Manifest,
+    const path = MANIFESTS_PREFIX + data.id;
+    const payload = encodeManifest(
+      data,
       specVersion,
-      encodeManifest(data, specVersion, locationCompression ? { locationCompression } : {}),
-      {
-        level: this.options.compressionLevel,
-      },
+      locationCompression ? { locationCompression } : {},
     );
-    await this.#mustWrite(MANIFESTS_PREFIX + data.id, bytes, specVersion, "manifest", signal);
+    const bytes = encodeObjectFile(FileType.Manifest, specVersion, payload, {
+      level: this.options.compressionLevel,
+    });
+    await this.#mustWrite(path, bytes, specVersion, "manifest", signal);
+    this.#manifests.set(data.id, decodeManifest(payload, specVersion, { path }));
     return bytes.length;
   }
 
@@ -269,19 +270,14 @@ export class AssetManager {
     specVersion: 1 | 2,
     { signal }: Signal = {},
   ): Promise<void> {
-    const bytes = encodeObjectFile(
-      FileType.TransactionLog,
-      specVersion,
-      encodeTransactionLog(data, specVersion),
-      { level: this.options.compressionLevel },
-    );
-    await this.#mustWrite(
-      TRANSACTIONS_PREFIX + data.id,
-      bytes,
-      specVersion,
-      "transaction-log",
-      signal,
-    );
+    const path = TRANSACTIONS_PREFIX + data.id;
+    const payload = encodeTransactionLog(data, specVersion);
+    const bytes = encodeObjectFile(FileType.TransactionLog, specVersion, payload, {
+      level: this.options.compressionLevel,
+    });
+    await this.#mustWrite(path, bytes, specVersion, "transaction-log", signal);
+    // the decoded form (sorted as stored), not the caller's object
+    this.#txLogs.set(data.id, decodeTransactionLog(payload, specVersion, { path }));
   }
 
   /** Bytes `[offset, offset+length)` of a native chunk object. */

@@ -26,7 +26,6 @@ import { compareUtf8 } from "../util/bytes.js";
 import {
   ancestryInInfo,
   dateToMicros,
-  freshAssets,
   indexById,
   RepoInfoChangedSignal,
   reparentAndPrune,
@@ -175,8 +174,9 @@ export async function expireV2(
 /**
  * Spec-1 expiration (upstream `expiration_v1::expire`): for every ref (tags, then branches, by
  * name) find the oldest non-expired snapshot of its ancestry and rewrite its file with the root as
- * parent (`Snapshot::adopt`); delete expired refs when asked. Instances holding cached snapshots
- * should be reopened afterwards.
+ * parent (`Snapshot::adopt`); delete expired refs when asked. The rewrite replaces the cached copy,
+ * so this repository (its garbage collection, its sessions) sees the new parents at once; other
+ * open instances holding the old copy should be reopened.
  */
 export async function expireV1(
   assets: AssetManager,
@@ -200,15 +200,13 @@ export async function expireV1(
   ];
   for (const ref of work) {
     throwIfAborted(signal);
-    // a fresh manager per ref: files rewritten for earlier refs must be read again
-    const am = freshAssets(assets);
-    const vc = new RefFilesVersionControl(am);
+    // files rewritten for earlier refs are read as rewritten: a write replaces the cached copy
     const tip = ref.tag
-      ? await vc.lookupTag(ref.name, options)
-      : await vc.lookupBranch(ref.name, options);
+      ? await refs.lookupTag(ref.name, options)
+      : await refs.lookupBranch(ref.name, options);
     const chain: SnapshotView[] = [];
     for (let id: SnapshotId | undefined = tip; id !== undefined; ) {
-      const snap = await am.fetchSnapshot(id, options);
+      const snap = await assets.fetchSnapshot(id, options);
       if (!snap) break;
       chain.push(snap);
       id = snap.parentId;
@@ -229,7 +227,7 @@ export async function expireV1(
     const nothingToDo =
       !editable || editable.id === root || editable.parentId === root || root === tip;
     if (!nothingToDo && editable) {
-      await am.writeSnapshot(
+      await assets.writeSnapshot(
         {
           id: editable.id,
           parentId: root,
