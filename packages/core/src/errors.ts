@@ -392,6 +392,20 @@ export class ReadOnlyRepositoryError extends IcechunkError {
   }
 }
 
+/** Commit metadata that is not JSON (a class instance, a function, undefined, NaN, a cycle, …). */
+export class InvalidCommitMetadataError extends IcechunkError {
+  readonly kind = "invalid-commit-metadata";
+  constructor(
+    /** Where in the metadata, e.g. `metadata.author.when`. */
+    readonly keyPath: string,
+    readonly detail: string,
+  ) {
+    super(
+      `commit metadata is not JSON at ${keyPath}: ${detail}. Pass plain objects, arrays, strings, finite numbers, booleans and null only (e.g. a Date as date.toISOString())`,
+    );
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // rebase, diff, merge
 

@@ -369,9 +369,13 @@ export class Repository {
     options: CallOptions = {},
   ): Promise<Session> {
     let id = await this.resolveVersion(version, options);
-    if (version.asOf) {
-      // upstream `AsOf`: the newest ancestor written at or before the given time
-      const at = version.asOf.getTime() * 1000;
+    if (version.asOf !== undefined) {
+      if (!(version.asOf instanceof Date) || Number.isNaN(version.asOf.getTime()))
+        throw new InvalidInputError("asOf must be a valid Date (e.g. snapshotInfo.writtenAt)");
+      // upstream `AsOf`: the newest ancestor written at or before the given time. A Date has
+      // milliseconds, snapshots microseconds (`writtenAt` is their time rounded down): the instant
+      // given stands for its whole millisecond, so a snapshot's own `writtenAt` selects it.
+      const at = version.asOf.getTime() * 1000 + 999;
       const found = (await this.ancestry({ snapshotId: id }, options)).find(
         (s) => s.flushedAt <= at,
       );

@@ -7,9 +7,9 @@
  * uploaded) → manifests → snapshot ∥ transaction log → ref; nothing is visible before the last step.
  */
 
-import { InvalidInputError, SessionStateError } from "../errors.js";
+import { InvalidCommitMetadataError, InvalidInputError, SessionStateError } from "../errors.js";
 import type { SnapshotId } from "../format/ids.js";
-import type { JsonObject } from "../format/json-value.js";
+import { findNonJson, type JsonObject } from "../format/json-value.js";
 import type { SnapshotView } from "../format/snapshot.js";
 import type { TransactionLogData } from "../format/transaction-log.js";
 import { updateBranchV1, v2 } from "../repo/refs-write.js";
@@ -34,6 +34,22 @@ export interface PublishOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * Refuses commit metadata that is not a plain JSON object (upstream's `SnapshotProperties` is a
+ * `serde_json` map), naming the first offending key path, before anything is written.
+ * @throws {InvalidCommitMetadataError}
+ */
+export function checkCommitMetadata(metadata: unknown): asserts metadata is JsonObject | undefined {
+  if (metadata === undefined) return;
+  if (typeof metadata !== "object" || metadata === null || Array.isArray(metadata))
+    throw new InvalidCommitMetadataError(
+      "metadata",
+      `expected an object of keys and values, got ${Array.isArray(metadata) ? "an array" : String(metadata)}`,
+    );
+  const bad = findNonJson(metadata, "metadata");
+  if (bad) throw new InvalidCommitMetadataError(bad.keyPath, bad.detail);
+}
+
 /** Writes the session's changes as a new snapshot and publishes it; returns the new snapshot. */
 export async function publish(
   repo: RepoContext,
@@ -42,6 +58,7 @@ export async function publish(
   options: PublishOptions,
 ): Promise<SnapshotView> {
   const { signal } = options;
+  checkCommitMetadata(options.metadata);
   const base = read.snapshot;
   if (read.changes.isEmpty() && !options.allowEmpty && mode.kind !== "detached")
     throw new SessionStateError(

@@ -221,7 +221,8 @@ export function transactionLogFor(ctx: ReadContext, id: SnapshotId): Transaction
   };
   const deletedArrays = new Set(c.deletedArrays.values());
   const updatedChunks = [...c.setChunks]
-    .filter(([nodeId, m]) => m.size > 0 && !deletedArrays.has(nodeId))
+    // an emptied entry (every change dropped by a rebase) is logged with no chunks, as upstream
+    .filter(([nodeId]) => !deletedArrays.has(nodeId))
     .map(([nodeId, m]) => ({ nodeId, chunks: [...m.keys()].map(parseCoordKey).sort(sortCoords) }))
     .sort((a, b) => byBytes(a.nodeId, b.nodeId));
   return {

@@ -17,7 +17,7 @@ import { DEFAULT_INLINE_CHUNK_THRESHOLD_BYTES } from "../repo/config.js";
 import type { VersionControl } from "../repo/types.js";
 import type { VirtualChunkResolver } from "../virtual/resolver.js";
 import { ChangeSet } from "./change-set.js";
-import { type PublishMode, publish } from "./commit.js";
+import { checkCommitMetadata, type PublishMode, publish } from "./commit.js";
 import type { ConflictSolver } from "./conflicts/types.js";
 import { type Diff, sessionStatus } from "./diff.js";
 import {
@@ -276,6 +276,7 @@ export class Session implements StoreHost {
    */
   async commit(message: string, options: CommitOptions = {}): Promise<SnapshotId> {
     const branch = this.#requireBranch("commit");
+    checkCommitMetadata(options.metadata); // before a rebase copies it
     const { rebase: solver, rebaseTries, ...rest } = options;
     if (!solver) return this.#publish({ kind: "commit", branch }, message, rest);
     return commitRebasing(
