@@ -20,6 +20,9 @@ export type { DimensionShape, ManifestFileInfo, ManifestRef } from "./format/sna
 export type { ExpireOptions } from "./ops/expire.js";
 export type { GarbageCollectOptions, GCSummary } from "./ops/gc.js";
 export { type UpgradeOptions, upgradeRepository } from "./ops/migrate.js";
+export type { OnProgress, Progress, ProgressOptions } from "./ops/progress.js";
+export type { RewriteManifestsOptions } from "./ops/rewrite-manifests.js";
+export type { ChunkStorageStats, ChunkStorageStatsOptions } from "./ops/stats.js";
 export type {
   ObjectStoreConfig,
   RepositoryConfig,

@@ -12,6 +12,7 @@ import type { SnapshotId } from "../format/ids.js";
 import { findNonJson, type JsonObject } from "../format/json-value.js";
 import type { SnapshotView } from "../format/snapshot.js";
 import type { TransactionLogData } from "../format/transaction-log.js";
+import type { OnProgress } from "../ops/progress.js";
 import { updateBranchV1, v2 } from "../repo/refs-write.js";
 import { updateRepoInfo } from "../repo/repo-info-update.js";
 import { flushChanges } from "./flush.js";
@@ -32,6 +33,10 @@ export interface PublishOptions {
   metadata?: JsonObject;
   allowEmpty?: boolean;
   signal?: AbortSignal;
+  /** Rewrite every array's manifests under the current splitting config. */
+  rewriteManifests?: boolean;
+  /** Progress of the flush (`{ phase: "arrays", done, total }`). */
+  onProgress?: OnProgress;
 }
 
 /**
@@ -88,6 +93,8 @@ export async function publish(
       specVersion: repo.specVersion,
       splitting: repo.config.manifest?.splitting,
       locationCompression: locationCompressionSettings(repo.config.manifest),
+      ...(options.rewriteManifests ? { rewriteManifests: true } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     },
     {
       message: options.message,

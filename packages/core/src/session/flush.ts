@@ -22,6 +22,7 @@ import type {
   SnapshotData,
 } from "../format/snapshot.js";
 import { comparePathsComponentWise, type TransactionLogData } from "../format/transaction-log.js";
+import { type OnProgress, phaseCounter } from "../ops/progress.js";
 import { compareBytes } from "../util/bytes.js";
 import { mapConcurrent } from "../util/concurrency.js";
 import { parseCoordKey } from "./change-set.js";
@@ -41,6 +42,10 @@ export interface FlushContext extends ReadContext {
   readonly splitting: JsonValue | undefined;
   /** How new manifests compress virtual chunk locations (none: plain locations). */
   readonly locationCompression?: LocationCompression;
+  /** Rewrite every array's manifests under `splitting`, changed or not (upstream `rewrite_manifests`). */
+  readonly rewriteManifests?: boolean;
+  /** Reports `{ phase: "arrays", done, total }` as arrays are flushed. */
+  readonly onProgress?: OnProgress;
 }
 
 export interface FlushResult {
@@ -130,7 +135,8 @@ async function flushArray(
   const changes = ctx.changes.chunkChanges(node.id);
   const isNew = ctx.changes.newArrays.has(node.path);
   const updated = ctx.changes.updatedArrays.has(node.id);
-  if (!isNew && !updated && (!changes || changes.size === 0))
+  const rewrite = ctx.rewriteManifests === true;
+  if (!rewrite && !isNew && !updated && (!changes || changes.size === 0))
     return node.manifests.map((r) => writer.reuse(r));
   const regions = splitRegions(
     node.shape,
@@ -152,7 +158,7 @@ async function flushArray(
   for (const region of regions) {
     const inThisRegion =
       regions.length === 1 ? changedCoords : changedCoords.filter((c) => inRegion(region, c));
-    const regionChanged = inThisRegion.length > 0;
+    const regionChanged = rewrite || inThisRegion.length > 0;
     const overlapping = node.manifests.filter((r) => extentsOverlap(r.extents, region));
     if (!regionChanged) {
       for (const r of overlapping) {
@@ -271,9 +277,12 @@ export async function flushChanges(ctx: FlushContext, options: FlushOptions): Pr
   const writer = new ManifestWriter(ctx, options.signal);
   const nodes = listNodes(ctx, "/");
   const arrays = nodes.filter((n): n is ArrayNode => n.kind === "array");
-  const manifests = await mapConcurrent(arrays, FLUSH_CONCURRENCY, (n) =>
-    flushArray(ctx, n, writer, options.signal),
-  );
+  const progress = phaseCounter(ctx.onProgress, "arrays", arrays.length);
+  const manifests = await mapConcurrent(arrays, FLUSH_CONCURRENCY, async (n) => {
+    const refs = await flushArray(ctx, n, writer, options.signal);
+    progress.tick();
+    return refs;
+  });
   const manifestsById = new Map(arrays.map((a, i) => [a.id, manifests[i]!]));
   const snapshotNodes: NodeSnapshot[] = nodes.map((n) =>
     n.kind === "group"

@@ -12,12 +12,13 @@ import type { NodeId, SnapshotId } from "../format/ids.js";
 import type { JsonObject } from "../format/json-value.js";
 import type { ChunkPayload } from "../format/manifest.js";
 import type { SnapshotView } from "../format/snapshot.js";
+import type { OnProgress } from "../ops/progress.js";
 import type { RepositoryConfig } from "../repo/config.js";
 import { DEFAULT_INLINE_CHUNK_THRESHOLD_BYTES } from "../repo/config.js";
 import type { VersionControl } from "../repo/types.js";
 import type { VirtualChunkResolver } from "../virtual/resolver.js";
 import { ChangeSet } from "./change-set.js";
-import { checkCommitMetadata, type PublishMode, publish } from "./commit.js";
+import { checkCommitMetadata, type PublishMode, type PublishOptions, publish } from "./commit.js";
 import type { ConflictSolver } from "./conflicts/types.js";
 import { type Diff, sessionStatus } from "./diff.js";
 import {
@@ -77,6 +78,7 @@ export class Session implements StoreHost {
   #branch: string | undefined;
   #mode: SessionMode;
   #fork: boolean;
+  readonly #defaultCommitMetadata: JsonObject;
   /** The session's Zarr key-value store. */
   readonly store: SessionStore;
   /**
@@ -95,8 +97,11 @@ export class Session implements StoreHost {
       fork?: boolean;
       /** Start preloading (true), or share the preloading another session started. */
       preload?: boolean | Promise<number>;
+      /** Metadata every commit of this session starts from (its own keys win). */
+      defaultCommitMetadata?: JsonObject;
     },
   ) {
+    this.#defaultCommitMetadata = options.defaultCommitMetadata ?? {};
     this.#snapshot = snapshot;
     this.#branch = options.branch;
     this.#mode = options.mode;
@@ -125,6 +130,10 @@ export class Session implements StoreHost {
   }
   get isFork(): boolean {
     return this.#fork;
+  }
+  /** The repository configuration this session works with. */
+  get config(): RepositoryConfig {
+    return this.repo.config;
   }
   get hasUncommittedChanges(): boolean {
     return !this.#changes.isEmpty();
@@ -261,8 +270,19 @@ export class Session implements StoreHost {
     return this.#branch;
   }
 
-  async #publish(mode: PublishMode, message: string, options: CommitOptions): Promise<SnapshotId> {
-    const view = await publish(this.repo, this.readContext(), mode, { message, ...options });
+  async #publish(
+    mode: PublishMode,
+    message: string,
+    options: CommitOptions & Pick<PublishOptions, "rewriteManifests" | "onProgress">,
+  ): Promise<SnapshotId> {
+    checkCommitMetadata(options.metadata);
+    // upstream `resolve_properties`: the repository's default metadata, overridden key by key
+    const metadata = { ...this.#defaultCommitMetadata, ...options.metadata };
+    const view = await publish(this.repo, this.readContext(), mode, {
+      message,
+      ...options,
+      metadata,
+    });
     this.#snapshot = view;
     this.#changes = new ChangeSet();
     this.#mode = "readonly";
@@ -318,7 +338,11 @@ export class Session implements StoreHost {
       { kind: "detached" },
       { message: "fork", allowEmpty: true, ...options },
     );
-    return new Session(this.repo, view, { mode: "writable", fork: true });
+    return new Session(this.repo, view, {
+      mode: "writable",
+      fork: true,
+      defaultCommitMetadata: this.#defaultCommitMetadata,
+    });
   }
 
   /**
@@ -365,6 +389,28 @@ export class Session implements StoreHost {
     });
     session.#changes = json.changes;
     return session;
+  }
+
+  /**
+   * Internal (use `repo.rewriteManifests`): commits, or amends, this session with every array's
+   * manifests rewritten under the current splitting config, even when nothing else changed.
+   */
+  rewriteManifestsCommit(
+    message: string,
+    options: {
+      metadata: JsonObject;
+      amend: boolean;
+      onProgress?: OnProgress;
+      signal?: AbortSignal;
+    },
+  ): Promise<SnapshotId> {
+    const branch = this.#requireBranch("rewrite manifests");
+    const { amend, ...rest } = options;
+    return this.#publish({ kind: amend ? "amend" : "commit", branch }, message, {
+      ...rest,
+      allowEmpty: true,
+      rewriteManifests: true,
+    });
   }
 
   /** Replaces the branch tip with a snapshot holding its changes plus this session's (spec 2). */
