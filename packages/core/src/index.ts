@@ -53,7 +53,12 @@ export type { Diff, MovedNode } from "./session/diff.js";
 export type { ChangeSetJSON, SessionJSON } from "./session/fork.js";
 export type { ArrayNode, GroupNode, Node } from "./session/read.js";
 export type { RebaseOptions } from "./session/rebase.js";
-export { type CommitOptions, Session, type SessionMode } from "./session/session.js";
+export {
+  type ChunkType,
+  type CommitOptions,
+  Session,
+  type SessionMode,
+} from "./session/session.js";
 export {
   SessionStore,
   type StoreCallOptions,

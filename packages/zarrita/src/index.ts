@@ -32,6 +32,15 @@ export interface SessionLike {
 export class IcechunkStore implements AsyncMutable {
   constructor(readonly session: SessionLike) {}
 
+  /** True when the session is read-only (`set` throws ReadOnlySessionError), as the official binding's `readOnly`. */
+  get readOnly(): boolean {
+    return this.session.readOnly;
+  }
+  /** Whether this store can write at all (a session store can; read-only sessions still refuse). */
+  get supportsWrites(): boolean {
+    return typeof this.session.store.set === "function";
+  }
+
   get(key: AbsolutePath, options?: GetOptions): Promise<Uint8Array | undefined> {
     return this.session.store.get(key.slice(1), options?.signal ? { signal: options.signal } : {});
   }

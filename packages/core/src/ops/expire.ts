@@ -23,6 +23,7 @@ import { updateRepoInfo } from "../repo/repo-info-update.js";
 import type { CallOptions } from "../repo/types.js";
 import { RefFilesVersionControl } from "../repo/v1.js";
 import { compareUtf8 } from "../util/bytes.js";
+import { phaseCounter, type ProgressOptions } from "./progress.js";
 import {
   ancestryInInfo,
   dateToMicros,
@@ -34,7 +35,7 @@ import {
 } from "./history.js";
 
 /** Options of `Repository.expireSnapshots`. */
-export interface ExpireOptions extends CallOptions {
+export interface ExpireOptions extends CallOptions, ProgressOptions {
   /** Delete branches (never `main`) whose tip is expired (default false: they keep their tip). */
   deleteExpiredBranches?: boolean;
   /** Delete tags whose snapshot is expired (default false); deleted names are never reused. */
@@ -140,6 +141,7 @@ export async function expireV2(
   if (!assets.storage.canWrite)
     throw new ReadOnlyRepositoryError("its storage is read-only; cannot expire snapshots");
   const maxTries = config.repoUpdateRetries?.default?.maxTries ?? 100;
+  const progress = phaseCounter(options.onProgress, "repo-info", 1);
   for (let attempt = 0; attempt < maxTries; attempt++) {
     throwIfAborted(options.signal);
     const start = await assets.fetchRepoInfo(options);
@@ -163,6 +165,7 @@ export async function expireV2(
         },
         options,
       );
+      progress.tick();
       return plan.result;
     } catch (e) {
       if (!(e instanceof RepoInfoChangedSignal)) throw e;
@@ -198,6 +201,7 @@ export async function expireV1(
     ...sorted(tagNames).map((name) => ({ name, tag: true })),
     ...sorted(branchNames).map((name) => ({ name, tag: false })),
   ];
+  const progress = phaseCounter(options.onProgress, "refs", work.length);
   for (const ref of work) {
     throwIfAborted(signal);
     // files rewritten for earlier refs are read as rewritten: a write replaces the cached copy
@@ -250,6 +254,7 @@ export async function expireV1(
       await deleteBranchV1(assets, ref.name, signal);
       deletedBranches.push(ref.name);
     }
+    progress.tick();
   }
   return {
     releasedSnapshots: sorted(released),

@@ -7,7 +7,12 @@
  */
 
 import type { AssetManager } from "../assets/asset-manager.js";
-import { NodeNotFoundError, ReadOnlySessionError, SessionStateError } from "../errors.js";
+import {
+  InvalidKeyError,
+  NodeNotFoundError,
+  ReadOnlySessionError,
+  SessionStateError,
+} from "../errors.js";
 import type { NodeId, SnapshotId } from "../format/ids.js";
 import type { JsonObject } from "../format/json-value.js";
 import type { ChunkPayload } from "../format/manifest.js";
@@ -28,10 +33,18 @@ import {
   type ParsedSession,
   type SessionJSON,
 } from "./fork.js";
-import { prefixToPath } from "./keys.js";
+import { parseKey, prefixToPath } from "./keys.js";
 import { moveNode } from "./move.js";
 import { preloadManifests, preloadSettings } from "./preload.js";
-import { getNode, listNodes, type Node, type ReadContext, virtualChunkLocations } from "./read.js";
+import {
+  getChunkRef,
+  getNode,
+  listNodes,
+  type Node,
+  type ReadContext,
+  requireArray,
+  virtualChunkLocations,
+} from "./read.js";
 import { commitRebasing, type RebaseOptions, rebaseSession } from "./rebase.js";
 import { type CoordMap, reindexArray, shiftArray } from "./reindex.js";
 import { SessionStore, type StoreHost } from "./store.js";
@@ -46,6 +59,9 @@ export interface RepoContext {
   readonly versionControl: VersionControl;
 }
 
+/** How a chunk is stored (upstream `ChunkType`; `"uninitialized"`: there is none). */
+export type ChunkType = "uninitialized" | "native" | "virtual" | "inline";
+
 /** `rearrange` sessions can only move nodes (spec 2), `writable` ones make every other edit. */
 export type SessionMode = "readonly" | "writable" | "rearrange";
 
@@ -58,6 +74,8 @@ export interface CommitOptions {
   rebase?: ConflictSolver;
   /** Rebases before giving up (default 1000). */
   rebaseTries?: number;
+  /** Progress of writing the manifests: `{ phase: "arrays", done, total }`. */
+  onProgress?: OnProgress;
   signal?: AbortSignal;
 }
 
@@ -80,7 +98,7 @@ export class Session implements StoreHost {
   #fork: boolean;
   readonly #defaultCommitMetadata: JsonObject;
   /** The session's Zarr key-value store. */
-  readonly store: SessionStore;
+  readonly store: SessionStore<Session>;
   /**
    * Manifests fetched in the background when the session opened (the repository's
    * `manifest.preload` config; by default those of coordinate-like arrays with at most 1000 refs).
@@ -190,6 +208,23 @@ export class Session implements StoreHost {
    */
   allVirtualChunkLocations(options: { signal?: AbortSignal } = {}): Promise<string[]> {
     return virtualChunkLocations(this.readContext(), options.signal);
+  }
+
+  /**
+   * How the chunk at a chunk key (`a/c/0/1`) is stored: `"native"` (a chunk object), `"inline"`
+   * (inside its manifest), `"virtual"` (a reference to other storage) or `"uninitialized"` (no
+   * chunk: it reads as the fill value), as upstream's `chunk_type`.
+   * @throws {InvalidKeyError} when `key` is not a chunk key
+   * @throws {NodeNotFoundError} when there is no array at its path
+   */
+  async chunkType(key: string, options: { signal?: AbortSignal } = {}): Promise<ChunkType> {
+    const parsed = parseKey(key);
+    if (parsed.kind !== "chunk")
+      throw new InvalidKeyError(key, "not a chunk key: expected '<array path>/c/<i>/<j>…'");
+    const ctx = this.readContext();
+    const node = requireArray(ctx, parsed.path);
+    const payload = await getChunkRef(ctx, node, parsed.coords, options.signal);
+    return payload?.kind ?? "uninitialized";
   }
 
   /** Every node under a path, sorted. */

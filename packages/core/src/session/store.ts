@@ -39,6 +39,7 @@ export interface StoreGetOptions extends StoreCallOptions {
 
 /** Where a store gets its current read context and write operations (the session). */
 export interface StoreHost {
+  readonly readOnly: boolean;
   readContext(): ReadContext;
   /** @throws {ReadOnlySessionError} for read-only sessions */
   writeContext(operation: string): WriteContext;
@@ -55,8 +56,27 @@ export interface VirtualRefSpec {
   lastModified?: Date;
 }
 
-export class SessionStore {
-  constructor(protected readonly host: StoreHost) {}
+export class SessionStore<Host extends StoreHost = StoreHost> {
+  constructor(protected readonly host: Host) {}
+
+  /** As the official binding's store: this store type supports writes (`readOnly` says whether this one takes them). */
+  get supportsWrites(): boolean {
+    return true;
+  }
+  get supportsDeletes(): boolean {
+    return true;
+  }
+  get supportsListing(): boolean {
+    return true;
+  }
+  /** True when the session is read-only (writes and deletes throw ReadOnlySessionError). */
+  get readOnly(): boolean {
+    return this.host.readOnly;
+  }
+  /** The session this store reads and writes through. */
+  get session(): Host {
+    return this.host;
+  }
 
   /** Bytes of a key, or undefined when absent. */
   async get(key: string, options: StoreGetOptions = {}): Promise<Uint8Array | undefined> {
