@@ -199,10 +199,7 @@ export class AssetManager {
   ): Promise<void> {
     const path = SNAPSHOTS_PREFIX + data.id;
     const payload = encodeSnapshot(data, specVersion);
-    const bytes = encodeObjectFile(FileType.Snapshot, specVersion, payload, {
-      level: this.options.compressionLevel,
-    });
-    await this.#mustWrite(path, bytes, specVersion, "snapshot", signal);
+    await this.#writeFile(path, FileType.Snapshot, specVersion, payload, "snapshot", signal);
     this.#snapshots.set(data.id, decodeSnapshot(payload, specVersion, { path }));
   }
 
@@ -244,12 +241,16 @@ export class AssetManager {
       specVersion,
       locationCompression ? { locationCompression } : {},
     );
-    const bytes = encodeObjectFile(FileType.Manifest, specVersion, payload, {
-      level: this.options.compressionLevel,
-    });
-    await this.#mustWrite(path, bytes, specVersion, "manifest", signal);
+    const size = await this.#writeFile(
+      path,
+      FileType.Manifest,
+      specVersion,
+      payload,
+      "manifest",
+      signal,
+    );
     this.#manifests.set(data.id, decodeManifest(payload, specVersion, { path }));
-    return bytes.length;
+    return size;
   }
 
   async fetchTransactionLog(
@@ -272,10 +273,14 @@ export class AssetManager {
   ): Promise<void> {
     const path = TRANSACTIONS_PREFIX + data.id;
     const payload = encodeTransactionLog(data, specVersion);
-    const bytes = encodeObjectFile(FileType.TransactionLog, specVersion, payload, {
-      level: this.options.compressionLevel,
-    });
-    await this.#mustWrite(path, bytes, specVersion, "transaction-log", signal);
+    await this.#writeFile(
+      path,
+      FileType.TransactionLog,
+      specVersion,
+      payload,
+      "transaction-log",
+      signal,
+    );
     // the decoded form (sorted as stored), not the caller's object
     this.#txLogs.set(data.id, decodeTransactionLog(payload, specVersion, { path }));
   }
@@ -314,6 +319,22 @@ export class AssetManager {
         unpublishedKey: true,
       }),
     );
+  }
+
+  /** Compresses `payload` into an object file and writes it; returns the stored size. */
+  async #writeFile(
+    path: string,
+    fileType: FileType,
+    spec: 1 | 2,
+    payload: Uint8Array,
+    metadataType: string,
+    signal?: AbortSignal,
+  ): Promise<number> {
+    const bytes = encodeObjectFile(fileType, spec, payload, {
+      level: this.options.compressionLevel,
+    });
+    await this.#mustWrite(path, bytes, spec, metadataType, signal);
+    return bytes.length;
   }
 
   async #mustWrite(

@@ -23,7 +23,6 @@ import { updateRepoInfo } from "../repo/repo-info-update.js";
 import type { CallOptions } from "../repo/types.js";
 import { RefFilesVersionControl } from "../repo/v1.js";
 import { compareUtf8 } from "../util/bytes.js";
-import { phaseCounter, type ProgressOptions } from "./progress.js";
 import {
   ancestryInInfo,
   dateToMicros,
@@ -33,6 +32,7 @@ import {
   sameVersion,
   withParent,
 } from "./history.js";
+import { type ProgressOptions, phaseCounter } from "./progress.js";
 
 /** Options of `Repository.expireSnapshots`. */
 export interface ExpireOptions extends CallOptions, ProgressOptions {
