@@ -112,7 +112,7 @@ describe("store capabilities", () => {
 });
 
 describe("progress reports", () => {
-  it("commit reports arrays flushed; expiration reports its steps (spec 1 and 2)", async () => {
+  it("commit reports arrays flushed; expiration and GC report their steps (spec 1 and 2)", async () => {
     for (const specVersion of [1, 2] as const) {
       const repo = await Repository.create(inMemoryStorage(), { specVersion });
       const s = await repo.writableSession("main");
@@ -131,6 +131,14 @@ describe("progress reports", () => {
         specVersion === 2
           ? { phase: "repo-info", done: 1, total: 1 }
           : { phase: "refs", done: 2, total: 2 },
+      );
+      const collecting: Progress[] = [];
+      await repo.garbageCollect(new Date(), {
+        dryRun: true,
+        onProgress: (p) => collecting.push(p),
+      });
+      expect(collecting).toEqual(
+        [0, 1, 2, 3, 4].map((done) => ({ phase: "delete", done, total: 4 })),
       );
     }
   });

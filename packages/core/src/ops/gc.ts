@@ -30,6 +30,7 @@ import type { CallOptions } from "../repo/types.js";
 import { RefFilesVersionControl } from "../repo/v1.js";
 import type { ListEntry } from "../storage/types.js";
 import { mapConcurrent } from "../util/concurrency.js";
+import { phaseCounter, type ProgressOptions } from "./progress.js";
 import {
   ancestryInInfo,
   indexById,
@@ -39,7 +40,7 @@ import {
 } from "./history.js";
 
 /** Options of `Repository.garbageCollect`. */
-export interface GarbageCollectOptions extends CallOptions {
+export interface GarbageCollectOptions extends CallOptions, ProgressOptions {
   /** Only count what would be deleted; change nothing. */
   dryRun?: boolean;
 }
@@ -254,6 +255,8 @@ async function attempt(
     ["manifests", MANIFESTS_PREFIX, retained.manifests],
     ["chunks", CHUNKS_PREFIX, retained.chunks],
   ];
+  // `{ phase: "delete", done, total: 4 }`: snapshots, transaction logs, manifests, chunks
+  const progress = phaseCounter(options.onProgress, "delete", phases.length);
   for (const [field, prefix, keep] of phases) {
     const listed =
       prefix === SNAPSHOTS_PREFIX ? listedSnapshots : await listPrefix(assets, prefix, signal);
@@ -268,6 +271,7 @@ async function attempt(
     );
     summary[field] += r.objects;
     summary.bytes += r.bytes;
+    progress.tick();
   }
   return summary;
 }
