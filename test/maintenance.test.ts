@@ -4,8 +4,13 @@
  * rewriteManifests (content unchanged, the official diff empty, manifests re-split),
  * chunkStorageStats (by construction: native once per chunk id, virtual once per location and
  * range, inline per manifest; unreachable snapshots excluded), default commit metadata,
- * enabled/disabled feature flags and session.config, with progress reports.
+ * enabled/disabled feature flags and session.config, with progress reports; on the Rust-written
+ * reference repositories the native bytes equal the bytes of their chunk objects.
  */
+
+import { readdirSync } from "node:fs";
+import { readdir, stat } from "node:fs/promises";
+import { join } from "node:path";
 import {
   ConflictError,
   InvalidCommitMetadataError,
@@ -16,9 +21,11 @@ import {
   type RepositoryConfig,
   SessionStateError,
 } from "@icechunk-ts/core";
+import { localFilesystemStorage } from "@icechunk-ts/core/fs";
 import { describe, expect, it } from "vitest";
 import { compareRepositories } from "./support/compare.js";
 import { loadOracle, oracleStorage } from "./support/oracle.js";
+import { copyFixture, REFERENCE_REPOS_DIR } from "./support/tmp.js";
 import { enc, group } from "./support/zarr-json.js";
 
 const normalize = (d: object) => JSON.parse(JSON.stringify(d));
@@ -211,6 +218,25 @@ describe("chunkStorageStats", () => {
       await expect(repo.chunkStorageStats({ maxSnapshotsInMemory: 0 })).rejects.toBeInstanceOf(
         InvalidInputError,
       );
+    });
+});
+
+describe("chunkStorageStats over the Rust-written reference repositories", () => {
+  for (const name of readdirSync(REFERENCE_REPOS_DIR).sort())
+    it(`${name}: native bytes are the bytes of its chunk objects (all reachable)`, async () => {
+      const { dir, cleanup } = await copyFixture(name);
+      try {
+        const repo = await Repository.open(localFilesystemStorage(dir));
+        const stats = await repo.chunkStorageStats();
+        const chunkFiles = await readdir(join(dir, "chunks"));
+        let onDisk = 0;
+        for (const f of chunkFiles) onDisk += (await stat(join(dir, "chunks", f))).size;
+        expect(stats.nativeBytes).toBe(onDisk);
+        expect(stats.totalBytes).toBe(stats.nativeBytes + stats.virtualBytes + stats.inlinedBytes);
+        if (name.startsWith("test-repo")) expect(stats.virtualBytes).toBeGreaterThan(0);
+      } finally {
+        await cleanup();
+      }
     });
 });
 
