@@ -30,7 +30,6 @@ import type { CallOptions } from "../repo/types.js";
 import { RefFilesVersionControl } from "../repo/v1.js";
 import type { ListEntry } from "../storage/types.js";
 import { mapConcurrent } from "../util/concurrency.js";
-import { phaseCounter, type ProgressOptions } from "./progress.js";
 import {
   ancestryInInfo,
   indexById,
@@ -38,6 +37,7 @@ import {
   reparentAndPrune,
   withParent,
 } from "./history.js";
+import { type ProgressOptions, phaseCounter } from "./progress.js";
 
 /** Options of `Repository.garbageCollect`. */
 export interface GarbageCollectOptions extends CallOptions, ProgressOptions {
