@@ -76,6 +76,7 @@ export interface IcechunkErrorMap {
   "no-changes-to-commit": NoChangesToCommitError;
   "amend-initial-commit": AmendInitialCommitError;
   "clock-skew": ClockSkewError;
+  "invalid-commit-metadata": InvalidCommitMetadataError;
   // rebase, diff, merge
   "rebase-failed": RebaseFailedError;
   "missing-transaction-log": MissingTransactionLogError;
@@ -761,6 +762,20 @@ export class ClockSkewError extends IcechunkError {
       reference === "storage"
         ? `the storage clock and this machine's clock differ by more than 600 s (snapshot written at ${at(localMicros)}, storage says ${at(referenceMicros)}); fix the clock and commit again`
         : `the clock is behind the ${reference === "parent-snapshot" ? "parent snapshot" : "repository's last update"} (${localMicros} ≤ ${referenceMicros} µs); fix the system clock and retry`,
+    );
+  }
+}
+
+/** Commit metadata that is not JSON (a class instance, a function, undefined, NaN, a cycle, …). */
+export class InvalidCommitMetadataError extends IcechunkError {
+  readonly kind = "invalid-commit-metadata";
+  constructor(
+    /** Where in the metadata, e.g. `metadata.author.when`. */
+    readonly keyPath: string,
+    readonly detail: string,
+  ) {
+    super(
+      `commit metadata is not JSON at ${keyPath}: ${detail}. Pass plain objects, arrays, strings, finite numbers, booleans and null only (e.g. a Date as date.toISOString())`,
     );
   }
 }

@@ -32,6 +32,9 @@ export type { MoveOperation, TransactionLogData } from "./format/transaction-log
 export type { ExpireOptions } from "./ops/expire.js";
 export type { GarbageCollectOptions, GCSummary } from "./ops/gc.js";
 export { type UpgradeOptions, upgradeRepository } from "./ops/migrate.js";
+export type { OnProgress, Progress, ProgressOptions } from "./ops/progress.js";
+export type { RewriteManifestsOptions } from "./ops/rewrite-manifests.js";
+export type { ChunkStorageStats, ChunkStorageStatsOptions } from "./ops/stats.js";
 export type {
   ObjectStoreConfig,
   RepositoryConfig,
@@ -71,7 +74,12 @@ export type { ChangeSetJSON, SessionJSON } from "./session/fork.js";
 export type { ArrayNode, GroupNode, Node, ReadContext } from "./session/read.js";
 export type { RebaseOptions } from "./session/rebase.js";
 export type { CoordMap } from "./session/reindex.js";
-export { type CommitOptions, Session, type SessionMode } from "./session/session.js";
+export {
+  type ChunkType,
+  type CommitOptions,
+  Session,
+  type SessionMode,
+} from "./session/session.js";
 export {
   SessionStore,
   type StoreCallOptions,

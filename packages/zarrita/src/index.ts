@@ -45,6 +45,15 @@ export class IcechunkStore implements AsyncMutable {
     readonly session: SessionLike,
   ) {}
 
+  /** True when the session is read-only (`set` throws ReadOnlySessionError), as the official binding's `readOnly`. */
+  get readOnly(): boolean {
+    return this.session.readOnly;
+  }
+  /** Whether this store can write at all (a session store can; read-only sessions still refuse). */
+  get supportsWrites(): boolean {
+    return typeof this.session.store.set === "function";
+  }
+
   /** `IcechunkStore(readOnly: …, branch: …, snapshotId: …)`: what the store reads, at a glance. */
   toString(): string {
     const s = this.session;

@@ -103,6 +103,15 @@ describe("flatbuffers builder and reader", () => {
       }
     }
   });
+
+  test("unsigned values never wrap: a chunk index of -1 is refused, not written as 4294967295", () => {
+    for (const v of [-1, 0x1_0000_0000, 1.5, Number.NaN])
+      expect(() => new FlatBufferBuilder(16).createU32Vector([0, v]), String(v)).toThrow(
+        RangeError,
+      );
+    for (const v of [-1, 0x1_0000, 0.5])
+      expect(() => new FlatBufferBuilder(16).addU16(v), String(v)).toThrow(RangeError);
+  });
 });
 
 describe("large manifests", () => {

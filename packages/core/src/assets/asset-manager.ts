@@ -3,7 +3,10 @@
  * Typed I/O between sessions and storage: the only module that knows both the format and the
  * Storage interface. Fetches and decodes snapshots, manifests, transaction logs and the repo info
  * object (each file by the spec byte of its own header), writes them compressed, and caches decoded
- * objects in bounded LRU caches so no object is fetched twice. Chunks are not cached.
+ * objects in bounded LRU caches so no object is fetched twice. Every write of a snapshot, manifest
+ * or transaction log replaces the cached copy (as upstream's asset manager does): spec-1 expiration
+ * rewrites snapshot files in place, and the same repository must see the new parent right away.
+ * Chunks are not cached.
  */
 import {
   CorruptObjectError,
@@ -273,17 +276,10 @@ export class AssetManager {
     specVersion: 1 | 2,
     { signal }: Signal = {},
   ): Promise<void> {
-    const bytes = encodeObjectFile(
-      FileType.Snapshot,
-      specVersion,
-      encodeSnapshot(data, specVersion),
-      {
-        level: this.options.compressionLevel,
-      },
-    );
-    await this.#mustWrite(SNAPSHOTS_PREFIX + data.id, bytes, specVersion, "snapshot", signal);
-    // snapshot files are immutable except for spec-1 expiration's `adopt` rewrite: drop any cached copy
-    this.#snapshots.delete(data.id);
+    const path = SNAPSHOTS_PREFIX + data.id;
+    const payload = encodeSnapshot(data, specVersion);
+    await this.#writeFile(path, FileType.Snapshot, specVersion, payload, "snapshot", signal);
+    this.#snapshots.set(data.id, decodeSnapshot(payload, specVersion, { path }));
   }
 
   async fetchManifest(
@@ -322,16 +318,22 @@ export class AssetManager {
     specVersion: 1 | 2,
     { signal, locationCompression }: Signal & { locationCompression?: LocationCompression } = {},
   ): Promise<number> {
-    const bytes = encodeObjectFile(
+    const path = MANIFESTS_PREFIX + data.id;
+    const payload = encodeManifest(
+      data,
+      specVersion,
+      locationCompression ? { locationCompression } : {},
+    );
+    const size = await this.#writeFile(
+      path,
       FileType.Manifest,
       specVersion,
-      encodeManifest(data, specVersion, locationCompression ? { locationCompression } : {}),
-      {
-        level: this.options.compressionLevel,
-      },
+      payload,
+      "manifest",
+      signal,
     );
-    await this.#mustWrite(MANIFESTS_PREFIX + data.id, bytes, specVersion, "manifest", signal);
-    return bytes.length;
+    this.#manifests.set(data.id, decodeManifest(payload, specVersion, { path }));
+    return size;
   }
 
   async fetchTransactionLog(
@@ -355,19 +357,18 @@ export class AssetManager {
     specVersion: 1 | 2,
     { signal }: Signal = {},
   ): Promise<void> {
-    const bytes = encodeObjectFile(
+    const path = TRANSACTIONS_PREFIX + data.id;
+    const payload = encodeTransactionLog(data, specVersion);
+    await this.#writeFile(
+      path,
       FileType.TransactionLog,
       specVersion,
-      encodeTransactionLog(data, specVersion),
-      { level: this.options.compressionLevel },
-    );
-    await this.#mustWrite(
-      TRANSACTIONS_PREFIX + data.id,
-      bytes,
-      specVersion,
+      payload,
       "transaction-log",
       signal,
     );
+    // the decoded form (sorted as stored), not the caller's object
+    this.#txLogs.set(data.id, decodeTransactionLog(payload, specVersion, { path }));
   }
 
   /** Bytes `[offset, offset+length)` of a native chunk object. */
@@ -404,6 +405,22 @@ export class AssetManager {
         unpublishedKey: true,
       }),
     );
+  }
+
+  /** Compresses `payload` into an object file and writes it; returns the stored size. */
+  async #writeFile(
+    path: string,
+    fileType: FileType,
+    spec: 1 | 2,
+    payload: Uint8Array,
+    metadataType: string,
+    signal?: AbortSignal,
+  ): Promise<number> {
+    const bytes = encodeObjectFile(fileType, spec, payload, {
+      level: this.options.compressionLevel,
+    });
+    await this.#mustWrite(path, bytes, spec, metadataType, signal);
+    return bytes.length;
   }
 
   async #mustWrite(

@@ -26,16 +26,16 @@ import { compareUtf8 } from "../util/bytes.js";
 import {
   ancestryInInfo,
   dateToMicros,
-  freshAssets,
   indexById,
   RepoInfoChangedSignal,
   reparentAndPrune,
   sameVersion,
   withParent,
 } from "./history.js";
+import { type ProgressOptions, phaseCounter } from "./progress.js";
 
 /** Options of `Repository.expireSnapshots`. */
-export interface ExpireOptions extends CallOptions {
+export interface ExpireOptions extends CallOptions, ProgressOptions {
   /** Delete branches (never `main`) whose tip is expired (default false: they keep their tip). */
   deleteExpiredBranches?: boolean;
   /** Delete tags whose snapshot is expired (default false); deleted names are never reused. */
@@ -141,6 +141,7 @@ export async function expireV2(
   if (!assets.storage.canWrite)
     throw new ReadOnlyRepositoryError("its storage is read-only; cannot expire snapshots");
   const maxTries = config.repoUpdateRetries?.default?.maxTries ?? 100;
+  const progress = phaseCounter(options.onProgress, "repo-info", 1);
   for (let attempt = 0; attempt < maxTries; attempt++) {
     throwIfAborted(options.signal);
     const start = await assets.fetchRepoInfo(options);
@@ -164,6 +165,7 @@ export async function expireV2(
         },
         options,
       );
+      progress.tick();
       return plan.result;
     } catch (e) {
       if (!(e instanceof RepoInfoChangedSignal)) throw e;
@@ -175,8 +177,9 @@ export async function expireV2(
 /**
  * Spec-1 expiration (upstream `expiration_v1::expire`): for every ref (tags, then branches, by
  * name) find the oldest non-expired snapshot of its ancestry and rewrite its file with the root as
- * parent (`Snapshot::adopt`); delete expired refs when asked. Instances holding cached snapshots
- * should be reopened afterwards.
+ * parent (`Snapshot::adopt`); delete expired refs when asked. The rewrite replaces the cached copy,
+ * so this repository (its garbage collection, its sessions) sees the new parents at once; other
+ * open instances holding the old copy should be reopened.
  */
 export async function expireV1(
   assets: AssetManager,
@@ -198,17 +201,16 @@ export async function expireV1(
     ...sorted(tagNames).map((name) => ({ name, tag: true })),
     ...sorted(branchNames).map((name) => ({ name, tag: false })),
   ];
+  const progress = phaseCounter(options.onProgress, "refs", work.length);
   for (const ref of work) {
     throwIfAborted(signal);
-    // a fresh manager per ref: files rewritten for earlier refs must be read again
-    const am = freshAssets(assets);
-    const vc = new RefFilesVersionControl(am);
+    // files rewritten for earlier refs are read as rewritten: a write replaces the cached copy
     const tip = ref.tag
-      ? await vc.lookupTag(ref.name, options)
-      : await vc.lookupBranch(ref.name, options);
+      ? await refs.lookupTag(ref.name, options)
+      : await refs.lookupBranch(ref.name, options);
     const chain: SnapshotView[] = [];
     for (let id: SnapshotId | undefined = tip; id !== undefined; ) {
-      const snap = await am.fetchSnapshot(id, options);
+      const snap = await assets.fetchSnapshot(id, options);
       if (!snap) break;
       chain.push(snap);
       id = snap.parentId;
@@ -229,7 +231,7 @@ export async function expireV1(
     const nothingToDo =
       !editable || editable.id === root || editable.parentId === root || root === tip;
     if (!nothingToDo && editable) {
-      await am.writeSnapshot(
+      await assets.writeSnapshot(
         {
           id: editable.id,
           parentId: root,
@@ -252,6 +254,7 @@ export async function expireV1(
       await deleteBranchV1(assets, ref.name, signal);
       deletedBranches.push(ref.name);
     }
+    progress.tick();
   }
   return {
     releasedSnapshots: sorted(released),

@@ -41,9 +41,10 @@ import {
   reparentAndPrune,
   withParent,
 } from "./history.js";
+import { type ProgressOptions, phaseCounter } from "./progress.js";
 
 /** Options of `Repository.garbageCollect`. */
-export interface GarbageCollectOptions extends CallOptions {
+export interface GarbageCollectOptions extends CallOptions, ProgressOptions {
   /** Only count what would be deleted; change nothing. */
   dryRun?: boolean;
 }
@@ -315,6 +316,8 @@ async function attempt(
     ["manifests", MANIFESTS_PREFIX, retained.manifests],
     ["chunks", CHUNKS_PREFIX, retained.chunks],
   ];
+  // `{ phase: "delete", done, total: 4 }`: snapshots, transaction logs, manifests, chunks
+  const progress = phaseCounter(options.onProgress, "delete", phases.length);
   for (const [field, prefix, keep] of phases) {
     const listed =
       prefix === SNAPSHOTS_PREFIX ? listedSnapshots : await listPrefix(assets, prefix, signal);
@@ -330,6 +333,7 @@ async function attempt(
     );
     summary[field] += r.objects;
     summary.bytes += r.bytes;
+    progress.tick();
   }
   return summary;
 }

@@ -2,10 +2,9 @@
  * @module ops/history
  * Helpers shared by expiration, garbage collection and migration: ancestry walks inside one repo
  * info object, re-parenting a snapshot over dropped ancestors while collecting their transaction
- * log ids (`pruned_ancestor_tx_logs`, spec 2.1), the "repo info changed under us" retry signal,
- * and a cache-less AssetManager for operations that rewrite or delete objects.
+ * log ids (`pruned_ancestor_tx_logs`, spec 2.1), the "repo info changed under us" retry signal
+ * and date conversions.
  */
-import { AssetManager } from "../assets/asset-manager.js";
 import { CorruptObjectError } from "../errors.js";
 import type { SnapshotId } from "../format/ids.js";
 import type { RepoInfoData, RepoSnapshotInfo } from "../format/repo-info.js";
@@ -86,11 +85,6 @@ export class RepoInfoChangedSignal extends Error {
 export function sameVersion(a: ObjectVersion, b: ObjectVersion): boolean {
   if (a.etag === undefined && a.generation === undefined) return false;
   return a.etag === b.etag && a.generation === b.generation;
-}
-
-/** A fresh AssetManager on the same storage with the same limits and empty caches. */
-export function freshAssets(assets: AssetManager): AssetManager {
-  return new AssetManager(assets.storage, assets.options);
 }
 
 /** Micro-seconds since the epoch of a Date. */

@@ -35,6 +35,13 @@ import type { ManifestFileInfo } from "../format/snapshot.js";
 import { stringifyYamlConfig } from "../format/yaml.js";
 import { type ExpireOptions, expireV1, expireV2 } from "../ops/expire.js";
 import { type GarbageCollectOptions, type GCSummary, garbageCollect } from "../ops/gc.js";
+import { type RewriteManifestsOptions, rewriteManifests } from "../ops/rewrite-manifests.js";
+import {
+  type ChunkStorageStats,
+  type ChunkStorageStatsOptions,
+  chunkStorageStats,
+} from "../ops/stats.js";
+import { checkCommitMetadata } from "../session/commit.js";
 import { type Diff, diffSnapshots } from "../session/diff.js";
 import { parseSessionJSON, type SessionJSON } from "../session/fork.js";
 import { newSession, type RepoContext, restoreSession, type Session } from "../session/session.js";
@@ -131,6 +138,7 @@ export class Repository {
   readonly #openOptions: OpenOptions;
   /** The config as persisted in the repository (without this instance's overrides). */
   #persistedConfig: RepositoryConfig | undefined;
+  #defaultCommitMetadata: JsonObject = {};
 
   private constructor(
     storage: Storage,
@@ -312,7 +320,12 @@ export class Repository {
         throw new ReadOnlyRepositoryError(info.info.status.reason ?? "its status is read-only");
     }
     const snapshot = await this.#snapshot(id, options);
-    return newSession(this.#ctx, snapshot, { mode: "writable", branch, preload: true });
+    return newSession(this.#ctx, snapshot, {
+      mode: "writable",
+      branch,
+      preload: true,
+      defaultCommitMetadata: this.#defaultCommitMetadata,
+    });
   }
 
   /**
@@ -330,6 +343,7 @@ export class Repository {
       mode: "rearrange",
       branch,
       preload: session.manifestsPreloaded,
+      defaultCommitMetadata: this.#defaultCommitMetadata,
     });
   }
 
@@ -471,9 +485,16 @@ export class Repository {
   ): Promise<Session> {
     let id = await this.resolveVersion(version, options);
     const asOf = typeof version === "object" && "asOf" in version ? version.asOf : undefined;
-    if (asOf) {
-      // upstream `AsOf`: the newest ancestor written at or before the given time
-      const at = asOf.getTime() * 1000;
+    if (asOf !== undefined) {
+      if (!(asOf instanceof Date) || Number.isNaN(asOf.getTime()))
+        throw new InvalidArgumentError(
+          "asOf",
+          "it must be a valid Date (e.g. snapshotInfo.writtenAt)",
+        );
+      // upstream `AsOf`: the newest ancestor written at or before the given time. A Date has
+      // milliseconds, snapshots microseconds (`writtenAt` is their time rounded down): the instant
+      // given stands for its whole millisecond, so a snapshot's own `writtenAt` selects it.
+      const at = asOf.getTime() * 1000 + 999;
       const found = (await this.ancestry({ snapshotId: id }, options)).find(
         (s) => s.flushedAt <= at,
       );
@@ -606,6 +627,14 @@ export class Repository {
     this.#requireV2("feature flags");
     return featureFlags(await this.#info(options));
   }
+  /** The feature flags that are on (spec 2). */
+  async enabledFeatureFlags(options: CallOptions = {}): Promise<FeatureFlag[]> {
+    return (await this.featureFlags(options)).filter((f) => f.enabled);
+  }
+  /** The feature flags that are off (spec 2). */
+  async disabledFeatureFlags(options: CallOptions = {}): Promise<FeatureFlag[]> {
+    return (await this.featureFlags(options)).filter((f) => !f.enabled);
+  }
   /** Sets a flag on or off, or back to its default with `undefined` (spec 2). */
   async setFeatureFlag(
     name: string,
@@ -616,7 +645,47 @@ export class Repository {
     await this.#update(admin.setFeatureFlag(name, value), options);
   }
 
+  /**
+   * Metadata merged under the metadata of every commit (amend, flush) of sessions opened after
+   * this call; a commit's own keys win. Held by this Repository object only, as upstream's.
+   * @throws {InvalidCommitMetadataError} when it is not JSON
+   */
+  setDefaultCommitMetadata(metadata: JsonObject): void {
+    checkCommitMetadata(metadata);
+    this.#defaultCommitMetadata = structuredClone(metadata);
+  }
+  /** The metadata set with {@link setDefaultCommitMetadata} (a copy; `{}` by default). */
+  get defaultCommitMetadata(): JsonObject {
+    return structuredClone(this.#defaultCommitMetadata);
+  }
+
   // ---------------------------------------------------------------------------- maintenance
+
+  /**
+   * Bytes of the chunks of every snapshot reachable from a branch or tag, by kind (native chunks
+   * once per chunk id, virtual ones once per location and range, inline ones per manifest holding
+   * them). Snapshots left unreachable by resets or expiration are not counted (collect them with
+   * `garbageCollect`). Bounded like upstream's: `maxSnapshotsInMemory`,
+   * `maxCompressedManifestMemBytes`, `maxConcurrentManifestFetches`; reports `onProgress`.
+   */
+  chunkStorageStats(options: ChunkStorageStatsOptions = {}): Promise<ChunkStorageStats> {
+    return chunkStorageStats(this.#ctx.assets, this.#versionControl, options);
+  }
+
+  /**
+   * Rewrites every array's manifests under the current `manifest.splitting` config in one commit
+   * on `branch` (or, with `commitMethod: "amend"`, replacing its tip; spec 2), content unchanged;
+   * the commit metadata records the config under `__icechunk.splitting_config`.
+   * @returns the new snapshot id
+   */
+  rewriteManifests(message: string, options: RewriteManifestsOptions): Promise<SnapshotId> {
+    return rewriteManifests(
+      (branch, o) => this.writableSession(branch, o),
+      this.config.manifest?.splitting,
+      message,
+      options,
+    );
+  }
 
   /**
    * Removes snapshots written before `olderThan` from the history (no object is deleted; run

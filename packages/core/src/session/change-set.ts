@@ -74,7 +74,8 @@ export class ChangeSet {
       this.deletedGroups.size === 0 &&
       this.deletedArrays.size === 0 &&
       this.moves.length === 0 &&
-      [...this.setChunks.values()].every((m) => m.size === 0)
+      // an array whose chunk changes were all dropped (a rebase choosing theirs) still counts, as upstream
+      this.setChunks.size === 0
     );
   }
 

@@ -11,14 +11,16 @@ import {
   AmendInitialCommitError,
   ClockSkewError,
   InvalidArgumentError,
+  InvalidCommitMetadataError,
   NoChangesToCommitError,
   SpecVersionRequiredError,
   StorageError,
 } from "../errors.js";
 import type { SnapshotId } from "../format/ids.js";
-import type { JsonObject } from "../format/json-value.js";
+import { findNonJson, type JsonObject } from "../format/json-value.js";
 import type { SnapshotView } from "../format/snapshot.js";
 import type { TransactionLogData } from "../format/transaction-log.js";
+import type { OnProgress } from "../ops/progress.js";
 import { updateBranchV1, v2 } from "../repo/refs-write.js";
 import { updateRepoInfo } from "../repo/repo-info-update.js";
 import { flushChanges } from "./flush.js";
@@ -39,6 +41,26 @@ export interface PublishOptions {
   metadata?: JsonObject;
   allowEmpty?: boolean;
   signal?: AbortSignal;
+  /** Rewrite every array's manifests under the current splitting config. */
+  rewriteManifests?: boolean;
+  /** Progress of the flush (`{ phase: "arrays", done, total }`). */
+  onProgress?: OnProgress;
+}
+
+/**
+ * Refuses commit metadata that is not a plain JSON object (upstream's `SnapshotProperties` is a
+ * `serde_json` map), naming the first offending key path, before anything is written.
+ * @throws {InvalidCommitMetadataError}
+ */
+export function checkCommitMetadata(metadata: unknown): asserts metadata is JsonObject | undefined {
+  if (metadata === undefined) return;
+  if (typeof metadata !== "object" || metadata === null || Array.isArray(metadata))
+    throw new InvalidCommitMetadataError(
+      "metadata",
+      `expected an object of keys and values, got ${Array.isArray(metadata) ? "an array" : String(metadata)}`,
+    );
+  const bad = findNonJson(metadata, "metadata");
+  if (bad) throw new InvalidCommitMetadataError(bad.keyPath, bad.detail);
 }
 
 /** Writes the session's changes as a new snapshot and publishes it; returns the new snapshot. */
@@ -49,6 +71,7 @@ export async function publish(
   options: PublishOptions,
 ): Promise<SnapshotView> {
   const { signal } = options;
+  checkCommitMetadata(options.metadata);
   const base = read.snapshot;
   if (read.changes.isEmpty() && !options.allowEmpty && mode.kind !== "detached")
     throw new NoChangesToCommitError();
@@ -74,6 +97,8 @@ export async function publish(
       specVersion: repo.specVersion,
       splitting: repo.config.manifest?.splitting,
       locationCompression: locationCompressionSettings(repo.config.manifest),
+      ...(options.rewriteManifests ? { rewriteManifests: true } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     },
     {
       message: options.message,

@@ -22,6 +22,7 @@ import type {
   SnapshotData,
 } from "../format/snapshot.js";
 import { comparePathsComponentWise, type TransactionLogData } from "../format/transaction-log.js";
+import { type OnProgress, phaseCounter } from "../ops/progress.js";
 import { compareBytes } from "../util/bytes.js";
 import { mapConcurrent } from "../util/concurrency.js";
 import { nowMicros } from "../util/time.js";
@@ -42,6 +43,10 @@ export interface FlushContext extends ReadContext {
   readonly splitting: JsonValue | undefined;
   /** How new manifests compress virtual chunk locations (none: plain locations). */
   readonly locationCompression?: LocationCompression;
+  /** Rewrite every array's manifests under `splitting`, changed or not (upstream `rewrite_manifests`). */
+  readonly rewriteManifests?: boolean;
+  /** Reports `{ phase: "arrays", done, total }` as arrays are flushed. */
+  readonly onProgress?: OnProgress;
 }
 
 export interface FlushResult {
@@ -123,7 +128,8 @@ async function flushArray(
   const changes = ctx.changes.chunkChanges(node.id);
   const isNew = ctx.changes.newArrays.has(node.path);
   const updated = ctx.changes.updatedArrays.has(node.id);
-  if (!isNew && !updated && (!changes || changes.size === 0))
+  const rewrite = ctx.rewriteManifests === true;
+  if (!rewrite && !isNew && !updated && (!changes || changes.size === 0))
     return node.manifests.map((r) => writer.reuse(r));
   const regions = splitRegions(
     node.shape,
@@ -145,7 +151,7 @@ async function flushArray(
   for (const region of regions) {
     const inThisRegion =
       regions.length === 1 ? changedCoords : changedCoords.filter((c) => inRegion(region, c));
-    const regionChanged = inThisRegion.length > 0;
+    const regionChanged = rewrite || inThisRegion.length > 0;
     const overlapping = node.manifests.filter((r) => extentsOverlap(r.extents, region));
     if (!regionChanged) {
       for (const r of overlapping) {
@@ -214,7 +220,8 @@ export function transactionLogFor(ctx: ReadContext, id: SnapshotId): Transaction
   };
   const deletedArrays = new Set(c.deletedArrays.values());
   const updatedChunks = [...c.setChunks]
-    .filter(([nodeId, m]) => m.size > 0 && !deletedArrays.has(nodeId))
+    // an emptied entry (every change dropped by a rebase) is logged with no chunks, as upstream
+    .filter(([nodeId]) => !deletedArrays.has(nodeId))
     .map(([nodeId, m]) => ({ nodeId, chunks: [...m.keys()].map(parseCoordKey).sort(sortCoords) }))
     .sort((a, b) => byBytes(a.nodeId, b.nodeId));
   return {
@@ -263,9 +270,12 @@ export async function flushChanges(ctx: FlushContext, options: FlushOptions): Pr
   const writer = new ManifestWriter(ctx, options.signal);
   const nodes = listNodes(ctx, "/");
   const arrays = nodes.filter((n): n is ArrayNode => n.kind === "array");
-  const manifests = await mapConcurrent(arrays, FLUSH_CONCURRENCY, (n) =>
-    flushArray(ctx, n, writer, options.signal),
-  );
+  const progress = phaseCounter(ctx.onProgress, "arrays", arrays.length);
+  const manifests = await mapConcurrent(arrays, FLUSH_CONCURRENCY, async (n) => {
+    const refs = await flushArray(ctx, n, writer, options.signal);
+    progress.tick();
+    return refs;
+  });
   const manifestsById = new Map(arrays.map((a, i) => [a.id, manifests[i]!]));
   const snapshotNodes: NodeSnapshot[] = nodes.map((n) =>
     n.kind === "group"

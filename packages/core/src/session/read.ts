@@ -125,11 +125,18 @@ export function listNodes(ctx: ReadContext, prefix = "/"): Node[] {
   return out.sort((a, b) => compareUtf8(a.path, b.path));
 }
 
-/** Upstream `ArrayShape::valid_chunk_coord`: each index below max(num_chunks, 1), same rank. */
+/**
+ * Upstream `ArrayShape::valid_chunk_coord` over its u32 `ChunkIndices`: same rank, each index an
+ * integer ≥ 0 and below max(num_chunks, 1). Negative or fractional indices (a shift past the
+ * grid's start, a bad reindex mapping) are never valid, so they never reach a change set, a
+ * listing or a transaction log.
+ */
 export function isValidCoord(shape: readonly DimensionShape[], coords: readonly number[]): boolean {
   if (coords.length !== shape.length) return false;
-  for (let i = 0; i < coords.length; i++)
-    if (coords[i]! >= Math.max(shape[i]!.numChunks, 1)) return false;
+  for (let i = 0; i < coords.length; i++) {
+    const c = coords[i]!;
+    if (!Number.isInteger(c) || c < 0 || c >= Math.max(shape[i]!.numChunks, 1)) return false;
+  }
   return true;
 }
 

@@ -9,17 +9,23 @@
 import type { AssetManager } from "../assets/asset-manager.js";
 import { installRepr } from "../display/repr.js";
 import { sessionFields } from "../display/reprs.js";
-import { NodeNotFoundError, ReadOnlySessionError, SessionModeError } from "../errors.js";
+import {
+  InvalidKeyError,
+  NodeNotFoundError,
+  ReadOnlySessionError,
+  SessionModeError,
+} from "../errors.js";
 import type { NodeId, SnapshotId } from "../format/ids.js";
 import type { JsonObject } from "../format/json-value.js";
 import type { ChunkPayload } from "../format/manifest.js";
 import type { SnapshotView } from "../format/snapshot.js";
+import type { OnProgress } from "../ops/progress.js";
 import type { RepositoryConfig } from "../repo/config.js";
 import { DEFAULT_INLINE_CHUNK_THRESHOLD_BYTES } from "../repo/config.js";
 import type { VersionControl } from "../repo/types.js";
 import type { VirtualChunkResolver } from "../virtual/resolver.js";
 import { ChangeSet } from "./change-set.js";
-import { type PublishMode, publish } from "./commit.js";
+import { checkCommitMetadata, type PublishMode, type PublishOptions, publish } from "./commit.js";
 import type { ConflictSolver } from "./conflicts/types.js";
 import { type Diff, sessionStatus } from "./diff.js";
 import {
@@ -29,10 +35,18 @@ import {
   type ParsedSession,
   type SessionJSON,
 } from "./fork.js";
-import { prefixToPath } from "./keys.js";
+import { parseKey, prefixToPath } from "./keys.js";
 import { moveNode } from "./move.js";
 import { preloadManifests, preloadSettings } from "./preload.js";
-import { getNode, listNodes, type Node, type ReadContext, virtualChunkLocations } from "./read.js";
+import {
+  getChunkRef,
+  getNode,
+  listNodes,
+  type Node,
+  type ReadContext,
+  requireArray,
+  virtualChunkLocations,
+} from "./read.js";
 import { commitRebasing, type RebaseOptions, type RebaseTarget, rebaseSession } from "./rebase.js";
 import { type CoordMap, reindexArray, shiftArray } from "./reindex.js";
 import { newSessionStore, type SessionStore } from "./store.js";
@@ -47,6 +61,9 @@ export interface RepoContext {
   readonly versionControl: VersionControl;
 }
 
+/** How a chunk is stored (upstream `ChunkType`; `"uninitialized"`: there is none). */
+export type ChunkType = "uninitialized" | "native" | "virtual" | "inline";
+
 /** `rearrange` sessions can only move nodes (spec 2), `writable` ones make every other edit. */
 export type SessionMode = "readonly" | "writable" | "rearrange";
 
@@ -60,6 +77,8 @@ export interface CommitOptions {
   rebase?: ConflictSolver;
   /** Rebases before giving up (default 1000). */
   rebaseTries?: number;
+  /** Progress of writing the manifests: `{ phase: "arrays", done, total }`. */
+  onProgress?: OnProgress;
   signal?: AbortSignal;
 }
 
@@ -81,6 +100,8 @@ export interface SessionOptions {
   fork?: boolean;
   /** Start preloading (true), or share the preloading another session started. */
   preload?: boolean | Promise<number>;
+  /** Metadata every commit of this session starts from (its own keys win). */
+  defaultCommitMetadata?: JsonObject;
 }
 
 let construct: (repo: RepoContext, snapshot: SnapshotView, options: SessionOptions) => Session;
@@ -149,6 +170,7 @@ export class Session {
   #branch: string | undefined;
   #mode: SessionMode;
   #fork: boolean;
+  readonly #defaultCommitMetadata: JsonObject;
   /** The session's Zarr key-value store. */
   readonly store: SessionStore;
   /**
@@ -160,13 +182,18 @@ export class Session {
 
   private constructor(repo: RepoContext, snapshot: SnapshotView, options: SessionOptions) {
     this.#repo = repo;
+    this.#defaultCommitMetadata = options.defaultCommitMetadata ?? {};
     this.#snapshot = snapshot;
     this.#branch = options.branch;
     this.#mode = options.mode;
     this.#fork = options.fork ?? false;
+    const session = this;
     this.store = newSessionStore({
       readContext: () => this.#readContext(),
       writeContext: (operation) => this.#writeContext(operation),
+      get readOnly() {
+        return session.readOnly;
+      },
       owner: this,
     });
     this.manifestsPreloaded =
@@ -196,6 +223,10 @@ export class Session {
   /** True for fork sessions (`session.fork()`): they can write and flush, not commit. */
   get isFork(): boolean {
     return this.#fork;
+  }
+  /** The repository configuration this session works with. */
+  get config(): RepositoryConfig {
+    return this.#repo.config;
   }
   /** True when the session holds changes not yet committed. */
   get hasUncommittedChanges(): boolean {
@@ -281,6 +312,23 @@ export class Session {
     return virtualChunkLocations(this.#readContext(), options.signal);
   }
 
+  /**
+   * How the chunk at a chunk key (`a/c/0/1`) is stored: `"native"` (a chunk object), `"inline"`
+   * (inside its manifest), `"virtual"` (a reference to other storage) or `"uninitialized"` (no
+   * chunk: it reads as the fill value), as upstream's `chunk_type`.
+   * @throws {InvalidKeyError} when `key` is not a chunk key
+   * @throws {NodeNotFoundError} when there is no array at its path
+   */
+  async chunkType(key: string, options: { signal?: AbortSignal } = {}): Promise<ChunkType> {
+    const parsed = parseKey(key);
+    if (parsed.kind !== "chunk")
+      throw new InvalidKeyError(key, "not a chunk key: expected '<array path>/c/<i>/<j>…'");
+    const ctx = this.#readContext();
+    const node = requireArray(ctx, parsed.path);
+    const payload = await getChunkRef(ctx, node, parsed.coords, options.signal);
+    return payload?.kind ?? "uninitialized";
+  }
+
   /** Every node under a path, sorted. */
   listNodes(path = "/"): Node[] {
     return listNodes(this.#readContext(), prefixToPath(path));
@@ -364,8 +412,19 @@ export class Session {
     return this.#branch;
   }
 
-  async #publish(mode: PublishMode, message: string, options: CommitOptions): Promise<SnapshotId> {
-    const view = await publish(this.#repo, this.#readContext(), mode, { message, ...options });
+  async #publish(
+    mode: PublishMode,
+    message: string,
+    options: CommitOptions & Pick<PublishOptions, "rewriteManifests" | "onProgress">,
+  ): Promise<SnapshotId> {
+    checkCommitMetadata(options.metadata);
+    // upstream `resolve_properties`: the repository's default metadata, overridden key by key
+    const metadata = { ...this.#defaultCommitMetadata, ...options.metadata };
+    const view = await publish(this.#repo, this.#readContext(), mode, {
+      message,
+      ...options,
+      metadata,
+    });
     this.#snapshot = view;
     this.#changes = new ChangeSet();
     this.#mode = "readonly";
@@ -379,6 +438,7 @@ export class Session {
    */
   async commit(message: string, options: CommitOptions = {}): Promise<SnapshotId> {
     const branch = this.#requireBranch("commit");
+    checkCommitMetadata(options.metadata); // before a rebase copies it
     const { rebase: solver, rebaseTries, ...rest } = options;
     if (!solver) return this.#publish({ kind: "commit", branch }, message, rest);
     return commitRebasing(
@@ -420,7 +480,11 @@ export class Session {
       { kind: "detached" },
       { message: "fork", allowEmpty: true, ...options },
     );
-    return new Session(this.#repo, view, { mode: "writable", fork: true });
+    return new Session(this.#repo, view, {
+      mode: "writable",
+      fork: true,
+      defaultCommitMetadata: this.#defaultCommitMetadata,
+    });
   }
 
   /**
@@ -456,6 +520,28 @@ export class Session {
       fork: this.#fork,
       changes: changeSetToJSON(this.#changes),
     };
+  }
+
+  /**
+   * Internal (use `repo.rewriteManifests`): commits, or amends, this session with every array's
+   * manifests rewritten under the current splitting config, even when nothing else changed.
+   */
+  rewriteManifestsCommit(
+    message: string,
+    options: {
+      metadata: JsonObject;
+      amend: boolean;
+      onProgress?: OnProgress;
+      signal?: AbortSignal;
+    },
+  ): Promise<SnapshotId> {
+    const branch = this.#requireBranch("rewrite manifests");
+    const { amend, ...rest } = options;
+    return this.#publish({ kind: amend ? "amend" : "commit", branch }, message, {
+      ...rest,
+      allowEmpty: true,
+      rewriteManifests: true,
+    });
   }
 
   /** Replaces the branch tip with a snapshot holding its changes plus this session's (spec 2). */

@@ -23,6 +23,7 @@ import {
   readPayload,
   resolveRange,
 } from "./read.js";
+import type { Session } from "./session.js";
 import {
   deleteChunk,
   deleteNode,
@@ -44,6 +45,7 @@ export interface StoreGetOptions extends StoreCallOptions {
 
 /** Where a store gets its current read context and write operations (the session; internal). */
 export interface StoreHost {
+  readonly readOnly: boolean;
   readContext(): ReadContext;
   /** @throws {ReadOnlySessionError} for read-only sessions */
   writeContext(operation: string): WriteContext;
@@ -90,6 +92,25 @@ export class SessionStore {
 
   private constructor(host: StoreHost) {
     this.#host = host;
+  }
+
+  /** As the official binding's store: this store type supports writes (`readOnly` says whether this one takes them). */
+  get supportsWrites(): boolean {
+    return true;
+  }
+  get supportsDeletes(): boolean {
+    return true;
+  }
+  get supportsListing(): boolean {
+    return true;
+  }
+  /** True when the session is read-only (writes and deletes throw ReadOnlySessionError). */
+  get readOnly(): boolean {
+    return this.#host.readOnly;
+  }
+  /** The session this store reads and writes through. */
+  get session(): Session {
+    return this.#host.owner as Session;
   }
 
   /** Bytes of a key, or undefined when absent. */

@@ -23,7 +23,9 @@ export class WeightedLru<K, V> {
     return entry.value;
   }
 
+  /** Caches `value` under `key`, replacing any cached copy; an in-flight load of `key` no longer caches its result. */
   set(key: K, value: V): void {
+    this.#pending.delete(key);
     const weight = Math.max(1, this.weigh(value));
     const old = this.#entries.get(key);
     if (old) {
@@ -40,7 +42,9 @@ export class WeightedLru<K, V> {
     }
   }
 
+  /** Drops `key` (an in-flight load of it no longer caches its result). */
   delete(key: K): void {
+    this.#pending.delete(key);
     const old = this.#entries.get(key);
     if (old) {
       this.#total -= old.weight;
@@ -54,14 +58,14 @@ export class WeightedLru<K, V> {
     if (hit !== undefined) return hit;
     const inflight = this.#pending.get(key);
     if (inflight) return inflight;
-    const p = load().then(
+    // a set/delete of `key` while loading supersedes the load: its result is returned, not cached
+    const p: Promise<V> = load().then(
       (v) => {
-        this.#pending.delete(key);
-        this.set(key, v);
+        if (this.#pending.get(key) === p) this.set(key, v);
         return v;
       },
       (e: unknown) => {
-        this.#pending.delete(key);
+        if (this.#pending.get(key) === p) this.#pending.delete(key);
         throw e;
       },
     );

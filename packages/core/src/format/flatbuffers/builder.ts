@@ -60,11 +60,16 @@ export class FlatBufferBuilder {
     this.buf[--this.space] = v;
   }
   addU16(v: number): void {
+    if (!Number.isInteger(v) || v < 0 || v > 0xffff)
+      throw new RangeError(`flatbuffers: u16 value ${v} is out of range`);
     this.prep(2, 0);
     this.space -= 2;
     this.view.setUint16(this.space, v, true);
   }
   addU32(v: number): void {
+    // never wrap (a chunk index of -1 must not become 4294967295 in a manifest or transaction log)
+    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff)
+      throw new RangeError(`flatbuffers: u32 value ${v} is out of range`);
     this.prep(4, 0);
     this.space -= 4;
     this.view.setUint32(this.space, v, true);

@@ -74,8 +74,9 @@ export class BasicConflictSolver implements ConflictSolver {
       if (c.kind !== "chunk-double-update") continue;
       const m = patched.setChunks.get(c.nodeId);
       if (!m) continue;
+      // as upstream's `drop_chunk_changes`: the array stays in the change set even when emptied,
+      // so the rebased commit still happens (with an empty chunk list for it in its log)
       for (const coords of c.chunkCoordinates) m.delete(coordKey(coords));
-      if (m.size === 0) patched.setChunks.delete(c.nodeId);
     }
     return { kind: "patched", changes: patched };
   }
