@@ -205,7 +205,7 @@ describe("config.storage is applied or refused", () => {
     expect(Array.from(got as Uint8Array)).toEqual(Array.from(blob));
     const ranges = server.requests
       .slice(before)
-      .filter((r) => r.url.startsWith("/s1/chunks/"))
+      .filter((r) => r.url.startsWith("/s1/chunks/") && r.method === "GET")
       .map((r) => r.headers.range)
       .sort();
     expect(ranges).toEqual([
@@ -215,6 +215,24 @@ describe("config.storage is applied or refused", () => {
       "bytes=3000-3999",
       "bytes=4000-4095",
     ]);
+  });
+
+  it("concurrency clips a range that passes the object's end before splitting it", async () => {
+    const url = await publish("s2", {
+      concurrency: { ideal_concurrent_request_size: 1000, max_concurrent_requests_for_object: 2 },
+    });
+    await readChunk(url);
+    const chunkUrl = server.requests.filter((r) => r.url.startsWith("/s2/chunks/")).at(-1)!.url;
+    const storage = httpStorage(url);
+    await Repository.open(storage); // applies the repository's config.storage to the storage
+    const before = server.requests.length;
+    // a bounded read whose cap is 1 GB past the end, as metadata reads are capped
+    const got = await storage.get(chunkUrl.slice("/s2/".length), {
+      range: { offset: 0, length: 2 ** 30 },
+    });
+    expect(Array.from(got!.data)).toEqual(Array.from(blob));
+    const gets = server.requests.slice(before).filter((r) => r.method === "GET");
+    expect(gets.length).toBe(5);
   });
 
   it("a setting the backend cannot honour is a typed error naming the field", async () => {

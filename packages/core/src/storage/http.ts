@@ -188,7 +188,18 @@ export function httpStorage(baseUrl: string, options: HttpStorageOptions = {}): 
           }
         );
       }
-      const split = splitRange(range, concurrency);
+      let split = splitRange(range, concurrency);
+      if (split && range && "offset" in range) {
+        // the range may be a cap (metadata reads are bounded by their size limit, far beyond the
+        // object): clip it to the object's size before splitting, so parts never pass the end
+        const res = await head(key, options?.signal);
+        if (!res) return undefined;
+        const size = Number(res.headers.get("content-length"));
+        if (Number.isSafeInteger(size) && size >= 0) {
+          const length = Math.max(0, Math.min(range.length ?? size, size - range.offset));
+          split = splitRange({ offset: range.offset, length }, concurrency);
+        } else split = undefined;
+      }
       if (split) return getParts(key, url, split, concurrency!.maxConcurrent, options?.signal);
       const rh = rangeHeader(range);
       return fetchObject(
