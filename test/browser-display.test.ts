@@ -22,7 +22,7 @@ beforeAll(async () => {
     globalName: "lib",
     platform: "browser",
     write: false,
-    conditions: ["browser"],
+    conditions: ["@icechunk-ts/source", "browser"],
   });
   browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",

@@ -8,7 +8,7 @@ import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
 import { type RetryOptions, resolveRetryOptions } from "@icechunk-ts/core";
 import { S3ConfigError } from "./errors.js";
 import { IcechunkRetryStrategy } from "./retry.js";
-import { USER_AGENT } from "./version.js";
+import { USER_AGENT } from "./user-agent.js";
 
 /** Static S3 credentials. */
 export interface S3StaticCredentials {

@@ -13,7 +13,7 @@
  *
  * @module @icechunk-ts/zarrita
  */
-import type { AbsolutePath, AsyncMutable, GetOptions, RangeQuery } from "@zarrita/storage";
+import type { AbsolutePath, AsyncMutable, GetOptions, RangeQuery } from "zarrita";
 
 /** What the adapter needs of a session: its key-value store (structural, so any core version fits). */
 export interface SessionLike {

@@ -18,6 +18,7 @@ import {
   CHUNKS_PREFIX,
   CONFIG_PATH,
   FileType,
+  IMPLEMENTATION_NAME,
   MANIFESTS_PREFIX,
   REPO_INFO_PATH,
   SNAPSHOTS_PREFIX,
@@ -478,7 +479,7 @@ const SEEDED_REPO_INFO_FRESH_MS = 1000;
 function metadataFor(spec: 1 | 2, fileType: string): Record<string, string> {
   return {
     ic_spec_ver: String(spec),
-    ic_client: "icts-0.1.0",
+    ic_client: IMPLEMENTATION_NAME,
     ic_file_type: fileType,
     ic_comp_alg: "zstd",
   };
