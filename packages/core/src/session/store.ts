@@ -67,6 +67,11 @@ export interface VirtualRefSpec {
 let construct: (host: StoreHost) => SessionStore;
 let hostOf: (store: SessionStore) => StoreHost;
 
+/** Internal (tests, other modules): the host a store reads and writes through; not exported from the package. */
+export function storeHost(store: SessionStore): StoreHost {
+  return hostOf(store);
+}
+
 /** Internal: the store of a session (`session.store`); not exported from the package. */
 export function newSessionStore(host: StoreHost): SessionStore {
   return construct(host);
@@ -98,9 +103,11 @@ export class SessionStore {
   get supportsWrites(): boolean {
     return true;
   }
+  /** As the official binding's store: keys can be deleted (`readOnly` says whether this one takes deletes). */
   get supportsDeletes(): boolean {
     return true;
   }
+  /** As the official binding's store: keys can be listed (always true). */
   get supportsListing(): boolean {
     return true;
   }
