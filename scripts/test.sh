@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, as `pnpm test` runs it: makes sure the test tools are present (the `zstd`
 # CLI as the reference codec, Debian's Chromium for the browser test, Ceph's S3 gateway as the real
-# S3 server), starts the S3 server, type-checks, lints, and runs every vitest test.
+# S3 server), starts the S3 server, type-checks, lints, and runs every vitest test: on the machine's
+# Node, then again on Node 24 (the current LTS; scripts/node.sh installs it from the npm registry)
+# against the same S3 server.
 # Installing Debian packages needs root (apt-get); CI runs as root. Set S3_ENDPOINT to use another
 # running S3 server instead of the local Ceph gateway.
 set -euo pipefail
@@ -27,3 +29,4 @@ fi
 pnpm typecheck
 pnpm biome check .
 pnpm vitest run "$@"
+bash scripts/node.sh 24 pnpm vitest run "$@"

@@ -44,7 +44,8 @@ describe("public API", () => {
         platform: "browser",
         format: "esm",
         write: false,
-        external: ["zarrita", "@zarrita/storage"],
+        external: ["zarrita"],
+        conditions: ["@icechunk-ts/source"],
         logLevel: "silent",
       });
       expect(out.errors).toEqual([]);

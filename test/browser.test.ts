@@ -59,7 +59,7 @@ beforeAll(async () => {
     platform: "browser",
     write: false,
     minify: true,
-    conditions: ["browser"],
+    conditions: ["@icechunk-ts/source", "browser"],
   });
   const pageDir = join(dir, "page");
   await import("node:fs/promises").then((fs) => fs.mkdir(pageDir));

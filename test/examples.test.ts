@@ -14,10 +14,14 @@ import { makeTempDir } from "./support/tmp.js";
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, "..");
 const tsx = (script: string, ...args: string[]) =>
-  run(join(ROOT, "node_modules/.bin/tsx"), [join(ROOT, "examples", script), ...args], {
-    cwd: ROOT,
-    timeout: 120_000,
-  });
+  run(
+    join(ROOT, "node_modules/.bin/tsx"),
+    ["--conditions=@icechunk-ts/source", join(ROOT, "examples", script), ...args],
+    {
+      cwd: ROOT,
+      timeout: 120_000,
+    },
+  );
 
 const cleanups: Array<() => Promise<void>> = [];
 afterAll(async () => {

@@ -40,6 +40,7 @@ async function bundleSize(entry: string): Promise<{ min: number; gz: number }> {
     target: "es2022",
     write: false,
     external: ["zarrita", "@zarrita/*"],
+    conditions: ["@icechunk-ts/source"],
     logLevel: "silent",
   });
   const bytes = out.outputFiles[0]!.contents;

@@ -14,5 +14,6 @@ export {
 } from "./options.js";
 export { IcechunkRetryStrategy, isRetryableError, type RetryOptions } from "./retry.js";
 export { type S3Storage, s3Storage, WRITE_ID_METADATA_KEY } from "./storage.js";
-export { USER_AGENT, VERSION } from "./version.js";
+export { USER_AGENT } from "./user-agent.js";
+export { VERSION } from "./version.js";
 export { s3VirtualChunkFetcher } from "./virtual.js";

@@ -7,7 +7,7 @@
 import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
 import { S3ConfigError } from "./errors.js";
 import { IcechunkRetryStrategy, type RetryOptions, resolveRetryOptions } from "./retry.js";
-import { USER_AGENT } from "./version.js";
+import { USER_AGENT } from "./user-agent.js";
 
 /** Static S3 credentials. */
 export interface S3StaticCredentials {

@@ -12,7 +12,7 @@
  * const arr = await zarr.open.v3(zarr.root(store).resolve("temperature"), { kind: "array" });
  * const chunk = await zarr.get(arr, [0, null]);
  */
-import type { AbsolutePath, AsyncMutable, GetOptions, RangeQuery } from "@zarrita/storage";
+import type { AbsolutePath, AsyncMutable, GetOptions, RangeQuery } from "zarrita";
 
 /** What the adapter needs of a session: its key-value store (structural, so any core version fits). */
 export interface SessionLike {

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
+import pkg from "../../package.json" with { type: "json" };
 import { isIcechunkError, UnsupportedSpecVersionError } from "../../src/errors.js";
 import {
   FILE_TYPE_OFFSET,
@@ -15,7 +16,7 @@ describe("file header", () => {
     const h = writeHeader({ specVersion: 2, fileType: 1 });
     expect(h.length).toBe(HEADER_LENGTH);
     expect(new TextDecoder().decode(h.subarray(0, MAGIC_BYTES.length))).toBe("ICE🧊CHUNK");
-    expect(new TextDecoder().decode(h.subarray(12, 36))).toBe("icts-0.1.0              ");
+    expect(new TextDecoder().decode(h.subarray(12, 36))).toBe(`icts-${pkg.version}`.padEnd(24));
     expect([...h.subarray(36)]).toEqual([2, 1, 1]);
   });
 

@@ -1,6 +1,11 @@
 import { describe, expect, test } from "vitest";
 import { isIcechunkError } from "../../src/errors.js";
-import { FileType, HEADER_LENGTH, SPEC_VERSION_OFFSET } from "../../src/format/constants.js";
+import {
+  FileType,
+  HEADER_LENGTH,
+  IMPLEMENTATION_NAME,
+  SPEC_VERSION_OFFSET,
+} from "../../src/format/constants.js";
 import { decodeManifest } from "../../src/format/manifest.js";
 import { decodeObjectFile, encodeObjectFile } from "../../src/format/object-file.js";
 import { decodeRepoInfo } from "../../src/format/repo-info.js";
@@ -43,7 +48,7 @@ describe("object files", () => {
       specVersion: 2,
       fileType: FileType.Snapshot,
       compression: 1,
-      implementation: "icts-0.1.0",
+      implementation: IMPLEMENTATION_NAME,
     });
     expect(back.payload).toEqual(payload);
   });

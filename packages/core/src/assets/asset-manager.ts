@@ -9,6 +9,7 @@ import { CorruptObjectError, StorageError, throwIfAborted } from "../errors.js";
 import {
   CHUNKS_PREFIX,
   FileType,
+  IMPLEMENTATION_NAME,
   MANIFESTS_PREFIX,
   REPO_INFO_PATH,
   SNAPSHOTS_PREFIX,
@@ -367,7 +368,7 @@ const SEEDED_REPO_INFO_FRESH_MS = 1000;
 function metadataFor(spec: 1 | 2, fileType: string): Record<string, string> {
   return {
     ic_spec_ver: String(spec),
-    ic_client: "icts-0.1.0",
+    ic_client: IMPLEMENTATION_NAME,
     ic_file_type: fileType,
     ic_comp_alg: "zstd",
   };

@@ -12,6 +12,7 @@
  * | 38     | 1   | compression         |
  */
 
+import { VERSION } from "../version.js";
 import type { SnapshotId } from "./ids.js";
 
 /** File type byte of the header (§1.1). */
@@ -63,8 +64,8 @@ export const COMPRESSION_OFFSET = FILE_TYPE_OFFSET + 1;
 /** Total header length (39). */
 export const HEADER_LENGTH = COMPRESSION_OFFSET + 1;
 
-/** Implementation name written by this library. */
-export const IMPLEMENTATION_NAME = "icts-0.1.0";
+/** Implementation name written by this library: `icts-` and the package version. */
+export const IMPLEMENTATION_NAME = `icts-${VERSION}`;
 /** Flatbuffers file identifier of every root table (§1.4). */
 export const FLATBUFFER_IDENTIFIER = "Ichk";
 /** Default zstd level for metadata files (`CompressionConfig::level`). */

@@ -90,7 +90,7 @@ export interface WriteHeaderOptions {
   fileType: FileType;
   /** Default 1 (zstd): Rust cannot read anything else. */
   compression?: number;
-  /** Default `icts-0.1.0`; truncated to 24 UTF-8 bytes and padded with spaces. */
+  /** Default {@link IMPLEMENTATION_NAME} (`icts-<version>`); truncated to 24 UTF-8 bytes and padded with spaces. */
   implementation?: string;
 }
 

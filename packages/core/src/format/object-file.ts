@@ -80,7 +80,7 @@ export interface EncodeObjectFileOptions {
   level?: number;
 }
 
-/** Header + zstd-compressed flatbuffer, implementation name `icts-0.1.0`. */
+/** Header + zstd-compressed flatbuffer, implementation name `icts-<version>`. */
 export function encodeObjectFile(
   fileType: FileType,
   specVersion: SpecVersion,
