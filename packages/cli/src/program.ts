@@ -4,7 +4,7 @@
  * path, an http(s):// URL or s3://bucket/prefix), read commands take `--json`. {@link runCli}
  * runs one command line and returns its exit code (see exit-codes).
  */
-import { isIcechunkError } from "@icechunk-ts/core";
+import { type IcechunkError, isIcechunkError } from "@icechunk-ts/core";
 import { Command, CommanderError, Option } from "commander";
 import * as admin from "./commands/admin.js";
 import { cat } from "./commands/cat.js";
@@ -302,6 +302,15 @@ export function buildProgram(io: CliIO): Command {
   return program;
 }
 
+/** What to type, for errors whose library message names an API option. */
+function cliHint(err: unknown): string {
+  if (isIcechunkError(err, "unauthorized-virtual-chunk-container")) {
+    const prefix = (err as IcechunkError & { urlPrefix?: string }).urlPrefix;
+    return ` (on the command line: --virtual-access ${prefix ?? "<container prefix>"})`;
+  }
+  return "";
+}
+
 /** Runs one command line (without `node` and the script) and returns the exit code. */
 export async function runCli(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
   const program = buildProgram(io);
@@ -324,7 +333,7 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO()): 
     else {
       const kind = isIcechunkError(err) ? ` [${err.kind}]` : "";
       const message = err instanceof Error ? err.message : String(err);
-      io.stderr(`icechunk-ts: error${kind}: ${message}\n`);
+      io.stderr(`icechunk-ts: error${kind}: ${message}${cliHint(err)}\n`);
     }
     return exitCodeOf(err);
   }
