@@ -241,28 +241,36 @@ export function buildProgram(io: CliIO): Command {
     run: (ctx, _a, f) =>
       maintenance.migrate(ctx, { dryRun: f.dryRun === true, keepV1Files: f.keepV1Files === true }),
   });
-  const branch = program.command("branch").description("create, delete or reset a branch");
-  branch.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
-  add(
-    {
-      name: "create",
-      args: "<name> <at>",
-      description: "create a branch at a version (branch, tag or snapshot id)",
-      read: true,
-      run: (ctx, [name, at]) => refs.branchCreate(ctx, name!, at!),
-    },
-    branch,
-  );
-  add(
-    {
-      name: "delete",
-      args: "<name>",
-      description: "delete a branch (never main)",
-      read: true,
-      run: (ctx, [name]) => refs.branchDelete(ctx, name!),
-    },
-    branch,
-  );
+  const groups: Record<refs.RefType, Command> = {
+    branch: program.command("branch").description("create, delete or reset a branch"),
+    tag: program.command("tag").description("create or delete a tag"),
+  };
+  for (const [type, group] of Object.entries(groups) as [refs.RefType, Command][]) {
+    group.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+    add(
+      {
+        name: "create",
+        args: "<name> <at>",
+        description: `create a ${type} at a version (branch, tag or snapshot id)`,
+        read: true,
+        run: (ctx, [name, at]) => refs.createRef(ctx, type, name!, at!),
+      },
+      group,
+    );
+    add(
+      {
+        name: "delete",
+        args: "<name>",
+        description:
+          type === "branch"
+            ? "delete a branch (never main)"
+            : "delete a tag (its name can never be reused)",
+        read: true,
+        run: (ctx, [name]) => refs.deleteRef(ctx, type, name!),
+      },
+      group,
+    );
+  }
   add(
     {
       name: "reset",
@@ -272,32 +280,10 @@ export function buildProgram(io: CliIO): Command {
       options: [new Option("--from <id>", "only if the branch is still at this snapshot")],
       run: (ctx, [name, to], f) => {
         const from = str(f.from);
-        return refs.branchReset(ctx, name!, to!, from === undefined ? {} : { from });
+        return refs.resetBranch(ctx, name!, to!, from === undefined ? {} : { from });
       },
     },
-    branch,
-  );
-  const tag = program.command("tag").description("create or delete a tag");
-  tag.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
-  add(
-    {
-      name: "create",
-      args: "<name> <at>",
-      description: "create a tag at a version (branch, tag or snapshot id)",
-      read: true,
-      run: (ctx, [name, at]) => refs.tagCreate(ctx, name!, at!),
-    },
-    tag,
-  );
-  add(
-    {
-      name: "delete",
-      args: "<name>",
-      description: "delete a tag (its name can never be reused)",
-      read: true,
-      run: (ctx, [name]) => refs.tagDelete(ctx, name!),
-    },
-    tag,
+    groups.branch,
   );
   return program;
 }

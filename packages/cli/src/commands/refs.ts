@@ -5,27 +5,32 @@
 import type { Repository } from "@icechunk-ts/core";
 import { type CommandContext, resolveVersionArg } from "../context.js";
 
+/** A branch or a tag. */
+export type RefType = "branch" | "tag";
+
 async function snapshotOf(ctx: CommandContext, repo: Repository, target: string): Promise<string> {
   return repo.resolveVersion(await resolveVersionArg(repo, target, ctx.call), ctx.call);
 }
 
-/** `branch create <name> <at>` (`at`: a branch, tag or snapshot id). */
-export async function branchCreate(ctx: CommandContext, name: string, at: string) {
+/** `branch|tag create <name> <at>` (`at`: a branch, tag or snapshot id). */
+export async function createRef(ctx: CommandContext, type: RefType, name: string, at: string) {
   const repo = await ctx.open();
   const id = await snapshotOf(ctx, repo, at);
-  await repo.createBranch(name, id, ctx.call);
-  ctx.emit({ branch: name, snapshotId: id }, () => `created branch ${name} at ${id}`);
+  if (type === "branch") await repo.createBranch(name, id, ctx.call);
+  else await repo.createTag(name, id, ctx.call);
+  ctx.emit({ [type]: name, snapshotId: id }, () => `created ${type} ${name} at ${id}`);
 }
 
-/** `branch delete <name>`. */
-export async function branchDelete(ctx: CommandContext, name: string) {
+/** `branch|tag delete <name>`. */
+export async function deleteRef(ctx: CommandContext, type: RefType, name: string) {
   const repo = await ctx.open();
-  await repo.deleteBranch(name, ctx.call);
-  ctx.emit({ branch: name, deleted: true }, () => `deleted branch ${name}`);
+  if (type === "branch") await repo.deleteBranch(name, ctx.call);
+  else await repo.deleteTag(name, ctx.call);
+  ctx.emit({ [type]: name, deleted: true }, () => `deleted ${type} ${name}`);
 }
 
 /** `branch reset <name> <to> [--from <id>]`: moves a branch (only if still at `--from`). */
-export async function branchReset(
+export async function resetBranch(
   ctx: CommandContext,
   name: string,
   to: string,
@@ -38,19 +43,4 @@ export async function branchReset(
     ...(flags.from !== undefined ? { fromSnapshotId: flags.from } : {}),
   });
   ctx.emit({ branch: name, snapshotId: id }, () => `reset branch ${name} to ${id}`);
-}
-
-/** `tag create <name> <at>`. */
-export async function tagCreate(ctx: CommandContext, name: string, at: string) {
-  const repo = await ctx.open();
-  const id = await snapshotOf(ctx, repo, at);
-  await repo.createTag(name, id, ctx.call);
-  ctx.emit({ tag: name, snapshotId: id }, () => `created tag ${name} at ${id}`);
-}
-
-/** `tag delete <name>`. */
-export async function tagDelete(ctx: CommandContext, name: string) {
-  const repo = await ctx.open();
-  await repo.deleteTag(name, ctx.call);
-  ctx.emit({ tag: name, deleted: true }, () => `deleted tag ${name}`);
 }
