@@ -6,7 +6,7 @@
  * (`runCli`, the code the bin runs); a few run the bin itself on the sources with tsx.
  */
 import { execFile } from "node:child_process";
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { PassThrough } from "node:stream";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as zarr from "zarrita";
 import { startHttpServer, type TestHttpServer } from "./support/http-server.js";
 import { type S3TestConfig, s3TestConfig } from "./support/s3-server.js";
-import { copyFixture } from "./support/tmp.js";
+import { copyFixture, makeTempDir } from "./support/tmp.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const cleanups: Array<() => Promise<void>> = [];
@@ -269,6 +269,47 @@ describe("read commands on a repository the official implementation wrote (spec 
       await cli(["ls", dir, "--no-progress"], { isTTY: true }),
     ])
       expect(run.progress).toBe("");
+  });
+});
+
+describe("virtual chunks", () => {
+  it("cat reads them only from containers given with --virtual-access", async () => {
+    const tmp = await makeTempDir("icechunk-cli-virtual-");
+    cleanups.push(tmp.cleanup);
+    const blob = Uint8Array.from({ length: 64 }, (_, i) => (i * 7) % 256);
+    await writeFile(join(tmp.dir, "blob.bin"), blob);
+    const prefix = `file://${tmp.dir}/`;
+    const dir = join(tmp.dir, "repo");
+    await Repository.create(localFilesystemStorage(dir), {
+      config: {
+        virtualChunkContainers: {
+          [prefix]: { urlPrefix: prefix, store: { type: "LocalFileSystem", field0: tmp.dir } },
+        },
+      },
+    });
+    const repo = await Repository.open(localFilesystemStorage(dir));
+    const s = await repo.writableSession("main");
+    const meta = {
+      zarr_format: 3,
+      node_type: "array",
+      shape: [8],
+      data_type: "uint8",
+      chunk_grid: { name: "regular", configuration: { chunk_shape: [4] } },
+      chunk_key_encoding: { name: "default", configuration: { separator: "/" } },
+      fill_value: 0,
+      codecs: [{ name: "bytes" }],
+    };
+    await s.store.set("v/zarr.json", new TextEncoder().encode(JSON.stringify(meta)));
+    await s.store.setVirtualRef("v/c/0", `${prefix}blob.bin`, 10, 4);
+    await s.store.setVirtualRef("v/c/1", `${prefix}blob.bin`, 40, 4);
+    await s.commit("virtual");
+    const refused = await cli(["cat", dir, "v"]);
+    expect(refused.code).toBe(ExitCode.Failed);
+    expect(refused.stderr).toContain(`(on the command line: --virtual-access ${prefix})`);
+    const got = await cliJson(["cat", dir, "v", "--virtual-access", prefix]);
+    expect(got.data).toEqual([...blob.subarray(10, 14), ...blob.subarray(40, 44)]);
+    const stats = await cliJson(["stats", dir]);
+    expect(stats).toMatchObject({ chunkRefs: 2, virtualChunkRefs: 2, nativeChunkRefs: 0 });
   });
 });
 
