@@ -371,6 +371,14 @@ describe("errors and exit codes", () => {
       expect(r.stdout).toContain("Usage: icechunk-ts");
     }
     expect((await cli(["--help"])).stdout).toContain("Exit codes: 0 success");
+    expect((await cli(["help", "log"])).code).toBe(0);
+    expect((await cli(["--version"])).stdout).toMatch(/^\d+\.\d+\.\d+/);
+    // no command: help on stderr, a usage error
+    for (const args of [[], ["branch"]]) {
+      const bare = await cli(args);
+      expect(bare.code).toBe(ExitCode.Usage);
+      expect(bare.stderr).toContain("Usage: icechunk-ts");
+    }
     const debug = await cli(["branches", join(dir, "nope"), "--debug"]);
     expect(debug.code).toBe(ExitCode.NotFound);
     expect(debug.stderr).toMatch(/RepositoryNotFoundError[\s\S]*\n\s+at /);

@@ -305,12 +305,11 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO()): 
     return ExitCode.Success;
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (
-        err.code === "commander.helpDisplayed" ||
-        err.code === "commander.version" ||
-        err.code === "commander.help"
-      )
+      // --help, `help <command>`, --version: success; a bare `icechunk-ts` (or `branch`) shows
+      // help on stderr with commander's exit code 1: a usage error
+      if (err.code === "commander.helpDisplayed" || err.code === "commander.version")
         return ExitCode.Success;
+      if (err.code === "commander.help" && err.exitCode === 0) return ExitCode.Success;
       // commander has printed the message and the usage hint
       return ExitCode.Usage;
     }
