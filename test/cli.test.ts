@@ -6,6 +6,7 @@
  * (`runCli`, the code the bin runs); a few run the bin itself on the sources with tsx.
  */
 import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { PassThrough } from "node:stream";
@@ -583,5 +584,31 @@ describe("the bin, run on the sources with tsx", () => {
     expect(usage.stderr).toMatch(/missing required argument 'array'/);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/Commands:[\s\S]*log[\s\S]*branch[\s\S]*Exit codes/);
+  }, 180_000);
+
+  it("draws a progress bar on a real terminal (util-linux script gives it a pty) and clears it", async (ctx) => {
+    if (!existsSync("/usr/bin/script")) return ctx.skip();
+    const dir = await fixture("test-repo-v2");
+    const command = [
+      join(ROOT, "node_modules/.bin/tsx"),
+      "--conditions=@icechunk-ts/source",
+      join(ROOT, "packages/cli/src/bin.ts"),
+      "stats",
+      dir,
+    ]
+      .map((a) => `'${a}'`)
+      .join(" ");
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(
+        "/usr/bin/script",
+        ["-qc", command, "/dev/null"],
+        { timeout: 120_000 },
+        (err, stdout) => (err ? reject(err) : resolve(stdout)),
+      ),
+    );
+    expect(out).toContain("reading manifests [");
+    expect(out).toContain("] 2/2");
+    // cleared before the output
+    expect(out).toContain("\x1b[2Ksnapshot    ");
   }, 180_000);
 });
