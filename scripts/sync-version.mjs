@@ -7,8 +7,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
-/** Packages whose code needs its own version (core: file headers; s3: the user agent). */
-const PACKAGES = ["core", "s3"];
+/** Packages whose code needs its own version (core: file headers; s3: the user agent; cli: --version). */
+const PACKAGES = ["core", "s3", "cli"];
 
 /** The generated version.ts text for a version. */
 export function versionModule(version) {

@@ -1,11 +1,12 @@
 /**
  * The packages as a user gets them: `pnpm pack` each one (its prepack builds dist/ with tsc -b),
- * install the three tarballs with npm into a fresh project (zarrita and @types/node from the
+ * install the four tarballs with npm into a fresh project (zarrita and @types/node from the
  * registry, through npm's cache), and there: run a plain `.mjs` program that reads repositories
  * the official implementation wrote, identically to the workspace sources; type-check a
  * TypeScript consumer under strict, non-strict, NodeNext, Node16 and Bundler resolution with the
  * strictest flags and `skipLibCheck: false`; bundle the browser read path with esbuild and with
- * Vite (no Node built-ins) and report its size. Phase timings are printed.
+ * Vite (no Node built-ins) and report its size; run the CLI's installed `icechunk-ts` bin. Phase
+ * timings are printed.
  */
 import { execFile } from "node:child_process";
 import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
@@ -24,7 +25,7 @@ import { digestRepository } from "./consumer/read-repo.mjs";
 import { copyFixture, makeTempDir } from "./support/tmp.js";
 
 const ROOT = join(import.meta.dirname, "..");
-const PACKAGES = ["core", "zarrita", "s3"] as const;
+const PACKAGES = ["core", "zarrita", "s3", "cli"] as const;
 const FIXTURES = ["test-repo-v1", "test-repo-v2"];
 const run = promisify(execFile);
 const sh = (cmd: string, args: string[], cwd: string) =>
@@ -147,6 +148,45 @@ describe("packed packages, installed with npm into a fresh project", () => {
       expect(Object.keys(expected.arrays).length).toBeGreaterThan(0);
       expect(out.digest).toEqual(expected);
     }
+  });
+
+  it("the CLI's installed bin (node_modules/.bin/icechunk-ts) prints what the library returns", async () => {
+    const theirs = await copyFixture("test-repo-v2");
+    cleanups.push(theirs.cleanup);
+    const installed = join(project, "node_modules/@icechunk-ts/cli");
+    const pkg = JSON.parse(await readFile(join(installed, "package.json"), "utf8"));
+    expect(pkg.bin).toEqual({ "icechunk-ts": "./dist/bin.js" });
+    expect(await readFile(join(installed, "dist/bin.js"), "utf8")).toMatch(
+      /^#!\/usr\/bin\/env node\n/,
+    );
+    const { stdout } = await timed("icechunk-ts branches", () =>
+      sh(
+        join(project, "node_modules/.bin/icechunk-ts"),
+        ["branches", theirs.dir, "--json"],
+        project,
+      ),
+    );
+    const repo = await core.Repository.open(fs.localFilesystemStorage(theirs.dir));
+    const branches = await repo.listBranches();
+    expect(branches.length).toBeGreaterThan(1);
+    expect(JSON.parse(stdout)).toEqual(
+      Object.fromEntries(
+        await Promise.all(branches.map(async (b) => [b, await repo.lookupBranch(b)])),
+      ),
+    );
+    // a missing repository: exit code 4 and the library's message, no stack
+    const failed = await sh(
+      join(project, "node_modules/.bin/icechunk-ts"),
+      ["branches", join(theirs.dir, "missing")],
+      project,
+    ).then(
+      () => undefined,
+      (err: { code?: number; stderr?: string }) => err,
+    );
+    expect(failed?.code).toBe(4);
+    expect(failed?.stderr).toMatch(
+      /^icechunk-ts: error \[repository-not-found\]: no Icechunk repository found at [^\n]*\n$/,
+    );
   });
 
   const STRICTEST = {

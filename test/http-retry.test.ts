@@ -235,11 +235,19 @@ describe("config.storage is applied or refused", () => {
     expect(gets.length).toBe(5);
   });
 
-  it("a setting the backend cannot honour is a typed error naming the field", async () => {
-    const url = await publish("c1", { timeouts: { connect_timeout_ms: 1000 } });
-    const err = await Repository.open(httpStorage(url)).catch((e: unknown) => e);
+  it("a setting the backend cannot honour: refused when the caller passes it, ignored when persisted", async () => {
+    const unsupported = { timeouts: { connect_timeout_ms: 1000 } };
+    const url = await publish("c1", unsupported);
+    // the caller's own setting is refused by name, before any request
+    const before = server.requests.length;
+    const err = await Repository.open(httpStorage(url), {
+      config: { storage: unsupported as never },
+    }).catch((e: unknown) => e);
     expect(isIcechunkError(err, "unsupported-storage-setting")).toBe(true);
     expect((err as Error).message).toContain("timeouts.connect_timeout_ms");
+    expect(server.requests.length).toBe(before);
+    // a repository written elsewhere with that setting persisted still opens and reads (as upstream)
+    expect(Array.from((await readChunk(url)) as Uint8Array)).toEqual(Array.from(blob));
     // local backends have nothing to apply them to (as upstream): the repository opens
     await Repository.open(localFilesystemStorage(join(dir, "c1")));
   });

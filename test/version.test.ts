@@ -15,7 +15,7 @@ import { parseHeader } from "../packages/core/src/format/header.js";
 import { VERSION as CORE_VERSION } from "../packages/core/src/version.js";
 
 const ROOT = join(import.meta.dirname, "..");
-const PACKAGES = ["core", "zarrita", "s3"];
+const PACKAGES = ["core", "zarrita", "s3", "cli"];
 const pkg = (name: string) =>
   JSON.parse(readFileSync(join(ROOT, "packages", name, "package.json"), "utf8")) as {
     name: string;

@@ -748,7 +748,8 @@ function repoContext(
   config: RepositoryConfig,
   options: OpenOptions,
 ): RepoContext {
-  applyStorageSettings(assets.storage, config.storage);
+  // the caller's own settings were refused already if unsupported; persisted ones apply leniently
+  applyStorageSettings(assets.storage, config.storage, { strict: false });
   const http = httpVirtualChunkFetcher();
   const gcs = gcsAnonymousVirtualChunkFetcher();
   const virtual = new VirtualChunkResolver(

@@ -157,14 +157,23 @@ export function httpSettingsOptions(settings: StorageSettings): {
 }
 
 /**
- * Applies `config.storage` to the backend (`Storage.applySettings`). Throws
- * UnsupportedStorageSettingError for the first field the backend cannot honour.
+ * Applies `config.storage` to the backend (`Storage.applySettings`) and returns the fields it could
+ * not honour. Settings the caller passes (`strict`, the default) are refused: throws
+ * UnsupportedStorageSettingError for the first such field. Settings persisted in a repository
+ * (`strict: false`) are applied where the backend can and otherwise ignored, as upstream's backends
+ * ignore what they have no use for: a repository written elsewhere (with, say, upstream's S3
+ * concurrency settings) still opens on every backend.
  */
-export function applyStorageSettings(storage: Storage, json: JsonObject | undefined): void {
+export function applyStorageSettings(
+  storage: Storage,
+  json: JsonObject | undefined,
+  options: { strict?: boolean } = {},
+): string[] {
   const { settings, unknown } = parseStorageSettings(json);
-  if (!storage.applySettings) return;
-  if (settingFields(settings).length === 0 && unknown.length === 0) return;
+  if (!storage.applySettings) return [];
+  if (settingFields(settings).length === 0 && unknown.length === 0) return [];
   const unapplied = [...unknown, ...storage.applySettings(settings)];
-  if (unapplied.length > 0)
+  if (unapplied.length > 0 && (options.strict ?? true))
     throw new UnsupportedStorageSettingError(unapplied[0]!, storage.description);
+  return unapplied;
 }
