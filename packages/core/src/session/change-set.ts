@@ -45,6 +45,12 @@ export class ChangeSet {
   readonly deletedArrays = new Map<string, NodeId>();
   /** Moves of a rearrange session, in order (paths as they were when each move was made). */
   readonly moves: Array<{ from: string; to: string }> = [];
+  /**
+   * True once a chunk ref was set or deleted, even if its array was deleted afterwards: as
+   * upstream (whose change set counts chunk edits), the change set then stays non-empty and a
+   * commit writes a snapshot.
+   */
+  chunksEdited = false;
 
   /** The base-snapshot path of a node now at `path` (undoing moves, newest first). */
   originalPath(path: string): string {
@@ -70,6 +76,7 @@ export class ChangeSet {
       this.deletedGroups.size === 0 &&
       this.deletedArrays.size === 0 &&
       this.moves.length === 0 &&
+      !this.chunksEdited &&
       [...this.setChunks.values()].every((m) => m.size === 0)
     );
   }
@@ -79,6 +86,7 @@ export class ChangeSet {
   }
 
   setChunk(nodeId: NodeId, coords: readonly number[], payload: ChunkPayload | null): void {
+    this.chunksEdited = true;
     let m = this.setChunks.get(nodeId);
     if (!m) {
       m = new Map();
@@ -112,5 +120,6 @@ export class ChangeSet {
     this.deletedGroups.clear();
     this.deletedArrays.clear();
     this.moves.length = 0;
+    this.chunksEdited = false;
   }
 }

@@ -58,6 +58,7 @@ export function nowMicros(): number {
 
 type Ref = [coords: number[], payload: ChunkPayload];
 
+/** Extents of the first ref's rank (upstream `aggregate_extents`); refs of another rank update the dimensions they have. */
 function boundingBox(refs: readonly Ref[]): Array<[number, number]> {
   const rank = refs[0]![0].length;
   const box: Array<[number, number]> = Array.from({ length: rank }, () => [
@@ -65,7 +66,7 @@ function boundingBox(refs: readonly Ref[]): Array<[number, number]> {
     0,
   ]);
   for (const [c] of refs)
-    for (let i = 0; i < rank; i++) {
+    for (let i = 0; i < Math.min(rank, c.length); i++) {
       const b = box[i]!;
       if (c[i]! < b[0]) b[0] = c[i]!;
       if (c[i]! + 1 > b[1]) b[1] = c[i]! + 1;

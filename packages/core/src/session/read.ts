@@ -122,17 +122,19 @@ export function listNodes(ctx: ReadContext, prefix = "/"): Node[] {
   return out.sort((a, b) => compareUtf8(a.path, b.path));
 }
 
-/** Upstream `ArrayShape::valid_chunk_coord`: each index below max(num_chunks, 1), same rank. */
+/**
+ * Upstream `ArrayShape::valid_chunk_coord`: each index below max(num_chunks, 1), dimensions paired
+ * from the first (upstream zips them, so a coordinate of another rank is checked on the dimensions
+ * both have: after a change of rank the old chunk keys stay listed and readable, as upstream).
+ */
 export function isValidCoord(shape: readonly DimensionShape[], coords: readonly number[]): boolean {
-  if (coords.length !== shape.length) return false;
-  for (let i = 0; i < coords.length; i++)
+  for (let i = 0; i < Math.min(coords.length, shape.length); i++)
     if (coords[i]! >= Math.max(shape[i]!.numChunks, 1)) return false;
   return true;
 }
 
 function containsCoords(extents: ManifestRef["extents"], coords: readonly number[]): boolean {
-  if (extents.length !== coords.length) return false;
-  for (let i = 0; i < coords.length; i++) {
+  for (let i = 0; i < Math.min(extents.length, coords.length); i++) {
     const [from, to] = extents[i]!;
     if (coords[i]! < from || coords[i]! >= to) return false;
   }

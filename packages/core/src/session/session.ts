@@ -248,10 +248,6 @@ export class Session implements StoreHost {
     this.#changes = new ChangeSet();
   }
 
-  #requireWritable(operation: string): void {
-    if (this.#mode === "readonly") throw new ReadOnlySessionError(operation);
-  }
-
   #requireBranch(operation: string): string {
     if (this.#mode === "readonly") throw new ReadOnlySessionError(operation);
     if (this.#fork || this.#branch === undefined)
@@ -372,9 +368,12 @@ export class Session implements StoreHost {
     return this.#publish({ kind: "amend", branch }, message, options);
   }
 
-  /** Writes an anonymous snapshot (no branch moves) and returns its id. */
+  /**
+   * Writes an anonymous snapshot (no branch moves) and returns its id; the session becomes
+   * read-only at it. As upstream, any session can flush, a read-only one too (e.g. again after a
+   * commit or flush): its snapshot gets a child with the same content.
+   */
   flush(message: string, options: Omit<CommitOptions, "allowEmpty"> = {}): Promise<SnapshotId> {
-    this.#requireWritable("flush");
     return this.#publish({ kind: "detached" }, message, { ...options, allowEmpty: true });
   }
 
