@@ -261,7 +261,9 @@ export class Session implements StoreHost {
     const view = await publish(this.repo, this.readContext(), mode, { message, ...options });
     this.#snapshot = view;
     this.#changes = new ChangeSet();
+    // as upstream: read-only at the new snapshot, no longer on a branch
     this.#mode = "readonly";
+    this.#branch = undefined;
     return view.id;
   }
 

@@ -132,8 +132,10 @@ export class SessionStore {
     const path = this.#nodePrefix(ctx, prefix);
     const nodes = listNodes(ctx, path);
     const keys = nodes.map((n) => metadataKey(n.path));
+    // as upstream, the chunks of an array prefix are its own (not those of nodes nested in it)
+    const arrayPrefix = nodes.some((n) => n.path === path && n.kind === "array");
     for (const n of nodes) {
-      if (n.kind !== "array") continue;
+      if (n.kind !== "array" || (arrayPrefix && n.path !== path)) continue;
       for (const coords of await chunkCoordinates(ctx, n, options.signal))
         keys.push(chunkKey(n.path, coords));
     }
