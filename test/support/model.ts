@@ -206,7 +206,8 @@ export interface Impl {
   ancestryMessages(version: { branch: string } | { tag: string }): Promise<string[]>;
   diff(from: string, to: string): Promise<DiffLike>;
   expire?(): Promise<void>;
-  gc?(): Promise<void>;
+  /** Garbage collection of objects older than `olderThan`. */
+  gc?(olderThan: Date): Promise<void>;
 }
 
 function ourSess(s: Session): Sess {
@@ -260,8 +261,8 @@ export async function ourImpl(): Promise<Impl> {
     expire: async () => {
       await repo.expireSnapshots(new Date(Date.now() + 1000));
     },
-    gc: async () => {
-      await repo.garbageCollect(new Date(Date.now() + 1000));
+    gc: async (olderThan) => {
+      await repo.garbageCollect(olderThan);
     },
   };
 }
@@ -369,6 +370,8 @@ export class Runner {
   readonly snapshots: string[];
   session!: Sess;
   step = 0;
+  /** When the current session opened: GC's cutoff (older than every running writer, as documented). */
+  #sessionOpenedAt = new Date(0);
   constructor(
     readonly impl: Impl,
     initialSnapshotId: string,
@@ -377,6 +380,7 @@ export class Runner {
   }
 
   async start(): Promise<void> {
+    this.#sessionOpenedAt = new Date(Date.now() - 1);
     this.session = await this.impl.writable("main");
   }
 
@@ -422,6 +426,7 @@ export class Runner {
       case "session":
         return outcome(async () => {
           const b = BRANCHES[cmd.b]!;
+          this.#sessionOpenedAt = new Date(Date.now() - 1);
           this.session =
             cmd.kind === "writable"
               ? await this.impl.writable(b)
@@ -458,7 +463,7 @@ export class Runner {
       case "expire":
         return outcome(async () => this.impl.expire?.());
       case "gc":
-        return outcome(async () => this.impl.gc?.());
+        return outcome(async () => this.impl.gc?.(this.#sessionOpenedAt));
     }
   }
 
