@@ -11,11 +11,20 @@
 import { INITIAL_SNAPSHOT_ID } from "@icechunk-ts/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type Cmd, commandArb, ourImpl, Runner, runsFromEnv, theirImpl } from "./support/model.js";
+import {
+  type Cmd,
+  commandArb,
+  ourImpl,
+  Runner,
+  runsFromEnv,
+  seedFromEnv,
+  theirImpl,
+} from "./support/model.js";
 import { loadNativeOracle, nativeOracleUnavailableReason, type Oracle } from "./support/oracle.js";
 
 const oracle = await loadNativeOracle();
 const RUNS = runsFromEnv(40);
+const SEED = seedFromEnv();
 const stats = { sequences: 0, steps: 0 };
 
 /** Runs one sequence on both implementations, comparing after every step. */
@@ -40,22 +49,21 @@ describe.skipIf(!oracle)(
   () => {
     const o = oracle!;
 
-    it("random command sequences agree step by step", async () => {
-      await fc.assert(
-        fc.asyncProperty(fc.array(commandArb(false), { minLength: 5, maxLength: 30 }), (cmds) =>
-          agree(o, cmds),
-        ),
-        {
-          numRuns: RUNS,
-          seed: process.env.ICECHUNK_MODEL_SEED
-            ? Number(process.env.ICECHUNK_MODEL_SEED)
-            : undefined,
-        },
-      );
-      console.log(
-        `differential: ${stats.sequences} sequences, ${stats.steps} steps (ICECHUNK_MODEL_RUNS=${RUNS})`,
-      );
-    });
+    it(
+      "random command sequences agree step by step",
+      async () => {
+        await fc.assert(
+          fc.asyncProperty(fc.array(commandArb(false), { minLength: 5, maxLength: 30 }), (cmds) =>
+            agree(o, cmds),
+          ),
+          { numRuns: RUNS, seed: SEED },
+        );
+        console.log(
+          `differential: ${stats.sequences} sequences, ${stats.steps} steps (ICECHUNK_MODEL_RUNS=${RUNS}, ICECHUNK_MODEL_SEED=${SEED})`,
+        );
+      },
+      60_000 + RUNS * 500,
+    );
 
     // issue 11: each divergence found by an earlier differential run, now a named regression case
     const cases: Array<[string, Cmd[]]> = [
@@ -123,6 +131,7 @@ describe.skipIf(!oracle)(
         [
           { t: "group", p: 0, v: 0 },
           { t: "commit" },
+          { t: "session", kind: "writable", b: 0, s: 0 },
           { t: "array", p: 1, rank: 1, v: 0 },
           { t: "delChunk", p: 1, c: [0] },
           { t: "delMeta", p: 1 },
@@ -136,12 +145,37 @@ describe.skipIf(!oracle)(
           { t: "chunk", p: 1, c: [0], large: false, b: 1 },
           { t: "chunk", p: 1, c: [1], large: true, b: 2 },
           { t: "commit" },
+          { t: "session", kind: "writable", b: 0, s: 0 },
           { t: "array", p: 1, rank: 2, v: 0 },
           { t: "chunk", p: 1, c: [1, 1], large: false, b: 3 },
           { t: "commit" },
+          { t: "session", kind: "writable", b: 0, s: 0 },
           { t: "array", p: 1, rank: 1, v: 1 },
           { t: "delChunk", p: 1, c: [1] },
           { t: "commit" },
+        ],
+      ],
+      [
+        "listPrefix of an array lists its own chunks, not those of an array nested in it; the root lists all (shrunk)",
+        [
+          { t: "array", p: 1, rank: 1, v: 0 },
+          { t: "array", p: 2, rank: 1, v: 0 },
+          { t: "chunk", p: 2, c: [0], large: false, b: 0 },
+          { t: "chunk", p: 1, c: [1], large: false, b: 1 },
+          { t: "array", p: 0, rank: 2, v: 0 },
+          { t: "chunk", p: 0, c: [1, 0], large: false, b: 2 },
+          { t: "commit" },
+        ],
+      ],
+      [
+        "reading a chunk key of a group fails, deleting it is a no-op",
+        [
+          { t: "group", p: 0, v: 0 },
+          { t: "group", p: 3, v: 0 },
+          { t: "delChunk", p: 3, c: [0] },
+          { t: "commit" },
+          { t: "session", kind: "readonly", b: 0, s: 1 },
+          { t: "delChunk", p: 0, c: [1, 1] },
         ],
       ],
     ];

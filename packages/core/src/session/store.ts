@@ -5,7 +5,7 @@
  * leading slash (`zarr.json`, `group/array/zarr.json`, `group/array/c/0/1`); a leading slash is
  * accepted, so zarrita's absolute keys work too. Missing keys resolve `undefined`.
  */
-import { InvalidKeyError, throwIfAborted } from "../errors.js";
+import { InvalidKeyError, NodeNotFoundError, throwIfAborted } from "../errors.js";
 import type { ChunkPayload } from "../format/manifest.js";
 import type { ByteRange } from "../storage/types.js";
 import { bytesEqual } from "../util/bytes.js";
@@ -58,6 +58,11 @@ export interface VirtualRefSpec {
   lastModified?: Date;
 }
 
+/** A chunk key of a group: upstream's reads fail ("not an array") rather than answer "absent". */
+function groupChunk(path: string): NodeNotFoundError {
+  return new NodeNotFoundError(path, "it is a group, and only arrays have chunk keys");
+}
+
 export class SessionStore {
   constructor(protected readonly host: StoreHost) {}
 
@@ -73,7 +78,7 @@ export class SessionStore {
       const [start, end] = resolveRange(key, node.userData.length, options.range);
       return node.userData.slice(start, end);
     }
-    if (node.kind !== "array") return undefined;
+    if (node.kind !== "array") throw groupChunk(node.path);
     const payload = await getChunkRef(ctx, node, parsed.coords, options.signal);
     if (!payload) return undefined;
     return readPayload(ctx, key, payload, options.range, options.signal);
@@ -96,10 +101,8 @@ export class SessionStore {
     const node = getNode(ctx, parsed.path);
     if (!node) return false;
     if (parsed.kind === "metadata") return true;
-    return (
-      node.kind === "array" &&
-      (await getChunkRef(ctx, node, parsed.coords, options.signal)) !== undefined
-    );
+    if (node.kind !== "array") throw groupChunk(node.path);
+    return (await getChunkRef(ctx, node, parsed.coords, options.signal)) !== undefined;
   }
 
   /** Size in bytes: metadata length, chunk length, 0 for an absent chunk (as upstream). */
@@ -111,7 +114,7 @@ export class SessionStore {
     const node = getNode(ctx, parsed.path);
     if (!node) return 0;
     if (parsed.kind === "metadata") return node.userData.length;
-    if (node.kind !== "array") return 0;
+    if (node.kind !== "array") throw groupChunk(node.path);
     const p = await getChunkRef(ctx, node, parsed.coords, options.signal);
     return p ? payloadLength(p) : 0;
   }
@@ -132,8 +135,9 @@ export class SessionStore {
     const path = this.#nodePrefix(ctx, prefix);
     const nodes = listNodes(ctx, path);
     const keys = nodes.map((n) => metadataKey(n.path));
-    // as upstream, the chunks of an array prefix are its own (not those of nodes nested in it)
-    const arrayPrefix = nodes.some((n) => n.path === path && n.kind === "array");
+    // as upstream, the chunks of an array prefix are its own (not those of nodes nested in it);
+    // the root lists every array's chunks, even when the root is an array
+    const arrayPrefix = path !== "/" && getNode(ctx, path)?.kind === "array";
     for (const n of nodes) {
       if (n.kind !== "array" || (arrayPrefix && n.path !== path)) continue;
       for (const coords of await chunkCoordinates(ctx, n, options.signal))
@@ -189,12 +193,18 @@ export class SessionStore {
       }
     } else {
       // no node here (upstream lists nothing, even when nodes lie below): a prefix inside an
-      // ancestor array's chunk space, or nothing
+      // ancestor array's chunk space, or nothing. As upstream, a name that is both a chunk key
+      // and a prefix of longer ones (after a change of rank: `c/1` and `c/1/1`) is listed twice
       const trimmed = prefix.replace(/^\/+|\/+$/g, "");
+      const prefixes = new Set<string>();
       for (const k of await this.#chunkKeysUnderPrefix(ctx, trimmed, options.signal)) {
         const rest = k.slice(trimmed.length + 1);
-        if (rest !== "") out.add(rest.split("/")[0]!);
+        const slash = rest.indexOf("/");
+        if (rest === "") continue;
+        if (slash < 0) out.add(rest);
+        else prefixes.add(rest.slice(0, slash));
       }
+      return [...out, ...prefixes];
     }
     return [...out];
   }
