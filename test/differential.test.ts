@@ -25,7 +25,7 @@ import { loadNativeOracle, nativeOracleUnavailableReason, type Oracle } from "./
 const oracle = await loadNativeOracle();
 const RUNS = runsFromEnv(40);
 const SEED = seedFromEnv();
-const stats = { sequences: 0, steps: 0 };
+const stats = { sequences: 0, steps: 0, succeeded: 0 };
 
 /** Runs one sequence on both implementations, comparing after every step. */
 async function agree(o: Oracle, cmds: readonly Cmd[]): Promise<void> {
@@ -37,6 +37,7 @@ async function agree(o: Oracle, cmds: readonly Cmd[]): Promise<void> {
   for (const [i, cmd] of cmds.entries()) {
     const [a, b] = [await ours.apply(cmd), await theirs.apply(cmd)];
     stats.steps++;
+    if (a.ok) stats.succeeded++;
     const where = `step ${i} ${JSON.stringify(cmd)}`;
     expect(a.ok, `${where}: ours ${JSON.stringify(a)}, official ${JSON.stringify(b)}`).toBe(b.ok);
     if (a.ok && b.ok) expect(a.value, where).toEqual(b.value);
@@ -59,7 +60,7 @@ describe.skipIf(!oracle)(
           { numRuns: RUNS, seed: SEED },
         );
         console.log(
-          `differential: ${stats.sequences} sequences, ${stats.steps} steps (ICECHUNK_MODEL_RUNS=${RUNS}, ICECHUNK_MODEL_SEED=${SEED})`,
+          `differential: ${stats.sequences} sequences, ${stats.steps} steps (${stats.succeeded} succeeded) (ICECHUNK_MODEL_RUNS=${RUNS}, ICECHUNK_MODEL_SEED=${SEED})`,
         );
       },
       60_000 + RUNS * 500,
@@ -176,6 +177,40 @@ describe.skipIf(!oracle)(
           { t: "commit" },
           { t: "session", kind: "readonly", b: 0, s: 1 },
           { t: "delChunk", p: 0, c: [1, 1] },
+        ],
+      ],
+      [
+        "deleting a chunk key of a lower rank keeps the array's other chunks at commit",
+        [
+          { t: "array", p: 1, rank: 2, v: 0 },
+          { t: "chunk", p: 1, c: [0, 1], large: false, b: 1 },
+          { t: "chunk", p: 1, c: [1, 1], large: true, b: 2 },
+          { t: "commit" },
+          { t: "session", kind: "writable", b: 0, s: 0 },
+          { t: "delChunk", p: 1, c: [0] },
+          { t: "delChunk", p: 1, c: [1] },
+          { t: "commit" },
+        ],
+      ],
+      [
+        "a manifest holding chunk keys of two ranks is read again when every cell of the grid is rewritten",
+        [
+          { t: "array", p: 1, rank: 1, v: 0 },
+          { t: "chunk", p: 1, c: [1], large: false, b: 9 },
+          { t: "commit" },
+          { t: "session", kind: "writable", b: 0, s: 0 },
+          { t: "array", p: 1, rank: 2, v: 0 },
+          { t: "chunk", p: 1, c: [0, 0], large: false, b: 1 },
+          { t: "chunk", p: 1, c: [0, 1], large: false, b: 1 },
+          { t: "chunk", p: 1, c: [1, 0], large: false, b: 1 },
+          { t: "chunk", p: 1, c: [1, 1], large: false, b: 1 },
+          { t: "commit" },
+          { t: "session", kind: "writable", b: 0, s: 0 },
+          { t: "chunk", p: 1, c: [0, 0], large: false, b: 2 },
+          { t: "chunk", p: 1, c: [0, 1], large: false, b: 2 },
+          { t: "chunk", p: 1, c: [1, 0], large: false, b: 2 },
+          { t: "chunk", p: 1, c: [1, 1], large: false, b: 2 },
+          { t: "commit" },
         ],
       ],
     ];

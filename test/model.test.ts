@@ -8,9 +8,10 @@
  * on rules the model does not restate (moves, rebase, amend, empty commits) take our outcome and
  * the model follows it; their effect on content is still checked. `ICECHUNK_MODEL_RUNS=500` runs more.
  */
-import { INITIAL_SNAPSHOT_ID } from "@icechunk-ts/core";
+import { INITIAL_SNAPSHOT_ID, Repository } from "@icechunk-ts/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { compareRepositories } from "./support/compare.js";
 import {
   arrayDoc as arrayDocOf,
   BRANCHES,
@@ -18,6 +19,7 @@ import {
   chunkBytes,
   chunkKeyOf,
   commandArb,
+  fitRank,
   groupDoc as groupDocOf,
   metaKey,
   ourImpl,
@@ -27,10 +29,14 @@ import {
   seedFromEnv,
   TAGS,
 } from "./support/model.js";
+import { loadNativeOracle, oracleStorage } from "./support/oracle.js";
+
+/** The official implementation cross-opens the repository after expiry and GC (when it loads here). */
+const oracle = await loadNativeOracle();
+const stats = { sequences: 0, steps: 0, succeeded: 0, crossOpened: 0 };
 
 const RUNS = runsFromEnv(40);
 const SEED = seedFromEnv();
-const stats = { sequences: 0, steps: 0 };
 
 type Tree = Map<string, string>; // key → bytes (hex of the whole value)
 type Kinds = Map<string, { kind: "group" | "array"; rank: number; doc: string }>;
@@ -98,15 +104,16 @@ class Model {
       case "delChunk": {
         const p = PATHS[cmd.p]!;
         const node = state.kinds.get(p);
-        const valid = node?.kind === "array" && cmd.c.every((c, i) => i >= node.rank || c < 2);
+        const c = cmd.t === "chunk" && node?.kind === "array" ? fitRank(cmd.c, node.rank) : cmd.c;
+        const valid = node?.kind === "array" && c.every((x, i) => i >= node.rank || x < 2);
         if (cmd.t === "delChunk") {
           if (!valid) return true;
           if (!writable) return false;
-          state.tree.delete(chunkKeyOf(p, cmd.c));
+          state.tree.delete(chunkKeyOf(p, c));
           return true;
         }
         if (!writable || !valid) return false;
-        state.tree.set(chunkKeyOf(p, cmd.c), hexOf(chunkBytes(cmd.large, cmd.b)));
+        state.tree.set(chunkKeyOf(p, c), hexOf(chunkBytes(cmd.large, cmd.b)));
         return true;
       }
       case "delMeta": {
@@ -273,7 +280,8 @@ async function follow(m: Model, cmd: Cmd, value: unknown, ours: Runner): Promise
 }
 
 async function run(cmds: readonly Cmd[]): Promise<void> {
-  const ours = new Runner(await ourImpl(), INITIAL_SNAPSHOT_ID);
+  const impl = await ourImpl();
+  const ours = new Runner(impl, INITIAL_SNAPSHOT_ID);
   await ours.start();
   const m = new Model();
   stats.sequences++;
@@ -283,6 +291,7 @@ async function run(cmds: readonly Cmd[]): Promise<void> {
     const decided = m.edit(cmd);
     const got = await ours.apply(cmd);
     stats.steps++;
+    if (got.ok) stats.succeeded++;
     if (decided !== "either") expect(got.ok, `${where}: ${JSON.stringify(got)}`).toBe(decided);
     if (got.ok && (decided === "either" || cmd.t === "flush"))
       await follow(m, cmd, got.value, ours);
@@ -297,6 +306,12 @@ async function run(cmds: readonly Cmd[]): Promise<void> {
         expect(await ours.contents(s), `${where} snapshot ${idx}`).toEqual(
           view(m.snapshots[idx]!.state),
         );
+      }
+      // and the official implementation opens what expiry and GC left, reading it identically
+      if (oracle) {
+        const theirs = await oracle.Repository.open(await oracleStorage(impl.storage, { oracle }));
+        await compareRepositories(await Repository.open(impl.storage), theirs);
+        stats.crossOpened++;
       }
     }
     // the session's content is the model's
@@ -338,7 +353,7 @@ describe("model-based: icechunk-ts against an in-memory model", () => {
         { numRuns: RUNS, seed: SEED },
       );
       console.log(
-        `model: ${stats.sequences} sequences, ${stats.steps} steps (ICECHUNK_MODEL_RUNS=${RUNS}, ICECHUNK_MODEL_SEED=${SEED})`,
+        `model: ${stats.sequences} sequences, ${stats.steps} steps (${stats.succeeded} succeeded), ${stats.crossOpened} cross-opened by the official build after expiry/GC (ICECHUNK_MODEL_RUNS=${RUNS}, ICECHUNK_MODEL_SEED=${SEED})`,
       );
     },
     60_000 + RUNS * 500,

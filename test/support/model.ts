@@ -14,6 +14,7 @@ import {
   inMemoryStorage,
   Repository,
   type Session,
+  type Storage,
 } from "@icechunk-ts/core";
 import fc from "fast-check";
 import type { Oracle } from "./oracle.js";
@@ -147,6 +148,20 @@ export const arrayDoc = (rank: 1 | 2, v: number): Uint8Array =>
       attributes: { v },
     }),
   );
+/**
+ * Chunk writes use the array's rank (a key of another rank is refused by icechunk-ts and lost at
+ * commit by the official implementation, see test/write-errors.test.ts); `c` is cut or padded.
+ */
+export const fitRank = (c: readonly number[], rank: number | undefined): number[] =>
+  rank === undefined ? [...c] : Array.from({ length: rank }, (_, i) => c[i] ?? 0);
+
+async function rankOf(s: Sess, p: string): Promise<number | undefined> {
+  const doc = await s.get(metaKey(p));
+  if (!doc) return undefined;
+  const meta = JSON.parse(new TextDecoder().decode(doc)) as { shape?: number[] };
+  return meta.shape?.length;
+}
+
 /** 4 bytes (inline) or 600 bytes (a native chunk object). */
 export const chunkBytes = (large: boolean, b: number): Uint8Array =>
   new Uint8Array(large ? 600 : 4).fill(b);
@@ -243,10 +258,12 @@ function ourSess(s: Session): Sess {
 }
 
 /** icechunk-ts on in-memory storage. */
-export async function ourImpl(): Promise<Impl> {
-  const repo = await Repository.create(inMemoryStorage());
+export async function ourImpl(): Promise<Impl & { storage: Storage }> {
+  const storage = inMemoryStorage();
+  const repo = await Repository.create(storage);
   return {
     name: "icechunk-ts",
+    storage,
     writable: async (b) => ourSess(await repo.writableSession(b)),
     readonly: async (id) => ourSess(await repo.readonlySession({ snapshotId: id })),
     rearrange: async (b) => ourSess(await repo.rearrangeSession(b)),
@@ -413,7 +430,11 @@ export class Runner {
       case "array":
         return outcome(() => s.set(metaKey(PATHS[cmd.p]!), arrayDoc(cmd.rank, cmd.v)));
       case "chunk":
-        return outcome(() => s.set(chunkKeyOf(PATHS[cmd.p]!, cmd.c), chunkBytes(cmd.large, cmd.b)));
+        return outcome(async () => {
+          const p = PATHS[cmd.p]!;
+          const rank = await rankOf(s, p);
+          await s.set(chunkKeyOf(p, fitRank(cmd.c, rank)), chunkBytes(cmd.large, cmd.b));
+        });
       case "delMeta":
         return outcome(() => s.delete(metaKey(PATHS[cmd.p]!)));
       case "delChunk":

@@ -58,9 +58,21 @@ export function nowMicros(): number {
 
 type Ref = [coords: number[], payload: ChunkPayload];
 
-/** Extents of the first ref's rank (upstream `aggregate_extents`); refs of another rank update the dimensions they have. */
-function boundingBox(refs: readonly Ref[]): Array<[number, number]> {
-  const rank = refs[0]![0].length;
+/**
+ * The bounding box of refs (upstream `aggregate_extents`). Refs normally have the array's rank.
+ * After a change of rank a manifest can hold refs of several ranks: its extents then get a rank
+ * other than the array's (the smallest, or the largest when the smallest is the array's), which
+ * keeps reads right (extents are matched on shared dimensions) and tells the next flush it cannot
+ * know the manifest's content from its extents (see `coveredByChanges`).
+ */
+function boundingBox(refs: readonly Ref[], arrayRank: number): Array<[number, number]> {
+  let min = Number.POSITIVE_INFINITY;
+  let max = 0;
+  for (const [c] of refs) {
+    min = Math.min(min, c.length);
+    max = Math.max(max, c.length);
+  }
+  const rank = min === max || min !== arrayRank ? min : max;
   const box: Array<[number, number]> = Array.from({ length: rank }, () => [
     Number.MAX_SAFE_INTEGER,
     0,
@@ -92,7 +104,8 @@ class ManifestWriter {
     return ref;
   }
 
-  async write(nodeId: NodeId, refs: Ref[]): Promise<ManifestRef> {
+  async write(node: ArrayNode, refs: Ref[]): Promise<ManifestRef> {
+    const nodeId = node.id;
     const id = newManifestId();
     const sizeBytes = await this.ctx.assets.writeManifest(
       { id, arrays: [{ nodeId, refs }] },
@@ -105,7 +118,7 @@ class ManifestWriter {
       },
     );
     this.files.set(id, { id, sizeBytes, numChunkRefs: refs.length });
-    return { objectId: id, extents: boundingBox(refs) };
+    return { objectId: id, extents: boundingBox(refs, node.shape.length) };
   }
 }
 
@@ -163,7 +176,7 @@ async function flushArray(
           const kept = (await oldRefs(ctx, node, r, signal)).filter(
             ([c]) => inRegion(region, c) && isValidCoord(node.shape, c),
           );
-          if (kept.length > 0) out.push(await writer.write(node.id, kept));
+          if (kept.length > 0) out.push(await writer.write(node, kept));
         }
       }
       continue;
@@ -178,7 +191,7 @@ async function flushArray(
           refs.push(entry);
       }
     }
-    if (refs.length > 0) out.push(await writer.write(node.id, refs));
+    if (refs.length > 0) out.push(await writer.write(node, refs));
   }
   return out;
 }
@@ -192,6 +205,7 @@ function coveredByChanges(
   region: Region,
   coords: readonly number[][],
 ): boolean {
+  // extents of another rank than the grid's: the manifest may hold refs the box cannot account for
   if (extents.length !== region.length) return false;
   let volume = 1;
   const box: Array<[number, number]> = [];
@@ -204,7 +218,7 @@ function coveredByChanges(
   }
   if (volume > coords.length) return false;
   let inside = 0;
-  for (const c of coords) if (inRegion(box, c)) inside++;
+  for (const c of coords) if (c.length === box.length && inRegion(box, c)) inside++;
   return inside === volume;
 }
 
