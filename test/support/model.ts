@@ -228,6 +228,28 @@ export interface Impl {
   gc?(olderThan: Date): Promise<void>;
 }
 
+/** Session operations both implementations name and shape alike. */
+function sharedOps(s: {
+  store: Pick<Session["store"], "exists" | "delete" | "list" | "listPrefix" | "listDir">;
+  commit(m: string): Promise<string>;
+  amend(m: string): Promise<string>;
+  flush(m: string): Promise<string>;
+}): Pick<
+  Sess,
+  "exists" | "delete" | "list" | "listPrefix" | "listDir" | "commit" | "amend" | "flush"
+> {
+  return {
+    exists: (k) => s.store.exists(k),
+    delete: (k) => s.store.delete(k),
+    list: () => s.store.list(),
+    listPrefix: (p) => s.store.listPrefix(p),
+    listDir: (p) => s.store.listDir(p),
+    commit: (m) => s.commit(m),
+    amend: (m) => s.amend(m),
+    flush: (m) => s.flush(m),
+  };
+}
+
 function ourSess(s: Session): Sess {
   return {
     get mode() {
@@ -242,18 +264,37 @@ function ourSess(s: Session): Sess {
     hasUncommittedChanges: () => s.hasUncommittedChanges,
     set: (k, v) => s.store.set(k, v),
     get: (k) => s.store.get(k),
-    exists: (k) => s.store.exists(k),
-    delete: (k) => s.store.delete(k),
-    list: () => s.store.list(),
-    listPrefix: (p) => s.store.listPrefix(p),
-    listDir: (p) => s.store.listDir(p),
-    commit: (m) => s.commit(m),
-    amend: (m) => s.amend(m),
-    flush: (m) => s.flush(m),
+    ...sharedOps(s),
     discard: async () => s.discardChanges(),
     move: async (f, t) => s.moveNode(f, t),
     rebase: () => s.rebase(new ConflictDetector()),
     status: () => s.status(),
+  };
+}
+
+const REF_OPS = [
+  "createBranch",
+  "deleteBranch",
+  "createTag",
+  "deleteTag",
+  "resetBranch",
+  "listBranches",
+  "listTags",
+  "lookupBranch",
+  "lookupTag",
+] as const;
+type RefOps = Pick<Impl, (typeof REF_OPS)[number] | "ancestryMessages">;
+
+/** The ref operations both implementations name alike (and the messages of `ancestry`). */
+function refOps(
+  repo: Pick<Impl, (typeof REF_OPS)[number]> & {
+    ancestry(v: { branch: string } | { tag: string }): Promise<Array<{ message: string }>>;
+  },
+): RefOps {
+  const ops = Object.fromEntries(REF_OPS.map((n) => [n, repo[n].bind(repo)]));
+  return {
+    ...(ops as Pick<Impl, (typeof REF_OPS)[number]>),
+    ancestryMessages: async (v) => (await repo.ancestry(v)).map((s) => s.message),
   };
 }
 
@@ -267,16 +308,7 @@ export async function ourImpl(): Promise<Impl & { storage: Storage }> {
     writable: async (b) => ourSess(await repo.writableSession(b)),
     readonly: async (id) => ourSess(await repo.readonlySession({ snapshotId: id })),
     rearrange: async (b) => ourSess(await repo.rearrangeSession(b)),
-    createBranch: (n, id) => repo.createBranch(n, id),
-    deleteBranch: (n) => repo.deleteBranch(n),
-    createTag: (n, id) => repo.createTag(n, id),
-    deleteTag: (n) => repo.deleteTag(n),
-    resetBranch: (n, id) => repo.resetBranch(n, id),
-    listBranches: () => repo.listBranches(),
-    listTags: () => repo.listTags(),
-    lookupBranch: (n) => repo.lookupBranch(n),
-    lookupTag: (n) => repo.lookupTag(n),
-    ancestryMessages: async (v) => (await repo.ancestry(v)).map((s) => s.message),
+    ...refOps(repo),
     diff: (a, z) => repo.diff({ from: { snapshotId: a }, to: { snapshotId: z } }),
     expire: async () => {
       await repo.expireSnapshots(new Date(Date.now() + 1000));
@@ -306,14 +338,7 @@ function theirSess(s: TheirSession): Sess {
       const got = await s.store.get(k);
       return got === null ? undefined : new Uint8Array(got);
     },
-    exists: (k) => s.store.exists(k),
-    delete: (k) => s.store.delete(k),
-    list: () => s.store.list(),
-    listPrefix: (p) => s.store.listPrefix(p),
-    listDir: (p) => s.store.listDir(p),
-    commit: (m) => s.commit(m),
-    amend: (m) => s.amend(m),
-    flush: (m) => s.flush(m),
+    ...sharedOps(s),
     discard: () => s.discardChanges(),
     move: (f, t) => s.moveNode(f, t),
     rebase: () => s.rebase(),
@@ -329,16 +354,7 @@ export async function theirImpl(oracle: Oracle): Promise<Impl> {
     writable: async (b) => theirSess(await repo.writableSession(b)),
     readonly: async (id) => theirSess(await repo.readonlySession({ snapshotId: id })),
     rearrange: async (b) => theirSess(await repo.rearrangeSession(b)),
-    createBranch: (n, id) => repo.createBranch(n, id),
-    deleteBranch: (n) => repo.deleteBranch(n),
-    createTag: (n, id) => repo.createTag(n, id),
-    deleteTag: (n) => repo.deleteTag(n),
-    resetBranch: (n, id) => repo.resetBranch(n, id),
-    listBranches: () => repo.listBranches(),
-    listTags: () => repo.listTags(),
-    lookupBranch: (n) => repo.lookupBranch(n),
-    lookupTag: (n) => repo.lookupTag(n),
-    ancestryMessages: async (v) => (await repo.ancestry(v)).map((s) => s.message),
+    ...refOps(repo),
     diff: (a, z) => repo.diff({ fromSnapshotId: a, toSnapshotId: z }) as Promise<DiffLike>,
   };
 }
