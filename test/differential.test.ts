@@ -23,7 +23,7 @@ import {
 import { loadNativeOracle, nativeOracleUnavailableReason, type Oracle } from "./support/oracle.js";
 
 const oracle = await loadNativeOracle();
-const RUNS = runsFromEnv(40);
+const RUNS = runsFromEnv(100);
 const SEED = seedFromEnv();
 const stats = { sequences: 0, steps: 0, succeeded: 0 };
 
@@ -211,6 +211,21 @@ describe.skipIf(!oracle)(
           { t: "chunk", p: 1, c: [1, 0], large: false, b: 2 },
           { t: "chunk", p: 1, c: [1, 1], large: false, b: 2 },
           { t: "commit" },
+        ],
+      ],
+      [
+        "deleting a group deletes its subtree, before and after commit",
+        [
+          { t: "group", p: 0, v: 0 },
+          { t: "group", p: 1, v: 0 },
+          { t: "array", p: 2, rank: 1, v: 0 },
+          { t: "chunk", p: 2, c: [1], large: true, b: 1 },
+          { t: "group", p: 4, v: 0 },
+          { t: "commit" },
+          { t: "session", kind: "writable", b: 0, s: 0 },
+          { t: "delMeta", p: 1 },
+          { t: "commit" },
+          { t: "diff", a: 1, z: 2 },
         ],
       ],
     ];

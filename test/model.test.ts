@@ -5,7 +5,7 @@
  * refs), the session's every key and its bytes equal the model's, every ref points at the snapshot
  * the model expects with the model's history messages, and after expiry + GC every ref's snapshot
  * still reads exactly as the model has it (nothing reachable lost). Commands whose success depends
- * on rules the model does not restate (moves, rebase, amend, empty commits) take our outcome and
+ * on rules the model does not restate (rebase, amend, empty commits) take our outcome and
  * the model follows it; their effect on content is still checked. `ICECHUNK_MODEL_RUNS=500` runs more.
  */
 import { INITIAL_SNAPSHOT_ID, Repository } from "@icechunk-ts/core";
@@ -33,9 +33,9 @@ import { loadNativeOracle, oracleStorage } from "./support/oracle.js";
 
 /** The official implementation cross-opens the repository after expiry and GC (when it loads here). */
 const oracle = await loadNativeOracle();
-const stats = { sequences: 0, steps: 0, succeeded: 0, crossOpened: 0 };
+const stats = { sequences: 0, steps: 0, succeeded: 0, crossOpened: 0, collected: 0 };
 
-const RUNS = runsFromEnv(40);
+const RUNS = runsFromEnv(100);
 const SEED = seedFromEnv();
 
 type Tree = Map<string, string>; // key → bytes (hex of the whole value)
@@ -165,6 +165,20 @@ class Model {
         this.deletedTags.add(t);
         return true;
       }
+      case "move": {
+        // rearrange sessions only; the source exists; not into itself; nothing at the destination,
+        // whose parent is a group (upstream `move_node`)
+        const from = PATHS[cmd.from]!;
+        const to = PATHS[cmd.to]!;
+        const parent = to.includes("/") ? to.slice(0, to.lastIndexOf("/")) : "";
+        if (mode !== "rearrange" || !state.kinds.has(from)) return false;
+        if (to === from || under(to, from) || state.kinds.has(to)) return false;
+        if (state.kinds.get(parent)?.kind !== "group") return false;
+        const move = (k: string) => (under(k, from) ? `${to}${k.slice(from.length)}` : k);
+        state.tree = new Map([...state.tree].map(([k, v]) => [move(k), v]));
+        state.kinds = new Map([...state.kinds].map(([k, v]) => [move(k), v]));
+        return true;
+      }
       case "flush":
         // any session can flush, a read-only one too; after expiry its base may be gone (upstream
         // fails then too: "snapshot id not found")
@@ -248,14 +262,6 @@ async function follow(m: Model, cmd: Cmd, value: unknown, ours: Runner): Promise
       m.session = { base: idx, branch, mode: cmd.kind, state: clone(m.snapshots[idx]!.state) };
       return;
     }
-    case "move": {
-      const from = PATHS[cmd.from]!;
-      const to = PATHS[cmd.to]!;
-      const move = (k: string) => (under(k, from) ? `${to}${k.slice(from.length)}` : k);
-      ss.state.tree = new Map([...ss.state.tree].map(([k, v]) => [move(k), v]));
-      ss.state.kinds = new Map([...ss.state.kinds].map(([k, v]) => [move(k), v]));
-      return;
-    }
     case "rebase": {
       // the rebased content is the tip's plus the session's changes: taken from icechunk-ts
       // (the differential test checks it against the official implementation)
@@ -292,6 +298,7 @@ async function run(cmds: readonly Cmd[]): Promise<void> {
     const got = await ours.apply(cmd);
     stats.steps++;
     if (got.ok) stats.succeeded++;
+    if (cmd.t === "gc" && got.ok) stats.collected += Number(got.value ?? 0);
     if (decided !== "either") expect(got.ok, `${where}: ${JSON.stringify(got)}`).toBe(decided);
     if (got.ok && (decided === "either" || cmd.t === "flush"))
       await follow(m, cmd, got.value, ours);
@@ -306,6 +313,13 @@ async function run(cmds: readonly Cmd[]): Promise<void> {
         expect(await ours.contents(s), `${where} snapshot ${idx}`).toEqual(
           view(m.snapshots[idx]!.state),
         );
+      }
+      // a session on a snapshot expiry released may have lost it to GC: continue on a new one
+      if (cmd.t === "gc" && m.mayBeReleased(m.session.base)) {
+        const reopen: Cmd = { t: "session", kind: "writable", b: 0, s: 0 };
+        const res = await ours.apply(reopen);
+        expect(res.ok, where).toBe(true);
+        await follow(m, reopen, res.ok ? res.value : undefined, ours);
       }
       // and the official implementation opens what expiry and GC left, reading it identically
       if (oracle) {
@@ -344,7 +358,53 @@ function view(s: State): Record<string, string | null> {
 }
 const sameState = (a: State, b: State) => JSON.stringify(view(a)) === JSON.stringify(view(b));
 
+const W: Cmd = { t: "session", kind: "writable", b: 0, s: 0 };
+const big = (p: number, c: number[], b: number): Cmd => ({ t: "chunk", p, c, large: true, b });
+
+/** Sequences the random ones reach rarely: much history, then expiry and GC. */
+const NAMED: Array<[string, Cmd[]]> = [
+  [
+    "expiry and GC keep every chunk reachable from a branch or tag, across amend, reset and branches",
+    [
+      { t: "group", p: 0, v: 0 },
+      { t: "array", p: 1, rank: 1, v: 0 },
+      big(1, [0], 1),
+      big(1, [1], 2),
+      { t: "commit" },
+      W,
+      big(1, [0], 3),
+      { t: "array", p: 3, rank: 2, v: 0 },
+      big(3, [1, 1], 4),
+      { t: "commit" },
+      { t: "branch", b: 1, s: 1 },
+      { t: "tag", n: 0, s: 2 },
+      W,
+      big(1, [1], 5),
+      { t: "delChunk", p: 3, c: [1, 1] },
+      { t: "commit" },
+      W,
+      big(1, [0], 6),
+      { t: "amend" },
+      { t: "session", kind: "writable", b: 1, s: 0 },
+      big(1, [1], 7),
+      { t: "commit" },
+      { t: "reset", b: 0, s: 3 },
+      W,
+      { t: "gc" },
+      { t: "expire" },
+      { t: "gc" },
+      W,
+      big(1, [1], 8),
+      { t: "commit" },
+      { t: "expire" },
+      { t: "gc" },
+    ],
+  ],
+];
+
 describe("model-based: icechunk-ts against an in-memory model", () => {
+  for (const [name, cmds] of NAMED) it(name, () => run(cmds));
+
   it(
     "random command sequences (with expiry and GC) match the model after every step",
     async () => {
@@ -353,7 +413,7 @@ describe("model-based: icechunk-ts against an in-memory model", () => {
         { numRuns: RUNS, seed: SEED },
       );
       console.log(
-        `model: ${stats.sequences} sequences, ${stats.steps} steps (${stats.succeeded} succeeded), ${stats.crossOpened} cross-opened by the official build after expiry/GC (ICECHUNK_MODEL_RUNS=${RUNS}, ICECHUNK_MODEL_SEED=${SEED})`,
+        `model: ${stats.sequences} sequences, ${stats.steps} steps (${stats.succeeded} succeeded), ${stats.crossOpened} cross-opened by the official build after expiry/GC, ${stats.collected} objects garbage-collected (ICECHUNK_MODEL_RUNS=${RUNS}, ICECHUNK_MODEL_SEED=${SEED})`,
       );
     },
     60_000 + RUNS * 500,

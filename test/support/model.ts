@@ -79,7 +79,7 @@ export function commandArb(withMaintenance: boolean): fc.Arbitrary<Cmd> {
         b: fc.nat(255),
       }),
     },
-    { weight: 2, arbitrary: fc.record({ t: fc.constant("delMeta"), p: path }) },
+    { weight: 4, arbitrary: fc.record({ t: fc.constant("delMeta"), p: path }) },
     { weight: 3, arbitrary: fc.record({ t: fc.constant("delChunk"), p: path, c: coords }) },
     { weight: 4, arbitrary: fc.constant({ t: "commit" as const }) },
     { weight: 1, arbitrary: fc.constant({ t: "amend" as const }) },
@@ -123,8 +123,8 @@ export function commandArb(withMaintenance: boolean): fc.Arbitrary<Cmd> {
   ];
   if (withMaintenance)
     cmds.push(
-      { weight: 1, arbitrary: fc.constant({ t: "expire" as const }) },
-      { weight: 1, arbitrary: fc.constant({ t: "gc" as const }) },
+      { weight: 3, arbitrary: fc.constant({ t: "expire" as const }) },
+      { weight: 3, arbitrary: fc.constant({ t: "gc" as const }) },
     );
   return fc.oneof(...cmds);
 }
@@ -224,8 +224,8 @@ export interface Impl {
   ancestryMessages(version: { branch: string } | { tag: string }): Promise<string[]>;
   diff(from: string, to: string): Promise<DiffLike>;
   expire?(): Promise<void>;
-  /** Garbage collection of objects older than `olderThan`. */
-  gc?(olderThan: Date): Promise<void>;
+  /** Garbage collection of objects older than `olderThan`; resolves with the objects deleted. */
+  gc?(olderThan: Date): Promise<number>;
 }
 
 /** Session operations both implementations name and shape alike. */
@@ -314,7 +314,9 @@ export async function ourImpl(): Promise<Impl & { storage: Storage }> {
       await repo.expireSnapshots(new Date(Date.now() + 1000));
     },
     gc: async (olderThan) => {
-      await repo.garbageCollect(olderThan);
+      const { chunks, manifests, snapshots, transactionLogs } =
+        await repo.garbageCollect(olderThan);
+      return chunks + manifests + snapshots + transactionLogs;
     },
   };
 }
@@ -416,7 +418,7 @@ export class Runner {
   }
 
   async start(): Promise<void> {
-    this.#sessionOpenedAt = new Date(Date.now() - 1);
+    this.#sessionOpenedAt = await cutoffNow();
     this.session = await this.impl.writable("main");
   }
 
@@ -466,7 +468,7 @@ export class Runner {
       case "session":
         return outcome(async () => {
           const b = BRANCHES[cmd.b]!;
-          this.#sessionOpenedAt = new Date(Date.now() - 1);
+          this.#sessionOpenedAt = await cutoffNow();
           this.session =
             cmd.kind === "writable"
               ? await this.impl.writable(b)
@@ -503,7 +505,11 @@ export class Runner {
       case "expire":
         return outcome(async () => this.impl.expire?.());
       case "gc":
-        return outcome(async () => this.impl.gc?.(this.#sessionOpenedAt));
+        // the only writer that may still run is this session: with nothing uncommitted, no object
+        // it wrote is needed, so everything written until now may go
+        return outcome(async () =>
+          this.impl.gc?.(s.hasUncommittedChanges() ? this.#sessionOpenedAt : await cutoffNow()),
+        );
     }
   }
 
@@ -555,6 +561,18 @@ export class Runner {
       refs,
     };
   }
+}
+
+/**
+ * A GC cutoff for a writer opening now: later than everything written so far (a few ms pass first,
+ * so objects of earlier sessions are strictly older and GC really collects), earlier than anything
+ * the new writer will write.
+ */
+async function cutoffNow(): Promise<Date> {
+  await new Promise((r) => setTimeout(r, 3));
+  const cutoff = new Date();
+  await new Promise((r) => setTimeout(r, 2));
+  return cutoff;
 }
 
 /** How many sequences to run: `ICECHUNK_MODEL_RUNS` when set, else the CI default. */
