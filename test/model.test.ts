@@ -1,12 +1,15 @@
 /**
  * Model-based test: random command sequences (test/support/model.ts) run on icechunk-ts and on a
  * small in-memory model (nodes, chunk bytes per key, snapshots, refs, parent links). After every
- * step: the command succeeded exactly when the model says it must (edits, deletes, session modes,
- * refs), the session's every key and its bytes equal the model's, every ref points at the snapshot
- * the model expects with the model's history messages, and after expiry + GC every ref's snapshot
- * still reads exactly as the model has it (nothing reachable lost). Commands whose success depends
- * on rules the model does not restate (rebase, amend, empty commits) take our outcome and
- * the model follows it; their effect on content is still checked. `ICECHUNK_MODEL_RUNS=500` runs more.
+ * step: the command succeeded exactly when the model says it must (edits, deletes, moves, session
+ * modes, refs, flush), the session's every key and its bytes equal the model's, every ref points at
+ * the snapshot the model expects with the model's history messages, and after expiry + GC every
+ * ref's snapshot still reads exactly as the model has it (nothing reachable lost) and the official
+ * implementation opens the repository and reads it identically. Commands whose success depends on
+ * rules the model does not restate (rebase, amend, empty commits) take our outcome and the model
+ * follows it; their effect on content is still checked. Named sequences cover what random ones
+ * reach rarely and shrunk failures. `ICECHUNK_MODEL_RUNS=1000` runs more, `ICECHUNK_MODEL_SEED`
+ * picks another seed.
  */
 import { INITIAL_SNAPSHOT_ID, Repository } from "@icechunk-ts/core";
 import fc from "fast-check";
@@ -398,6 +401,17 @@ const NAMED: Array<[string, Cmd[]]> = [
       { t: "commit" },
       { t: "expire" },
       { t: "gc" },
+    ],
+  ],
+  [
+    "GC keeps the chunks of a writer whose attempt to open another session failed (shrunk)",
+    [
+      { t: "array", p: 2, rank: 1, v: 0 },
+      big(2, [0], 0),
+      { t: "expire" },
+      { t: "session", kind: "writable", b: 1, s: 0 },
+      { t: "gc" },
+      { t: "commit" },
     ],
   ],
 ];

@@ -468,13 +468,14 @@ export class Runner {
       case "session":
         return outcome(async () => {
           const b = BRANCHES[cmd.b]!;
-          this.#sessionOpenedAt = await cutoffNow();
+          const openedAt = await cutoffNow();
           this.session =
             cmd.kind === "writable"
               ? await this.impl.writable(b)
               : cmd.kind === "rearrange"
                 ? await this.impl.rearrange(b)
                 : await this.impl.readonly(this.#snap(cmd.s));
+          this.#sessionOpenedAt = openedAt; // only once the new session opened
           return this.label(this.session.snapshotId);
         });
       case "move":
