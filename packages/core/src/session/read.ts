@@ -123,13 +123,16 @@ export function listNodes(ctx: ReadContext, prefix = "/"): Node[] {
 }
 
 /**
- * Upstream `ArrayShape::valid_chunk_coord`: each index below max(num_chunks, 1), dimensions paired
+ * Upstream `ArrayShape::valid_chunk_coord` over u32 indices: each an integer ≥ 0 below
+ * max(num_chunks, 1), dimensions paired
  * from the first (upstream zips them, so a coordinate of another rank is checked on the dimensions
  * both have: after a change of rank the old chunk keys stay listed and readable, as upstream).
  */
 export function isValidCoord(shape: readonly DimensionShape[], coords: readonly number[]): boolean {
-  for (let i = 0; i < Math.min(coords.length, shape.length); i++)
-    if (coords[i]! >= Math.max(shape[i]!.numChunks, 1)) return false;
+  for (let i = 0; i < Math.min(coords.length, shape.length); i++) {
+    const c = coords[i]!;
+    if (!Number.isInteger(c) || c < 0 || c >= Math.max(shape[i]!.numChunks, 1)) return false;
+  }
   return true;
 }
 
