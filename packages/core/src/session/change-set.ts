@@ -49,6 +49,12 @@ export class ChangeSet {
   readonly deletedArrays = new Map<string, NodeId>();
   /** Moves of a rearrange session, in order (paths as they were when each move was made). */
   readonly moves: Array<{ from: string; to: string }> = [];
+  /**
+   * True once a chunk ref was set or deleted, even if its array was deleted afterwards: as
+   * upstream (whose change set counts chunk edits), the change set then stays non-empty and a
+   * commit writes a snapshot.
+   */
+  chunksEdited = false;
 
   /** The base-snapshot path of a node now at `path` (undoing moves, newest first). */
   originalPath(path: string): string {
@@ -74,7 +80,9 @@ export class ChangeSet {
       this.deletedGroups.size === 0 &&
       this.deletedArrays.size === 0 &&
       this.moves.length === 0 &&
-      // an array whose chunk changes were all dropped (a rebase choosing theirs) still counts, as upstream
+      // chunk edits count even when they cancel out; an array whose chunk changes were all dropped
+      // (a rebase choosing theirs) still counts, as upstream
+      !this.chunksEdited &&
       this.setChunks.size === 0
     );
   }
@@ -84,6 +92,7 @@ export class ChangeSet {
   }
 
   setChunk(nodeId: NodeId, coords: readonly number[], payload: ChunkPayload | null): void {
+    this.chunksEdited = true;
     let m = this.setChunks.get(nodeId);
     if (!m) {
       m = new Map();
@@ -117,5 +126,6 @@ export class ChangeSet {
     this.deletedGroups.clear();
     this.deletedArrays.clear();
     this.moves.length = 0;
+    this.chunksEdited = false;
   }
 }

@@ -56,14 +56,27 @@ export interface FlushResult {
 
 type Ref = [coords: number[], payload: ChunkPayload];
 
-function boundingBox(refs: readonly Ref[]): Array<[number, number]> {
-  const rank = refs[0]![0].length;
+/**
+ * The bounding box of refs (upstream `aggregate_extents`). Refs normally have the array's rank.
+ * After a change of rank a manifest can hold refs of several ranks: its extents then get a rank
+ * other than the array's (the smallest, or the largest when the smallest is the array's), which
+ * keeps reads right (extents are matched on shared dimensions) and tells the next flush it cannot
+ * know the manifest's content from its extents (see `coveredByChanges`).
+ */
+function boundingBox(refs: readonly Ref[], arrayRank: number): Array<[number, number]> {
+  let min = Number.POSITIVE_INFINITY;
+  let max = 0;
+  for (const [c] of refs) {
+    min = Math.min(min, c.length);
+    max = Math.max(max, c.length);
+  }
+  const rank = min === max || min !== arrayRank ? min : max;
   const box: Array<[number, number]> = Array.from({ length: rank }, () => [
     Number.MAX_SAFE_INTEGER,
     0,
   ]);
   for (const [c] of refs)
-    for (let i = 0; i < rank; i++) {
+    for (let i = 0; i < Math.min(rank, c.length); i++) {
       const b = box[i]!;
       if (c[i]! < b[0]) b[0] = c[i]!;
       if (c[i]! + 1 > b[1]) b[1] = c[i]! + 1;
@@ -89,7 +102,8 @@ class ManifestWriter {
     return ref;
   }
 
-  async write(nodeId: NodeId, refs: Ref[]): Promise<ManifestRef> {
+  async write(node: ArrayNode, refs: Ref[]): Promise<ManifestRef> {
+    const nodeId = node.id;
     const id = newManifestId();
     const sizeBytes = await this.ctx.assets.writeManifest(
       { id, arrays: [{ nodeId, refs }] },
@@ -102,7 +116,7 @@ class ManifestWriter {
       },
     );
     this.files.set(id, { id, sizeBytes, numChunkRefs: refs.length });
-    return { objectId: id, extents: boundingBox(refs) };
+    return { objectId: id, extents: boundingBox(refs, node.shape.length) };
   }
 }
 
@@ -161,7 +175,7 @@ async function flushArray(
           const kept = (await oldRefs(ctx, node, r, signal)).filter(
             ([c]) => inRegion(region, c) && isValidCoord(node.shape, c),
           );
-          if (kept.length > 0) out.push(await writer.write(node.id, kept));
+          if (kept.length > 0) out.push(await writer.write(node, kept));
         }
       }
       continue;
@@ -176,7 +190,7 @@ async function flushArray(
           refs.push(entry);
       }
     }
-    if (refs.length > 0) out.push(await writer.write(node.id, refs));
+    if (refs.length > 0) out.push(await writer.write(node, refs));
   }
   return out;
 }
@@ -190,6 +204,7 @@ function coveredByChanges(
   region: Region,
   coords: readonly number[][],
 ): boolean {
+  // extents of another rank than the grid's: the manifest may hold refs the box cannot account for
   if (extents.length !== region.length) return false;
   let volume = 1;
   const box: Array<[number, number]> = [];
@@ -202,7 +217,7 @@ function coveredByChanges(
   }
   if (volume > coords.length) return false;
   let inside = 0;
-  for (const c of coords) if (inRegion(box, c)) inside++;
+  for (const c of coords) if (c.length === box.length && inRegion(box, c)) inside++;
   return inside === volume;
 }
 

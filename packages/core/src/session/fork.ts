@@ -23,6 +23,7 @@ export function cloneChangeSet(src: ChangeSet): ChangeSet {
   for (const [k, v] of src.setChunks) out.setChunks.set(k, new Map(v));
   for (const [k, v] of src.deletedGroups) out.deletedGroups.set(k, v);
   for (const [k, v] of src.deletedArrays) out.deletedArrays.set(k, v);
+  out.chunksEdited = src.chunksEdited;
   return out;
 }
 
@@ -258,4 +259,5 @@ export function mergeChangeSets(target: ChangeSet, other: ChangeSet): void {
       target.setChunks.set(id, (target.setChunks.get(id) ?? new Map()).set(k, p));
   for (const [k, v] of other.deletedGroups) target.deletedGroups.set(k, v);
   for (const [k, v] of other.deletedArrays) target.deletedArrays.set(k, v);
+  target.chunksEdited ||= other.chunksEdited;
 }

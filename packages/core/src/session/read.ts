@@ -126,14 +126,13 @@ export function listNodes(ctx: ReadContext, prefix = "/"): Node[] {
 }
 
 /**
- * Upstream `ArrayShape::valid_chunk_coord` over its u32 `ChunkIndices`: same rank, each index an
- * integer ≥ 0 and below max(num_chunks, 1). Negative or fractional indices (a shift past the
- * grid's start, a bad reindex mapping) are never valid, so they never reach a change set, a
- * listing or a transaction log.
+ * Upstream `ArrayShape::valid_chunk_coord` over u32 indices: each an integer ≥ 0 below
+ * max(num_chunks, 1), dimensions paired
+ * from the first (upstream zips them, so a coordinate of another rank is checked on the dimensions
+ * both have: after a change of rank the old chunk keys stay listed and readable, as upstream).
  */
 export function isValidCoord(shape: readonly DimensionShape[], coords: readonly number[]): boolean {
-  if (coords.length !== shape.length) return false;
-  for (let i = 0; i < coords.length; i++) {
+  for (let i = 0; i < Math.min(coords.length, shape.length); i++) {
     const c = coords[i]!;
     if (!Number.isInteger(c) || c < 0 || c >= Math.max(shape[i]!.numChunks, 1)) return false;
   }
@@ -141,8 +140,7 @@ export function isValidCoord(shape: readonly DimensionShape[], coords: readonly 
 }
 
 function containsCoords(extents: ManifestRef["extents"], coords: readonly number[]): boolean {
-  if (extents.length !== coords.length) return false;
-  for (let i = 0; i < coords.length; i++) {
+  for (let i = 0; i < Math.min(extents.length, coords.length); i++) {
     const [from, to] = extents[i]!;
     if (coords[i]! < from || coords[i]! >= to) return false;
   }

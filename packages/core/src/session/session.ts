@@ -194,6 +194,9 @@ export class Session {
       get readOnly() {
         return session.readOnly;
       },
+      get mode() {
+        return session.mode;
+      },
       owner: this,
     });
     this.manifestsPreloaded =
@@ -397,10 +400,6 @@ export class Session {
     this.#changes = new ChangeSet();
   }
 
-  #requireWritable(operation: string): void {
-    if (this.#mode === "readonly") throw new ReadOnlySessionError(operation);
-  }
-
   #requireBranch(operation: string): string {
     if (this.#mode === "readonly") throw new ReadOnlySessionError(operation);
     if (this.#fork || this.#branch === undefined)
@@ -427,7 +426,9 @@ export class Session {
     });
     this.#snapshot = view;
     this.#changes = new ChangeSet();
+    // as upstream: read-only at the new snapshot, no longer on a branch
     this.#mode = "readonly";
+    this.#branch = undefined;
     return view.id;
   }
 
@@ -550,9 +551,12 @@ export class Session {
     return this.#publish({ kind: "amend", branch }, message, options);
   }
 
-  /** Writes an anonymous snapshot (no branch moves) and returns its id. */
+  /**
+   * Writes an anonymous snapshot (no branch moves) and returns its id; the session becomes
+   * read-only at it. As upstream, any session can flush, a read-only one too (e.g. again after a
+   * commit or flush): its snapshot gets a child with the same content.
+   */
   flush(message: string, options: Omit<CommitOptions, "allowEmpty"> = {}): Promise<SnapshotId> {
-    this.#requireWritable("flush");
     return this.#publish({ kind: "detached" }, message, { ...options, allowEmpty: true });
   }
 }

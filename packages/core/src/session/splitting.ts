@@ -112,9 +112,12 @@ export function splitRegions(shape: readonly DimensionShape[], sizes: readonly n
   return regions;
 }
 
+/**
+ * Region and extent checks pair dimensions from the first and ignore the longer side's extra ones
+ * (upstream zips them): after an array's rank changed, its old chunk refs still match.
+ */
 export function inRegion(region: Region, coords: readonly number[]): boolean {
-  if (coords.length !== region.length) return false;
-  for (let i = 0; i < coords.length; i++)
+  for (let i = 0; i < Math.min(coords.length, region.length); i++)
     if (coords[i]! < region[i]![0] || coords[i]! >= region[i]![1]) return false;
   return true;
 }
@@ -124,9 +127,8 @@ export function extentsInside(
   extents: readonly (readonly [number, number])[],
   region: Region,
 ): boolean {
-  return (
-    extents.length === region.length &&
-    extents.every(([f, t], i) => f >= region[i]![0] && t <= region[i]![1])
+  return extents.every(
+    ([f, t], i) => i >= region.length || (f >= region[i]![0] && t <= region[i]![1]),
   );
 }
 
@@ -134,8 +136,7 @@ export function extentsOverlap(
   extents: readonly (readonly [number, number])[],
   region: Region,
 ): boolean {
-  return (
-    extents.length === region.length &&
-    extents.every(([f, t], i) => f < region[i]![1] && t > region[i]![0])
+  return extents.every(
+    ([f, t], i) => i >= region.length || (f < region[i]![1] && t > region[i]![0]),
   );
 }

@@ -7,9 +7,15 @@
  */
 import { installRepr } from "../display/repr.js";
 import { storeFields } from "../display/reprs.js";
-import { InvalidKeyError, throwIfAborted, VirtualChunkContainerNotFoundError } from "../errors.js";
+import {
+  InvalidKeyError,
+  NodeNotFoundError,
+  throwIfAborted,
+  VirtualChunkContainerNotFoundError,
+} from "../errors.js";
 import type { ChunkPayload } from "../format/manifest.js";
 import type { ByteRange } from "../storage/types.js";
+import { bytesEqual } from "../util/bytes.js";
 import { checkVirtualRange } from "../virtual/resolver.js";
 import { chunkKey, isUnder, metadataKey, parseKey, prefixToPath } from "./keys.js";
 import {
@@ -17,6 +23,7 @@ import {
   chunkCoordinates,
   getChunkRef,
   getNode,
+  isValidCoord,
   listNodes,
   payloadLength,
   type ReadContext,
@@ -46,6 +53,7 @@ export interface StoreGetOptions extends StoreCallOptions {
 /** Where a store gets its current read context and write operations (the session; internal). */
 export interface StoreHost {
   readonly readOnly: boolean;
+  readonly mode: "readonly" | "writable" | "rearrange";
   readContext(): ReadContext;
   /** @throws {ReadOnlySessionError} for read-only sessions */
   writeContext(operation: string): WriteContext;
@@ -75,6 +83,11 @@ export function storeHost(store: SessionStore): StoreHost {
 /** Internal: the store of a session (`session.store`); not exported from the package. */
 export function newSessionStore(host: StoreHost): SessionStore {
   return construct(host);
+}
+
+/** A chunk key of a group: upstream's reads fail ("not an array") rather than answer "absent". */
+function groupChunk(path: string): NodeNotFoundError {
+  return new NodeNotFoundError(path, "it is a group, and only arrays have chunk keys");
 }
 
 /**
@@ -132,7 +145,7 @@ export class SessionStore {
       const [start, end] = resolveRange(key, node.userData.length, options.range);
       return node.userData.slice(start, end);
     }
-    if (node.kind !== "array") return undefined;
+    if (node.kind !== "array") throw groupChunk(node.path);
     const payload = await getChunkRef(ctx, node, parsed.coords, options.signal);
     if (!payload) return undefined;
     return readPayload(ctx, key, payload, options.range, options.signal);
@@ -156,10 +169,8 @@ export class SessionStore {
     const node = getNode(ctx, parsed.path);
     if (!node) return false;
     if (parsed.kind === "metadata") return true;
-    return (
-      node.kind === "array" &&
-      (await getChunkRef(ctx, node, parsed.coords, options.signal)) !== undefined
-    );
+    if (node.kind !== "array") throw groupChunk(node.path);
+    return (await getChunkRef(ctx, node, parsed.coords, options.signal)) !== undefined;
   }
 
   /** Size in bytes: metadata length, chunk length, 0 for an absent chunk (as upstream). */
@@ -171,7 +182,7 @@ export class SessionStore {
     const node = getNode(ctx, parsed.path);
     if (!node) return 0;
     if (parsed.kind === "metadata") return node.userData.length;
-    if (node.kind !== "array") return 0;
+    if (node.kind !== "array") throw groupChunk(node.path);
     const p = await getChunkRef(ctx, node, parsed.coords, options.signal);
     return p ? payloadLength(p) : 0;
   }
@@ -181,24 +192,37 @@ export class SessionStore {
     return this.listPrefix("", options);
   }
 
-  /** Keys under a prefix (matched by path components: `a` does not match `ab`). */
+  /**
+   * Keys under a prefix: the metadata and chunk keys of the node it names and of every node below.
+   * As upstream, the prefix must be the root or name a group or array.
+   * @throws {InvalidKeyError} for any other prefix (list a chunk-key prefix with `listDir`).
+   */
   async listPrefix(prefix: string, options: StoreCallOptions = {}): Promise<string[]> {
     throwIfAborted(options.signal);
     const ctx = this.#host.readContext();
-    const path = prefixToPath(prefix);
+    const path = this.#nodePrefix(ctx, prefix);
     const nodes = listNodes(ctx, path);
     const keys = nodes.map((n) => metadataKey(n.path));
+    // as upstream, the chunks of an array prefix are its own (not those of nodes nested in it);
+    // the root lists every array's chunks, even when the root is an array
+    const arrayPrefix = path !== "/" && getNode(ctx, path)?.kind === "array";
     for (const n of nodes) {
-      if (n.kind !== "array") continue;
+      if (n.kind !== "array" || (arrayPrefix && n.path !== path)) continue;
       for (const coords of await chunkCoordinates(ctx, n, options.signal))
         keys.push(chunkKey(n.path, coords));
     }
-    if (nodes.length === 0) {
-      // a prefix inside an array's chunk space (`arr/c/0`)
-      const inner = await this.#chunkKeysUnderPrefix(ctx, prefix, options.signal);
-      keys.push(...inner);
-    }
     return keys;
+  }
+
+  /** The node path of a listing prefix that is the root or names a node (upstream `BadKeyPrefix`). */
+  #nodePrefix(ctx: ReadContext, prefix: string): string {
+    const path = prefixToPath(prefix);
+    if (path !== "/" && !getNode(ctx, path))
+      throw new InvalidKeyError(
+        prefix,
+        "only prefixes pointing to a group or array (or the root) are allowed; list the keys of a chunk-key prefix with listDir",
+      );
+    return path;
   }
 
   async #chunkKeysUnderPrefix(
@@ -226,19 +250,29 @@ export class SessionStore {
     const node = getNode(ctx, path);
     if (node?.kind === "array") return ["zarr.json", "c"];
     const out = new Set<string>();
-    if (node) out.add("zarr.json");
-    const depth = path === "/" ? 1 : path.split("/").length;
-    for (const n of listNodes(ctx, path)) {
-      if (n.path === path) continue;
-      const segs = n.path.split("/");
-      if (segs.length === depth + 1 && isUnder(n.path, path)) out.add(segs[depth]!);
-    }
-    if (!node && out.size === 0) {
+    if (node) {
+      // a group: its own metadata and its children's names
+      out.add("zarr.json");
+      const depth = path === "/" ? 1 : path.split("/").length;
+      for (const n of listNodes(ctx, path)) {
+        if (n.path === path) continue;
+        const segs = n.path.split("/");
+        if (segs.length === depth + 1 && isUnder(n.path, path)) out.add(segs[depth]!);
+      }
+    } else {
+      // no node here (upstream lists nothing, even when nodes lie below): a prefix inside an
+      // ancestor array's chunk space, or nothing. As upstream, a name that is both a chunk key
+      // and a prefix of longer ones (after a change of rank: `c/1` and `c/1/1`) is listed twice
       const trimmed = prefix.replace(/^\/+|\/+$/g, "");
+      const prefixes = new Set<string>();
       for (const k of await this.#chunkKeysUnderPrefix(ctx, trimmed, options.signal)) {
         const rest = k.slice(trimmed.length + 1);
-        if (rest !== "") out.add(rest.split("/")[0]!);
+        const slash = rest.indexOf("/");
+        if (rest === "") continue;
+        if (slash < 0) out.add(rest);
+        else prefixes.add(rest.slice(0, slash));
       }
+      return [...out, ...prefixes];
     }
     return [...out];
   }
@@ -254,12 +288,6 @@ export class SessionStore {
    * @throws {InvalidKeyError} for any other prefix.
    */
   async getsizePrefix(prefix: string, options: StoreCallOptions = {}): Promise<number> {
-    const path = prefixToPath(prefix);
-    if (path !== "/" && !getNode(this.#host.readContext(), path))
-      throw new InvalidKeyError(
-        prefix,
-        "only prefixes naming a group or array (or the root) have a size; list the keys instead",
-      );
     let total = 0;
     for (const key of await this.listPrefix(prefix, options))
       total += await this.getsize(key, options);
@@ -280,6 +308,12 @@ export class SessionStore {
   async set(key: string, value: Uint8Array, options: StoreCallOptions = {}): Promise<void> {
     throwIfAborted(options.signal);
     const parsed = parseKey(key);
+    // as upstream, re-setting a node's identical zarr.json changes nothing, so any session that
+    // may write (a rearrange session too) accepts it
+    if (parsed.kind === "metadata" && this.#host.mode !== "readonly") {
+      const existing = getNode(this.#host.readContext(), parsed.path);
+      if (existing && bytesEqual(existing.userData, value)) return;
+    }
     const ctx = this.#host.writeContext("write");
     if (parsed.kind === "zarr-v2")
       throw new InvalidKeyError(
@@ -300,11 +334,24 @@ export class SessionStore {
     if (!(await this.exists(key, options))) await this.set(key, value, options);
   }
 
-  /** Deletes a node (metadata key; a group recursively) or a chunk. Missing keys are a no-op. */
-  async delete(key: string, _options: StoreCallOptions = {}): Promise<void> {
+  /**
+   * Deletes a node (metadata key; a group recursively) or a chunk. As upstream, a key that cannot
+   * exist (no such node, not an array, coordinates outside the grid, Zarr v2 keys) is a no-op in
+   * every session, read-only and rearrange ones included.
+   * @throws {ReadOnlySessionError} / {SessionStateError} when the key could exist and the session cannot delete
+   */
+  async delete(key: string, options: StoreCallOptions = {}): Promise<void> {
+    throwIfAborted(options.signal);
     const parsed = parseKey(key);
-    const ctx = this.#host.writeContext("delete");
     if (parsed.kind === "zarr-v2") return;
+    const node = getNode(this.#host.readContext(), parsed.path);
+    if (!node) return;
+    if (
+      parsed.kind === "chunk" &&
+      (node.kind !== "array" || !isValidCoord(node.shape, parsed.coords))
+    )
+      return;
+    const ctx = this.#host.writeContext("delete");
     if (parsed.kind === "metadata") deleteNode(ctx, parsed.path);
     else deleteChunk(ctx, parsed.path, parsed.coords);
   }

@@ -67,7 +67,19 @@ function requireArrayForChunk(ctx: ReadContext, path: string): ArrayNode {
   return node;
 }
 
+/**
+ * A chunk written must have the array's rank and lie in its grid. Stricter than upstream, which
+ * checks only the dimensions both have, accepts `a/c/0` for a 2-D array and then, for an array
+ * already committed, drops that chunk at commit; chunk keys of another rank already stored (after
+ * a change of rank) stay readable, listed and deletable, as upstream.
+ */
 function checkCoords(node: ArrayNode, coords: readonly number[]): void {
+  if (coords.length !== node.shape.length)
+    throw new InvalidChunkIndexError(
+      node.path,
+      coords,
+      `the array has ${node.shape.length} dimension(s); write a key with one index per dimension`,
+    );
   if (!isValidCoord(node.shape, coords))
     throw new InvalidChunkIndexError(
       node.path,
