@@ -47,6 +47,7 @@ import {
   type TransactionLogData,
 } from "../format/transaction-log.js";
 import { parseYamlConfig } from "../format/yaml.js";
+import type { ZstdCodec } from "../format/zstd/codec.js";
 import type {
   GetResult,
   ObjectVersion,
@@ -68,6 +69,8 @@ export interface AssetManagerOptions {
   compressionLevel: number;
   /** Decompression limits per metadata file type (defaults: DEFAULT_OBJECT_SIZE_LIMITS). */
   objectSizeLimits?: Partial<ObjectSizeLimits>;
+  /** zstd implementation (default: Node's built-in zstd where present, else the pure-TS one). */
+  zstdCodec?: ZstdCodec;
 }
 
 export interface Signal {
@@ -86,6 +89,8 @@ export class AssetManager {
   readonly #txLogs = new WeightedLru<string, TransactionLogData>(64);
   readonly #requests: Semaphore;
   readonly #limits: Readonly<ObjectSizeLimits>;
+  /** `{ codec }` when one was injected, spread into the format calls. */
+  readonly #codec: { codec?: ZstdCodec };
   #repoInfo: VersionedRepoInfo | undefined;
   #seededFreshUntil = 0;
 
@@ -97,6 +102,7 @@ export class AssetManager {
     this.#manifests = new WeightedLru(options.manifestCacheRefs, (m) => m.numRefs());
     this.#requests = new Semaphore(options.maxConcurrentRequests);
     this.#limits = { ...DEFAULT_OBJECT_SIZE_LIMITS, ...options.objectSizeLimits };
+    this.#codec = options.zstdCodec ? { codec: options.zstdCodec } : {};
   }
 
   /** Runs a storage request under the concurrency limit. */
@@ -203,6 +209,7 @@ export class AssetManager {
     const { payload } = decodeObjectFile(bytes, FileType.RepoInfo, {
       path: REPO_INFO_PATH,
       limits: this.#limits,
+      ...this.#codec,
     });
     const info = decodeRepoInfo(payload, { path: REPO_INFO_PATH });
     this.#repoInfo = { info, version };
@@ -213,7 +220,11 @@ export class AssetManager {
   async fetchRepoInfoAt(path: string, { signal }: Signal = {}): Promise<RepoInfoData | undefined> {
     const bytes = await this.#fetchObject(path, "repo info", "repoInfo", signal);
     if (!bytes) return undefined;
-    const { payload } = decodeObjectFile(bytes, FileType.RepoInfo, { path, limits: this.#limits });
+    const { payload } = decodeObjectFile(bytes, FileType.RepoInfo, {
+      path,
+      limits: this.#limits,
+      ...this.#codec,
+    });
     return decodeRepoInfo(payload, { path });
   }
 
@@ -225,6 +236,7 @@ export class AssetManager {
   ): Promise<PutResult> {
     const bytes = encodeObjectFile(FileType.RepoInfo, 2, encodeRepoInfo(info), {
       level: this.options.compressionLevel,
+      ...this.#codec,
     });
     const result = await this.request(() =>
       this.storage.put(REPO_INFO_PATH, bytes, {
@@ -245,6 +257,7 @@ export class AssetManager {
       const { header, payload } = decodeObjectFile(bytes, FileType.Snapshot, {
         path,
         limits: this.#limits,
+        ...this.#codec,
       });
       return decodeSnapshot(payload, header.specVersion as 1 | 2, { path });
     });
@@ -279,6 +292,7 @@ export class AssetManager {
       encodeSnapshot(data, specVersion),
       {
         level: this.options.compressionLevel,
+        ...this.#codec,
       },
     );
     await this.#mustWrite(SNAPSHOTS_PREFIX + data.id, bytes, specVersion, "snapshot", signal);
@@ -311,8 +325,9 @@ export class AssetManager {
       const { header, payload } = decodeObjectFile(bytes, FileType.Manifest, {
         path,
         limits: this.#limits,
+        ...this.#codec,
       });
-      return decodeManifest(payload, header.specVersion as 1 | 2, { path });
+      return decodeManifest(payload, header.specVersion as 1 | 2, { path, ...this.#codec });
     });
   }
 
@@ -325,9 +340,13 @@ export class AssetManager {
     const bytes = encodeObjectFile(
       FileType.Manifest,
       specVersion,
-      encodeManifest(data, specVersion, locationCompression ? { locationCompression } : {}),
+      encodeManifest(data, specVersion, {
+        ...(locationCompression ? { locationCompression } : {}),
+        ...this.#codec,
+      }),
       {
         level: this.options.compressionLevel,
+        ...this.#codec,
       },
     );
     await this.#mustWrite(MANIFESTS_PREFIX + data.id, bytes, specVersion, "manifest", signal);
@@ -345,6 +364,7 @@ export class AssetManager {
       const { header, payload } = decodeObjectFile(bytes, FileType.TransactionLog, {
         path,
         limits: this.#limits,
+        ...this.#codec,
       });
       return decodeTransactionLog(payload, header.specVersion as 1 | 2);
     });
@@ -359,7 +379,7 @@ export class AssetManager {
       FileType.TransactionLog,
       specVersion,
       encodeTransactionLog(data, specVersion),
-      { level: this.options.compressionLevel },
+      { level: this.options.compressionLevel, ...this.#codec },
     );
     await this.#mustWrite(
       TRANSACTIONS_PREFIX + data.id,

@@ -95,19 +95,57 @@ function contentBound(
   src: Uint8Array,
   pos: number,
   blockMax: number,
-): { exact: number; bound: number } {
+): { exact: number; bound: number; end: number } {
   let exact = 0;
   let compressed = 0;
   for (;;) {
-    if (pos + 3 > src.length) return { exact, bound: -1 };
+    if (pos + 3 > src.length) return { exact, bound: -1, end: -1 };
     const bh = src[pos]! | (src[pos + 1]! << 8) | (src[pos + 2]! << 16);
     const type = (bh >> 1) & 3;
     const size = bh >>> 3;
     if (type === 0 || type === 1) exact += size;
     else if (type === 2) compressed++;
-    else return { exact, bound: -1 };
+    else return { exact, bound: -1, end: -1 };
     pos += type === 1 ? 4 : 3 + size;
-    if (bh & 1) return { exact, bound: exact + compressed * blockMax };
+    if (bh & 1) return { exact, bound: exact + compressed * blockMax, end: pos };
+  }
+}
+
+/**
+ * Refuses, before any decoding, input whose frames declare (content size) or hold in raw and RLE
+ * blocks more than `cap` bytes in total: the check any {@link ZstdCodec} gets ahead of its own
+ * decoder. Reads only frame and block headers; malformed structure is left to the decoder.
+ * @throws {OutputLimitError} when the headers alone exceed `cap`.
+ */
+export function checkFrameBounds(src: Uint8Array, cap: number): void {
+  let total = 0;
+  let pos = 0;
+  while (pos + 4 <= src.length) {
+    const magic = u32(src, pos);
+    if (magic >>> 4 === 0x184d2a5) {
+      if (pos + 8 > src.length) return;
+      pos += 8 + u32(src, pos + 4);
+      continue;
+    }
+    if (magic !== FRAME_MAGIC || pos + 5 > src.length) return;
+    const fhd = src[pos + 4]!;
+    const fcsFlag = fhd >> 6;
+    const single = (fhd >> 5) & 1;
+    const didSize = [0, 1, 2, 4][fhd & 3]!;
+    const fcsSize = fcsFlag === 0 ? single : 1 << fcsFlag;
+    let p = pos + 5 + (single ? 0 : 1) + didSize;
+    if (p + fcsSize > src.length) return;
+    let fcs = -1;
+    if (fcsSize === 1) fcs = src[p]!;
+    else if (fcsSize === 2) fcs = (src[p]! | (src[p + 1]! << 8)) + 256;
+    else if (fcsSize === 4) fcs = u32(src, p);
+    else if (fcsSize === 8) fcs = u32(src, p) + u32(src, p + 4) * 2 ** 32;
+    p += fcsSize;
+    const { exact, end } = contentBound(src, p, BLOCK_MAX);
+    total += Math.max(fcs, exact);
+    if (total > cap) throw new OutputLimitError(cap, total);
+    if (end < 0) return;
+    pos = end + ((fhd >> 2) & 1 ? 4 : 0);
   }
 }
 
