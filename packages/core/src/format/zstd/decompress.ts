@@ -62,10 +62,14 @@ function u32(src: Uint8Array, p: number): number {
   return (src[p]! | (src[p + 1]! << 8) | (src[p + 2]! << 16) | (src[p + 3]! << 24)) >>> 0;
 }
 
+let sharedLitScratch: Uint8Array | undefined;
+
 function decompressFrames(src: Uint8Array, cap: number, dict: ParsedDictionary | null): Uint8Array {
   const out = new OutputBuffer(Math.min(cap, Math.max(src.length * 4, 1 << 16)), cap);
   let first = true;
-  const litScratch = new Uint8Array(BLOCK_MAX + 64);
+  // decoding is synchronous and never re-entered: one literals buffer serves every call
+  sharedLitScratch ??= new Uint8Array(BLOCK_MAX + 64);
+  const litScratch = sharedLitScratch;
   let pos = 0;
   while (pos < src.length) {
     if (pos + 4 > src.length) throw new CompressionError("truncated frame magic");

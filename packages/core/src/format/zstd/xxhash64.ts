@@ -4,6 +4,8 @@
  * No BigInt: 64-bit products are assembled from 16-bit partial products.
  */
 
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
 // 64-bit values are (hi, lo) pairs of uint32; results of helpers land in RH/RL.
 let RH = 0;
 let RL = 0;
@@ -78,11 +80,19 @@ export function xxh64Low32(data: Uint8Array, start: number, end: number): number
     let v4l = (~P1L + 1) >>> 0;
     let v4h = (~P1H + (v4l === 0 ? 1 : 0)) >>> 0;
     const limit = end - 32;
+    // the stripes as little-endian words: a view when aligned, else one copy
+    const nw = (len >>> 5) << 3;
+    const off = data.byteOffset + start;
+    const words =
+      LITTLE_ENDIAN && off % 4 === 0
+        ? new Uint32Array(data.buffer, off, nw)
+        : new Uint32Array(data.slice(start, start + nw * 4).buffer);
+    let w = 0;
     while (p <= limit) {
       {
         // v1 = rotl(v1 + input * P2, 31) * P1
-        const il = u32(data, p + 0);
-        const ih = u32(data, p + 4);
+        const il = words[w + 0]!;
+        const ih = words[w + 1]!;
         let a0 = il & 0xffff;
         let a1 = il >>> 16;
         let m1 = a1 * P2L0 + ((a0 * P2L0) >>> 16);
@@ -99,12 +109,13 @@ export function xxh64Low32(data: Uint8Array, start: number, end: number): number
         m1 = a1 * P1L0 + ((a0 * P1L0) >>> 16);
         m2 = a0 * P1L1 + (m1 & 0xffff);
         v1l = Math.imul(rl, P1L) >>> 0;
-        v1h = (a1 * P1L1 + (m1 >>> 16) + (m2 >>> 16) + Math.imul(rl, P1H) + Math.imul(rh, P1L)) >>> 0;
+        v1h =
+          (a1 * P1L1 + (m1 >>> 16) + (m2 >>> 16) + Math.imul(rl, P1H) + Math.imul(rh, P1L)) >>> 0;
       }
       {
         // v2 = rotl(v2 + input * P2, 31) * P1
-        const il = u32(data, p + 8);
-        const ih = u32(data, p + 12);
+        const il = words[w + 2]!;
+        const ih = words[w + 3]!;
         let a0 = il & 0xffff;
         let a1 = il >>> 16;
         let m1 = a1 * P2L0 + ((a0 * P2L0) >>> 16);
@@ -121,12 +132,13 @@ export function xxh64Low32(data: Uint8Array, start: number, end: number): number
         m1 = a1 * P1L0 + ((a0 * P1L0) >>> 16);
         m2 = a0 * P1L1 + (m1 & 0xffff);
         v2l = Math.imul(rl, P1L) >>> 0;
-        v2h = (a1 * P1L1 + (m1 >>> 16) + (m2 >>> 16) + Math.imul(rl, P1H) + Math.imul(rh, P1L)) >>> 0;
+        v2h =
+          (a1 * P1L1 + (m1 >>> 16) + (m2 >>> 16) + Math.imul(rl, P1H) + Math.imul(rh, P1L)) >>> 0;
       }
       {
         // v3 = rotl(v3 + input * P2, 31) * P1
-        const il = u32(data, p + 16);
-        const ih = u32(data, p + 20);
+        const il = words[w + 4]!;
+        const ih = words[w + 5]!;
         let a0 = il & 0xffff;
         let a1 = il >>> 16;
         let m1 = a1 * P2L0 + ((a0 * P2L0) >>> 16);
@@ -143,12 +155,13 @@ export function xxh64Low32(data: Uint8Array, start: number, end: number): number
         m1 = a1 * P1L0 + ((a0 * P1L0) >>> 16);
         m2 = a0 * P1L1 + (m1 & 0xffff);
         v3l = Math.imul(rl, P1L) >>> 0;
-        v3h = (a1 * P1L1 + (m1 >>> 16) + (m2 >>> 16) + Math.imul(rl, P1H) + Math.imul(rh, P1L)) >>> 0;
+        v3h =
+          (a1 * P1L1 + (m1 >>> 16) + (m2 >>> 16) + Math.imul(rl, P1H) + Math.imul(rh, P1L)) >>> 0;
       }
       {
         // v4 = rotl(v4 + input * P2, 31) * P1
-        const il = u32(data, p + 24);
-        const ih = u32(data, p + 28);
+        const il = words[w + 6]!;
+        const ih = words[w + 7]!;
         let a0 = il & 0xffff;
         let a1 = il >>> 16;
         let m1 = a1 * P2L0 + ((a0 * P2L0) >>> 16);
@@ -165,9 +178,11 @@ export function xxh64Low32(data: Uint8Array, start: number, end: number): number
         m1 = a1 * P1L0 + ((a0 * P1L0) >>> 16);
         m2 = a0 * P1L1 + (m1 & 0xffff);
         v4l = Math.imul(rl, P1L) >>> 0;
-        v4h = (a1 * P1L1 + (m1 >>> 16) + (m2 >>> 16) + Math.imul(rl, P1H) + Math.imul(rh, P1L)) >>> 0;
+        v4h =
+          (a1 * P1L1 + (m1 >>> 16) + (m2 >>> 16) + Math.imul(rl, P1H) + Math.imul(rh, P1L)) >>> 0;
       }
       p += 32;
+      w += 8;
     }
     rotl(v1h, v1l, 1);
     hh = RH;
