@@ -80,7 +80,7 @@ export function pureZstdCompress(
 }
 
 /** This package's own zstd (browsers, Node without built-in zstd). */
-export const pureZstdCodec: ZstdCodec = Object.freeze({
+export const pureZstdCodec: ZstdCodec = /* @__PURE__ */ Object.freeze({
   decompress: pureZstdDecompress,
   compress: pureZstdCompress,
 });
