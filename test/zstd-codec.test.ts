@@ -59,6 +59,15 @@ function counting(inner: ZstdCodec) {
   return { codec, calls };
 }
 
+/** Limits that only let snapshots of up to `bytes` through. */
+const snapshotLimit = (bytes: number) => ({
+  snapshot: bytes,
+  manifest: 1,
+  transactionLog: 1,
+  repoInfo: 1,
+  compressionRatio: 1000,
+});
+
 function fileWith(frame: Uint8Array): Uint8Array {
   const header = writeHeader({ specVersion: 2, fileType: FileType.Snapshot });
   const out = new Uint8Array(header.length + frame.length);
@@ -114,13 +123,7 @@ describe("zstd codec", () => {
   it("a frame declaring more than the limit is refused before the codec runs", () => {
     const file = encodeObjectFile(FileType.Snapshot, 2, sample(100_000), { codec: pureZstdCodec });
     const { codec, calls } = counting(pureZstdCodec);
-    const limits = {
-      snapshot: 10_000,
-      manifest: 1,
-      transactionLog: 1,
-      repoInfo: 1,
-      compressionRatio: 1000,
-    };
+    const limits = snapshotLimit(10_000);
     expect(() => decodeObjectFile(file, FileType.Snapshot, { limits, codec })).toThrow(
       ObjectTooLargeError,
     );
@@ -133,13 +136,7 @@ describe("zstd codec", () => {
       decompress: (_frame, { maxSize }) => new Uint8Array(maxSize + 1),
       compress: () => new Uint8Array(0),
     };
-    const limits = {
-      snapshot: 1000,
-      manifest: 1,
-      transactionLog: 1,
-      repoInfo: 1,
-      compressionRatio: 1000,
-    };
+    const limits = snapshotLimit(1000);
     try {
       decodeObjectFile(file, FileType.Snapshot, { limits, codec: liar, path: "snapshots/x" });
       expect.unreachable();
@@ -185,13 +182,7 @@ describe("zstd codec", () => {
       );
       expect(frame[4]! >> 6).toBe(0);
       expect(() => builtin!.decompress(frame, { maxSize: 1000 })).toThrow(OutputLimitError);
-      const limits = {
-        snapshot: 1000,
-        manifest: 1,
-        transactionLog: 1,
-        repoInfo: 1,
-        compressionRatio: 1000,
-      };
+      const limits = snapshotLimit(1000);
       expect(() => decodeObjectFile(fileWith(frame), FileType.Snapshot, { limits })).toThrow(
         ObjectTooLargeError,
       );

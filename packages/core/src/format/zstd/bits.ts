@@ -109,12 +109,6 @@ export class BitWriter {
   /** Writes the end-of-stream marker bit and pads to a byte boundary. */
   close(): Uint8Array {
     this.add(1, 1);
-    if (this.nacc > 0) {
-      if (this.pos + 4 > this.buf.length) this.grow();
-      this.buf[this.pos++] = this.acc & 0xff;
-      this.acc = 0;
-      this.nacc = 0;
-    }
-    return this.buf.subarray(0, this.pos);
+    return this.flush();
   }
 }
