@@ -15,6 +15,7 @@ import { largeManifestCase } from "./cases/large-manifest.js";
 import { longHistoryCase } from "./cases/long-history.js";
 import { readArrayCase } from "./cases/read-array.js";
 import { writeCommitCase } from "./cases/write-commit.js";
+import { zstdDecodeCase } from "./cases/zstd-decode.js";
 import { cleanupTempDirs } from "./lib/data.js";
 import { type CaseResult, log } from "./lib/measure.js";
 import { renderReport } from "./lib/report.js";
@@ -30,6 +31,7 @@ const CASES: Array<{ id: string; name: string; run: CaseRunner }> = [
   { id: "4", name: "write and commit", run: writeCommitCase },
   { id: "5", name: "10,000 commits: ancestry, old snapshot", run: longHistoryCase },
   { id: "6", name: "browser bundle size", run: bundleCase },
+  { id: "7", name: "decoding libzstd frames: ours, fzstd, node:zlib", run: zstdDecodeCase },
 ];
 
 function arg(name: string): string | undefined {

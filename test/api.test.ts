@@ -31,6 +31,7 @@ describe("public API", () => {
       "s3AnonymousVirtualChunkFetcher",
       "upgradeRepository",
       "INITIAL_SNAPSHOT_ID",
+      "pureZstdCodec",
     ])
       expect(core, name).toHaveProperty(name);
     expect(Object.keys(adapter)).toEqual(["IcechunkStore"]);
@@ -55,7 +56,11 @@ describe("public API", () => {
 
   it("the fs entry point is Node-only and separate", async () => {
     const fs = await import("@icechunk-ts/core/fs");
-    expect(Object.keys(fs).sort()).toEqual(["fileVirtualChunkFetcher", "localFilesystemStorage"]);
+    expect(Object.keys(fs).sort()).toEqual([
+      "fileVirtualChunkFetcher",
+      "localFilesystemStorage",
+      "nodeZstdCodec",
+    ]);
     expect("localFilesystemStorage" in core).toBe(false);
   });
 });

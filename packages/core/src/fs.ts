@@ -4,5 +4,7 @@
  *
  * @module @icechunk-ts/core/fs
  */
+
+export { nodeZstdCodec } from "./format/zstd/node-codec.js";
 export { type LocalFilesystemStorageOptions, localFilesystemStorage } from "./storage/fs.js";
 export { fileVirtualChunkFetcher } from "./virtual/file.js";

@@ -29,6 +29,12 @@ export { DEFAULT_OBJECT_SIZE_LIMITS, type ObjectSizeLimits } from "./format/obje
 export type { RepoStatus, RepoUpdate } from "./format/repo-info.js";
 export type { DimensionShape, ManifestFileInfo, ManifestRef } from "./format/snapshot.js";
 export type { MoveOperation, TransactionLogData } from "./format/transaction-log.js";
+export {
+  pureZstdCodec,
+  type ZstdCodec,
+  type ZstdCodecCompressOptions,
+  type ZstdCodecDecompressOptions,
+} from "./format/zstd/codec.js";
 export type { ExpireOptions } from "./ops/expire.js";
 export type { GarbageCollectOptions, GCSummary } from "./ops/gc.js";
 export { type UpgradeOptions, upgradeRepository } from "./ops/migrate.js";

@@ -51,6 +51,7 @@ import {
   type TransactionLogData,
 } from "../format/transaction-log.js";
 import { parseYamlConfig } from "../format/yaml.js";
+import type { ZstdCodec } from "../format/zstd/codec.js";
 import type {
   GetResult,
   ObjectVersion,
@@ -72,6 +73,8 @@ export interface AssetManagerOptions {
   compressionLevel: number;
   /** Decompression limits per metadata file type (defaults: DEFAULT_OBJECT_SIZE_LIMITS). */
   objectSizeLimits?: Partial<ObjectSizeLimits>;
+  /** zstd implementation (default: Node's built-in zstd where present, else the pure-TS one). */
+  zstdCodec?: ZstdCodec;
 }
 
 export interface Signal {
@@ -90,6 +93,8 @@ export class AssetManager {
   readonly #txLogs = new WeightedLru<string, TransactionLogData>(64);
   readonly #requests: Semaphore;
   readonly #limits: Readonly<ObjectSizeLimits>;
+  /** `{ codec }` when one was injected, spread into the format calls. */
+  readonly #codec: { codec?: ZstdCodec };
   #repoInfo: VersionedRepoInfo | undefined;
   #seededFreshUntil = 0;
 
@@ -101,6 +106,7 @@ export class AssetManager {
     this.#manifests = new WeightedLru(options.manifestCacheRefs, (m) => m.numRefs());
     this.#requests = new Semaphore(options.maxConcurrentRequests);
     this.#limits = { ...DEFAULT_OBJECT_SIZE_LIMITS, ...options.objectSizeLimits };
+    this.#codec = options.zstdCodec ? { codec: options.zstdCodec } : {};
   }
 
   /** Runs a storage request under the concurrency limit. */
@@ -207,6 +213,7 @@ export class AssetManager {
     const { payload } = decodeObjectFile(bytes, FileType.RepoInfo, {
       path: REPO_INFO_PATH,
       limits: this.#limits,
+      ...this.#codec,
     });
     const info = decodeRepoInfo(payload, { path: REPO_INFO_PATH });
     this.#repoInfo = { info, version };
@@ -217,7 +224,11 @@ export class AssetManager {
   async fetchRepoInfoAt(path: string, { signal }: Signal = {}): Promise<RepoInfoData | undefined> {
     const bytes = await this.#fetchObject(path, "repo info", "repoInfo", signal);
     if (!bytes) return undefined;
-    const { payload } = decodeObjectFile(bytes, FileType.RepoInfo, { path, limits: this.#limits });
+    const { payload } = decodeObjectFile(bytes, FileType.RepoInfo, {
+      path,
+      limits: this.#limits,
+      ...this.#codec,
+    });
     return decodeRepoInfo(payload, { path });
   }
 
@@ -229,6 +240,7 @@ export class AssetManager {
   ): Promise<PutResult> {
     const bytes = encodeObjectFile(FileType.RepoInfo, 2, encodeRepoInfo(info), {
       level: this.options.compressionLevel,
+      ...this.#codec,
     });
     const result = await this.request(() =>
       this.storage.put(REPO_INFO_PATH, bytes, {
@@ -249,6 +261,7 @@ export class AssetManager {
       const { header, payload } = decodeObjectFile(bytes, FileType.Snapshot, {
         path,
         limits: this.#limits,
+        ...this.#codec,
       });
       return decodeSnapshot(payload, header.specVersion as 1 | 2, { path });
     });
@@ -308,8 +321,9 @@ export class AssetManager {
       const { header, payload } = decodeObjectFile(bytes, FileType.Manifest, {
         path,
         limits: this.#limits,
+        ...this.#codec,
       });
-      return decodeManifest(payload, header.specVersion as 1 | 2, { path });
+      return decodeManifest(payload, header.specVersion as 1 | 2, { path, ...this.#codec });
     });
   }
 
@@ -320,11 +334,10 @@ export class AssetManager {
     { signal, locationCompression }: Signal & { locationCompression?: LocationCompression } = {},
   ): Promise<number> {
     const path = MANIFESTS_PREFIX + data.id;
-    const payload = encodeManifest(
-      data,
-      specVersion,
-      locationCompression ? { locationCompression } : {},
-    );
+    const payload = encodeManifest(data, specVersion, {
+      ...(locationCompression ? { locationCompression } : {}),
+      ...this.#codec,
+    });
     const size = await this.#writeFile(
       path,
       FileType.Manifest,
@@ -333,7 +346,7 @@ export class AssetManager {
       "manifest",
       signal,
     );
-    this.#manifests.set(data.id, decodeManifest(payload, specVersion, { path }));
+    this.#manifests.set(data.id, decodeManifest(payload, specVersion, { path, ...this.#codec }));
     return size;
   }
 
@@ -348,6 +361,7 @@ export class AssetManager {
       const { header, payload } = decodeObjectFile(bytes, FileType.TransactionLog, {
         path,
         limits: this.#limits,
+        ...this.#codec,
       });
       return decodeTransactionLog(payload, header.specVersion as 1 | 2);
     });
@@ -419,6 +433,7 @@ export class AssetManager {
   ): Promise<number> {
     const bytes = encodeObjectFile(fileType, spec, payload, {
       level: this.options.compressionLevel,
+      ...this.#codec,
     });
     await this.#mustWrite(path, bytes, spec, metadataType, signal);
     return bytes.length;

@@ -7,9 +7,11 @@
  * decompressed with the manifest's zstd dictionary on access.
  */
 
-import { CorruptObjectError, isIcechunkError } from "../errors.js";
+import { defaultZstdCompress, defaultZstdDecompress } from "#zstd-default";
+import { CompressionError, CorruptObjectError, isIcechunkError } from "../errors.js";
 import { readId12, readNodeId, requiredId12, sortByUtf8 } from "./common.js";
 import {
+  DEFAULT_COMPRESSION_LEVEL,
   FLATBUFFER_IDENTIFIER,
   NODE_ID_LENGTH,
   OBJECT_ID_LENGTH,
@@ -18,8 +20,8 @@ import {
 import { FlatBufferBuilder, type Offset } from "./flatbuffers/builder.js";
 import { FlatBufferReader } from "./flatbuffers/reader.js";
 import { type ChunkId, idToBytes, idToScratchBytes, type ManifestId, type NodeId } from "./ids.js";
-import { RawDictionaryCompressor } from "./zstd/dict-compress.js";
-import { parseZstdDictionary, zstdDecompress } from "./zstd/index.js";
+import type { ZstdCodec } from "./zstd/codec.js";
+import { checkFrameBounds } from "./zstd/decompress.js";
 
 /** Precondition of a virtual chunk read. */
 export type ChunkChecksum = { etag: string } | { lastModified: number /* seconds */ };
@@ -73,6 +75,8 @@ export interface EncodeManifestOptions {
    * virtual refs (spec 2 only; absent: plain `location` strings).
    */
   locationCompression?: LocationCompression;
+  /** zstd implementation for compressed locations (default: the built-in choice). */
+  codec?: ZstdCodec;
 }
 
 /** Upstream `LocationCompressionConfig` (its compression level is not used here). */
@@ -89,6 +93,8 @@ export interface LocationCompression {
 export interface DecodeManifestOptions {
   /** Object key, for error messages. */
   path?: string;
+  /** zstd implementation for compressed locations (default: the built-in choice). */
+  codec?: ZstdCodec;
 }
 
 const M = { id: 0, arrays: 1, dictionary: 2, algorithm: 3 } as const;
@@ -111,12 +117,13 @@ const utf8Encoder = new TextEncoder();
 class ManifestViewImpl implements ManifestView {
   private readonly arraysVec: number;
   private arrayIndex: Map<string, number> | undefined;
-  private dictionary: ReturnType<typeof parseZstdDictionary> | undefined;
+  private dictionary: Uint8Array | undefined;
 
   constructor(
     private readonly r: FlatBufferReader,
     private readonly root: number,
     readonly specVersion: 1 | 2,
+    private readonly codec: ZstdCodec | undefined,
   ) {
     requiredId12(r, root, M.id, "Manifest.id");
     this.arraysVec = r.required(r.vector(root, M.arrays, 4), "Manifest.arrays");
@@ -260,17 +267,20 @@ class ManifestViewImpl implements ManifestView {
           "a chunk ref has a compressed location but the manifest has no location dictionary",
         );
       }
-      const bytes = dict;
-      this.dictionary = this.wrap(
-        () => parseZstdDictionary(bytes),
-        "location dictionary is invalid",
-      );
+      // one identity for all frames: codecs cache what they derive from the dictionary by it
+      this.dictionary = dict;
     }
-    const dictionary = this.dictionary;
-    const out = this.wrap(
-      () => zstdDecompress(bytes, { dictionary, maxOutputSize: MAX_LOCATION_LENGTH }),
-      "a compressed location cannot be decompressed",
-    );
+    const options = { dictionary: this.dictionary, maxSize: MAX_LOCATION_LENGTH };
+    const codec = this.codec;
+    const out = this.wrap(() => {
+      checkFrameBounds(bytes, MAX_LOCATION_LENGTH);
+      const got = codec ? codec.decompress(bytes, options) : defaultZstdDecompress(bytes, options);
+      if (!(got instanceof Uint8Array) || got.length > MAX_LOCATION_LENGTH)
+        throw new CompressionError(
+          `a location decompressed to more than ${MAX_LOCATION_LENGTH} bytes (or not to bytes)`,
+        );
+      return got;
+    }, "a compressed location cannot be decompressed");
     return this.wrap(() => utf8.decode(out), "a compressed location is not UTF-8");
   }
 
@@ -295,7 +305,7 @@ export function decodeManifest(
   options: DecodeManifestOptions = {},
 ): ManifestView {
   const r = new FlatBufferReader(payload, { what: "manifest", path: options.path });
-  return new ManifestViewImpl(r, r.root(), specVersion);
+  return new ManifestViewImpl(r, r.root(), specVersion, options.codec);
 }
 
 function compareCoords(a: readonly number[], b: readonly number[]): number {
@@ -308,7 +318,7 @@ function encodeRef(
   b: FlatBufferBuilder,
   coords: readonly number[],
   payload: ChunkPayload,
-  compressor: RawDictionaryCompressor | undefined,
+  compressor: ((bytes: Uint8Array) => Uint8Array) | undefined,
 ): Offset {
   const index = b.createU32Vector(coords);
   let inline: Offset | undefined;
@@ -319,7 +329,7 @@ function encodeRef(
   if (payload.kind === "inline") inline = b.createBytes(payload.data);
   if (payload.kind === "virtual") {
     if (compressor)
-      compressedLocation = b.createBytes(compressor.compress(utf8Encoder.encode(payload.location)));
+      compressedLocation = b.createBytes(compressor(utf8Encoder.encode(payload.location)));
     else location = b.createString(payload.location);
     if (payload.checksum !== undefined && "etag" in payload.checksum)
       etag = b.createString(payload.checksum.etag);
@@ -363,7 +373,13 @@ export function encodeManifest(
     specVersion === 2 && options.locationCompression
       ? locationDictionary(sortedArrays, options.locationCompression)
       : undefined;
-  const compressor = dictionary ? new RawDictionaryCompressor(dictionary) : undefined;
+  const { codec } = options;
+  const compressor = dictionary
+    ? (bytes: Uint8Array) => {
+        const o = { level: DEFAULT_COMPRESSION_LEVEL, dictionary };
+        return codec ? codec.compress(bytes, o) : defaultZstdCompress(bytes, o);
+      }
+    : undefined;
   const arrays = sortedArrays.map((array) => {
     const refs = b.createOffsetVector(
       array.refs.map(([coords, payload]) => encodeRef(b, coords, payload, compressor)),

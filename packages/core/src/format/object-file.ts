@@ -5,7 +5,9 @@
  * file type and decompresses; `encodeObjectFile` always compresses (Rust cannot read anything else).
  */
 
+import { defaultZstdCompress, defaultZstdDecompress } from "#zstd-default";
 import {
+  CompressionError,
   CorruptObjectError,
   FileTypeMismatchError,
   isIcechunkError,
@@ -20,8 +22,8 @@ import {
   type SpecVersion,
 } from "./constants.js";
 import { type FileHeader, parseHeader, writeHeader } from "./header.js";
-import { OutputLimitError } from "./zstd/decompress.js";
-import { zstdCompress, zstdDecompress } from "./zstd/index.js";
+import type { ZstdCodec } from "./zstd/codec.js";
+import { checkFrameBounds, OutputLimitError } from "./zstd/decompress.js";
 
 /**
  * Largest decompressed payload accepted per metadata file type (bytes), and the largest
@@ -86,6 +88,8 @@ export interface DecodeObjectFileOptions {
   path?: string;
   /** Decompression limits (default {@link DEFAULT_OBJECT_SIZE_LIMITS}). */
   limits?: Readonly<ObjectSizeLimits>;
+  /** zstd implementation (default: Node's built-in zstd where present, else the pure-TS one). */
+  codec?: ZstdCodec;
 }
 
 /** A decoded object file. */
@@ -134,7 +138,12 @@ export function decodeObjectFile(
   );
   let payload: Uint8Array;
   try {
-    payload = zstdDecompress(body, { maxOutputSize: limit });
+    // the headers' declared sizes are checked here, whatever codec decodes the frames
+    checkFrameBounds(body, limit);
+    const { codec } = options;
+    payload = codec
+      ? codec.decompress(body, { maxSize: limit })
+      : defaultZstdDecompress(body, { maxSize: limit });
   } catch (err) {
     if (err instanceof OutputLimitError)
       throw new ObjectTooLargeError(what, path, limit, err.needed, setting);
@@ -144,6 +153,11 @@ export function decodeObjectFile(
       cause: err,
     });
   }
+  if (!(payload instanceof Uint8Array))
+    throw new CorruptObjectError(what, "the zstd codec did not return a Uint8Array", { path });
+  // an injected codec may ignore maxSize: what it returns is held to the limit all the same
+  if (payload.length > limit)
+    throw new ObjectTooLargeError(what, path, limit, payload.length, setting);
   return { header, payload };
 }
 
@@ -151,6 +165,8 @@ export function decodeObjectFile(
 export interface EncodeObjectFileOptions {
   /** zstd level, default 3. */
   level?: number;
+  /** zstd implementation (default: Node's built-in zstd where present, else the pure-TS one). */
+  codec?: ZstdCodec;
 }
 
 /** Header + zstd-compressed flatbuffer, implementation name `icts-<version>`. */
@@ -161,7 +177,13 @@ export function encodeObjectFile(
   options: EncodeObjectFileOptions = {},
 ): Uint8Array {
   const header = writeHeader({ specVersion, fileType });
-  const body = zstdCompress(flatbuffer, { level: options.level ?? DEFAULT_COMPRESSION_LEVEL });
+  const level = options.level ?? DEFAULT_COMPRESSION_LEVEL;
+  const { codec } = options;
+  const body = codec
+    ? codec.compress(flatbuffer, { level })
+    : defaultZstdCompress(flatbuffer, { level });
+  if (!(body instanceof Uint8Array))
+    throw new CompressionError("the zstd codec's compress did not return a Uint8Array");
   const out = new Uint8Array(header.length + body.length);
   out.set(header, 0);
   out.set(body, header.length);

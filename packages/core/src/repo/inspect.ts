@@ -267,8 +267,9 @@ export async function inspectManifest(
   const path = MANIFESTS_PREFIX + id;
   const got = await assets.storage.get(path, options);
   if (!got) throw new ManifestNotFoundError(id);
-  const { header, payload } = decodeObjectFile(got.data, FileType.Manifest, { path });
-  const stats = decodeManifest(payload, header.specVersion as 1 | 2, { path }).stats();
+  const codec = assets.options.zstdCodec ? { codec: assets.options.zstdCodec } : {};
+  const { header, payload } = decodeObjectFile(got.data, FileType.Manifest, { path, ...codec });
+  const stats = decodeManifest(payload, header.specVersion as 1 | 2, { path, ...codec }).stats();
   const arrays = stats.arrays.map((a) => ({
     node_id: a.nodeId,
     num_chunk_refs: a.inline + a.native + a.virtual,

@@ -33,6 +33,7 @@ import type { ObjectSizeLimits } from "../format/object-file.js";
 import type { RepoInfoData, RepoStatus, RepoUpdate } from "../format/repo-info.js";
 import type { ManifestFileInfo } from "../format/snapshot.js";
 import { stringifyYamlConfig } from "../format/yaml.js";
+import type { ZstdCodec } from "../format/zstd/codec.js";
 import { type ExpireOptions, expireV1, expireV2 } from "../ops/expire.js";
 import { type GarbageCollectOptions, type GCSummary, garbageCollect } from "../ops/gc.js";
 import { type RewriteManifestsOptions, rewriteManifests } from "../ops/rewrite-manifests.js";
@@ -100,6 +101,11 @@ export interface OpenOptions extends CallOptions {
    * `DEFAULT_OBJECT_SIZE_LIMITS`); raise them only for trusted repositories with huge objects.
    */
   objectSizeLimits?: Partial<ObjectSizeLimits>;
+  /**
+   * The zstd implementation for metadata files (like hyparquet's `compressors`): Node's built-in
+   * zstd where the runtime has it, else the pure-TypeScript codec. Size limits apply to any codec.
+   */
+  zstdCodec?: ZstdCodec;
 }
 
 export type { FeatureFlag } from "./admin.js";
@@ -730,10 +736,11 @@ installRepr(Repository.prototype, "Repository", repositoryFields);
 function newAssets(
   storage: Storage,
   config: RepositoryConfig,
-  options: Pick<OpenOptions, "objectSizeLimits"> = {},
+  options: Pick<OpenOptions, "objectSizeLimits" | "zstdCodec"> = {},
 ): AssetManager {
   return new AssetManager(storage, {
     ...(options.objectSizeLimits ? { objectSizeLimits: options.objectSizeLimits } : {}),
+    ...(options.zstdCodec ? { zstdCodec: options.zstdCodec } : {}),
     snapshotCacheNodes: config.caching?.numSnapshotNodes ?? DEFAULT_NUM_SNAPSHOT_NODES,
     manifestCacheRefs: config.caching?.numChunkRefs ?? DEFAULT_NUM_CHUNK_REFS,
     maxConcurrentRequests: config.maxConcurrentRequests ?? DEFAULT_MAX_CONCURRENT_REQUESTS,

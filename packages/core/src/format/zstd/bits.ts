@@ -95,9 +95,8 @@ export class BitWriter {
     this.pos += bytes.length;
   }
 
-  /** Writes the end-of-stream marker bit and pads to a byte boundary. */
-  close(): Uint8Array {
-    this.add(1, 1);
+  /** Pads with zero bits to a byte boundary and returns the bytes written. */
+  flush(): Uint8Array {
     if (this.nacc > 0) {
       if (this.pos + 4 > this.buf.length) this.grow();
       this.buf[this.pos++] = this.acc & 0xff;
@@ -105,5 +104,11 @@ export class BitWriter {
       this.nacc = 0;
     }
     return this.buf.subarray(0, this.pos);
+  }
+
+  /** Writes the end-of-stream marker bit and pads to a byte boundary. */
+  close(): Uint8Array {
+    this.add(1, 1);
+    return this.flush();
   }
 }

@@ -10,6 +10,7 @@ import { BLOCK_MAX } from "./context.js";
 import { FRAME_MAGIC } from "./decompress.js";
 import type { FseEncoder } from "./fse.js";
 import { fseEncoderFor, LL_PREDEFINED, ML_PREDEFINED, OF_PREDEFINED } from "./fse.js";
+import { chooseSequenceTable } from "./fse-encode.js";
 import { encodeHuffmanLiterals } from "./huffman-encode.js";
 import { MatchFinder, paramsForLevel, SeqStore } from "./match.js";
 import { FastMatchFinder } from "./match-fast.js";
@@ -151,7 +152,7 @@ function encodeLiterals(lit: Uint8Array, n: number): Uint8Array {
   return r;
 }
 
-/** The body of one compressed block from its sequences (predefined tables); null when not encodable. */
+/** The body of one compressed block from its sequences (per-stream FSE tables); null when not encodable. */
 export function encodeBlockBody(store: SeqStore): Uint8Array | null {
   const lits = encodeLiterals(store.lit, store.nLit);
   const nbSeq = store.n;
@@ -166,8 +167,7 @@ export function encodeBlockBody(store: SeqStore): Uint8Array | null {
     w.add(nbSeq - 0x7f00, 16);
   }
   if (nbSeq === 0) return w.buf.subarray(0, w.pos);
-  w.add(0, 8); // all predefined tables
-  const { ll: llE, ml: mlE, of: ofE } = predefinedEncoders();
+  const pre = predefinedEncoders();
   const llC = new Uint8Array(nbSeq);
   const mlC = new Uint8Array(nbSeq);
   const ofC = new Uint8Array(nbSeq);
@@ -175,8 +175,19 @@ export function encodeBlockBody(store: SeqStore): Uint8Array | null {
     llC[i] = llCode(store.ll[i]!);
     mlC[i] = mlCode(store.ml[i]!);
     ofC[i] = 31 - Math.clz32(store.of[i]!);
-    if (ofC[i]! > 28) return null; // beyond the predefined offset table
   }
+  // per stream: the predefined table, one symbol, or counts fitted to this block
+  const llT = chooseSequenceTable(llC, nbSeq, 35, 9, pre.ll, 35);
+  const ofT = chooseSequenceTable(ofC, nbSeq, 31, 8, pre.of, 28);
+  const mlT = chooseSequenceTable(mlC, nbSeq, 52, 9, pre.ml, 52);
+  if (llT === null || ofT === null || mlT === null) return null;
+  w.add((llT.mode << 6) | (ofT.mode << 4) | (mlT.mode << 2), 8);
+  w.addBytes(llT.header);
+  w.addBytes(ofT.header);
+  w.addBytes(mlT.header);
+  const llE = llT.encoder;
+  const ofE = ofT.encoder;
+  const mlE = mlT.encoder;
   const bits = new BitWriter(nbSeq * 8 + 16);
   const last = nbSeq - 1;
   let llS = llE.first[llC[last]!]!;

@@ -62,10 +62,14 @@ function u32(src: Uint8Array, p: number): number {
   return (src[p]! | (src[p + 1]! << 8) | (src[p + 2]! << 16) | (src[p + 3]! << 24)) >>> 0;
 }
 
+let sharedLitScratch: Uint8Array | undefined;
+
 function decompressFrames(src: Uint8Array, cap: number, dict: ParsedDictionary | null): Uint8Array {
   const out = new OutputBuffer(Math.min(cap, Math.max(src.length * 4, 1 << 16)), cap);
   let first = true;
-  const litScratch = new Uint8Array(BLOCK_MAX + 64);
+  // decoding is synchronous and never re-entered: one literals buffer serves every call
+  sharedLitScratch ??= new Uint8Array(BLOCK_MAX + 64);
+  const litScratch = sharedLitScratch;
   let pos = 0;
   while (pos < src.length) {
     if (pos + 4 > src.length) throw new CompressionError("truncated frame magic");
@@ -95,20 +99,76 @@ function contentBound(
   src: Uint8Array,
   pos: number,
   blockMax: number,
-): { exact: number; bound: number } {
+): { exact: number; bound: number; end: number } {
   let exact = 0;
   let compressed = 0;
   for (;;) {
-    if (pos + 3 > src.length) return { exact, bound: -1 };
+    if (pos + 3 > src.length) return { exact, bound: -1, end: -1 };
     const bh = src[pos]! | (src[pos + 1]! << 8) | (src[pos + 2]! << 16);
     const type = (bh >> 1) & 3;
     const size = bh >>> 3;
     if (type === 0 || type === 1) exact += size;
     else if (type === 2) compressed++;
-    else return { exact, bound: -1 };
+    else return { exact, bound: -1, end: -1 };
     pos += type === 1 ? 4 : 3 + size;
-    if (bh & 1) return { exact, bound: exact + compressed * blockMax };
+    if (bh & 1) return { exact, bound: exact + compressed * blockMax, end: pos };
   }
+}
+
+/**
+ * Refuses, before any decoding, input whose frames declare (content size) or hold in raw and RLE
+ * blocks more than `cap` bytes in total: the check any {@link ZstdCodec} gets ahead of its own
+ * decoder. Reads only frame and block headers; malformed structure is left to the decoder.
+ * @throws {OutputLimitError} when the headers alone exceed `cap`.
+ */
+export function checkFrameBounds(src: Uint8Array, cap: number): void {
+  let total = 0;
+  let pos = 0;
+  while (pos + 4 <= src.length) {
+    const magic = u32(src, pos);
+    if (magic >>> 4 === 0x184d2a5) {
+      if (pos + 8 > src.length) return;
+      pos += 8 + u32(src, pos + 4);
+      continue;
+    }
+    if (magic !== FRAME_MAGIC) return;
+    const h = frameHeader(src, pos + 4);
+    if (h === null) return;
+    const { fhd, fcs } = h;
+    const { exact, end } = contentBound(src, h.blocks, BLOCK_MAX);
+    total += Math.max(fcs, exact);
+    if (total > cap) throw new OutputLimitError(cap, total);
+    if (end < 0) return;
+    pos = end + ((fhd >> 2) & 1 ? 4 : 0);
+  }
+}
+
+/**
+ * The frame header at `pos` (just past the magic): descriptor byte, window descriptor byte (-1 for
+ * single-segment frames), dictionary id, declared content size (-1 when absent), and where the
+ * first block header starts; null when the input ends inside it.
+ */
+function frameHeader(
+  src: Uint8Array,
+  pos: number,
+): { fhd: number; windowByte: number; dictId: number; fcs: number; blocks: number } | null {
+  if (pos >= src.length) return null;
+  const fhd = src[pos++]!;
+  const fcsFlag = fhd >> 6;
+  const single = (fhd >> 5) & 1;
+  const didSize = [0, 1, 2, 4][fhd & 3]!;
+  const fcsSize = fcsFlag === 0 ? single : 1 << fcsFlag;
+  if (pos + (single ? 0 : 1) + didSize + fcsSize > src.length) return null;
+  const windowByte = single ? -1 : src[pos++]!;
+  let dictId = 0;
+  for (let i = 0; i < didSize; i++) dictId += src[pos + i]! * 2 ** (8 * i);
+  pos += didSize;
+  let fcs = -1;
+  if (fcsSize === 1) fcs = src[pos]!;
+  else if (fcsSize === 2) fcs = (src[pos]! | (src[pos + 1]! << 8)) + 256;
+  else if (fcsSize === 4) fcs = u32(src, pos);
+  else if (fcsSize === 8) fcs = u32(src, pos) + u32(src, pos + 4) * 2 ** 32;
+  return { fhd, windowByte, dictId, fcs, blocks: pos + fcsSize };
 }
 
 function decodeFrame(
@@ -120,20 +180,15 @@ function decodeFrame(
   first: boolean,
 ): number {
   const len = src.length;
-  if (pos >= len) throw new CompressionError("truncated frame header");
-  const fhd = src[pos++]!;
-  const fcsFlag = fhd >> 6;
-  const single = (fhd >> 5) & 1;
+  const h = frameHeader(src, pos);
+  if (h === null) throw new CompressionError("truncated frame header");
+  const { fhd, fcs, dictId } = h;
+  pos = h.blocks;
   if (fhd & 8) throw new CompressionError("reserved bit set in frame header");
   const hasChecksum = (fhd >> 2) & 1;
-  const didSize = [0, 1, 2, 4][fhd & 3]!;
-  const fcsSize = fcsFlag === 0 ? single : 1 << fcsFlag;
-  if (pos + (single ? 0 : 1) + didSize + fcsSize > len) {
-    throw new CompressionError("truncated frame header");
-  }
-  let windowSize = 0;
-  if (!single) {
-    const wd = src[pos++]!;
+  let windowSize = fcs;
+  if (h.windowByte >= 0) {
+    const wd = h.windowByte;
     const wlog = 10 + (wd >> 3);
     if (wlog > MAX_WINDOW_LOG) {
       throw new CompressionError(`window log ${wlog} exceeds the maximum ${MAX_WINDOW_LOG}`);
@@ -141,16 +196,6 @@ function decodeFrame(
     const wbase = 2 ** wlog;
     windowSize = wbase + (wbase / 8) * (wd & 7);
   }
-  let dictId = 0;
-  for (let i = 0; i < didSize; i++) dictId += src[pos + i]! * 2 ** (8 * i);
-  pos += didSize;
-  let fcs = -1;
-  if (fcsSize === 1) fcs = src[pos]!;
-  else if (fcsSize === 2) fcs = (src[pos]! | (src[pos + 1]! << 8)) + 256;
-  else if (fcsSize === 4) fcs = u32(src, pos);
-  else if (fcsSize === 8) fcs = u32(src, pos) + u32(src, pos + 4) * 2 ** 32;
-  pos += fcsSize;
-  if (single) windowSize = fcs;
   if (fcs > out.cap - out.len) throw new OutputLimitError(out.cap, fcs);
   if (dictId !== 0) {
     if (dict === null) {

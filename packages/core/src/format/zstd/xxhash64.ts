@@ -4,6 +4,8 @@
  * No BigInt: 64-bit products are assembled from 16-bit partial products.
  */
 
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
 // 64-bit values are (hi, lo) pairs of uint32; results of helpers land in RH/RL.
 let RH = 0;
 let RL = 0;
@@ -12,6 +14,10 @@ const P1H = 0x9e3779b1;
 const P1L = 0x85ebca87;
 const P2H = 0xc2b2ae3d;
 const P2L = 0x27d4eb4f;
+const P2L0 = P2L & 0xffff;
+const P2L1 = P2L >>> 16;
+const P1L0 = 0x85ebca87 & 0xffff;
+const P1L1 = 0x85ebca87 >>> 16;
 const P3H = 0x165667b1;
 const P3L = 0x9e3779f9;
 const P4H = 0x85ebca77;
@@ -20,15 +26,16 @@ const P5H = 0x27d4eb2f;
 const P5L = 0x165667c5;
 
 function mul(ah: number, al: number, bh: number, bl: number): void {
+  // low 64 bits of the product: lo×lo exactly (16-bit halves, every partial sum < 2^32), the
+  // cross terms only modulo 2^32
   const a0 = al & 0xffff;
   const a1 = al >>> 16;
   const b0 = bl & 0xffff;
   const b1 = bl >>> 16;
-  const mid = a0 * b1 + a1 * b0;
-  const low = a0 * b0 + (mid % 65536) * 65536;
-  const carry = Math.floor(low / 4294967296);
-  RL = low >>> 0;
-  RH = (a1 * b1 + Math.floor(mid / 65536) + carry + Math.imul(al, bh) + Math.imul(ah, bl)) >>> 0;
+  const m1 = a1 * b0 + ((a0 * b0) >>> 16);
+  const m2 = a0 * b1 + (m1 & 0xffff);
+  RL = Math.imul(al, bl) >>> 0;
+  RH = (a1 * b1 + (m1 >>> 16) + (m2 >>> 16) + Math.imul(al, bh) + Math.imul(ah, bl)) >>> 0;
 }
 
 function add(ah: number, al: number, bh: number, bl: number): void {
@@ -73,20 +80,109 @@ export function xxh64Low32(data: Uint8Array, start: number, end: number): number
     let v4l = (~P1L + 1) >>> 0;
     let v4h = (~P1H + (v4l === 0 ? 1 : 0)) >>> 0;
     const limit = end - 32;
+    // the stripes as little-endian words: a view when aligned, else one copy
+    const nw = (len >>> 5) << 3;
+    const off = data.byteOffset + start;
+    const words =
+      LITTLE_ENDIAN && off % 4 === 0
+        ? new Uint32Array(data.buffer, off, nw)
+        : new Uint32Array(data.slice(start, start + nw * 4).buffer);
+    let w = 0;
     while (p <= limit) {
-      round(v1h, v1l, u32(data, p + 4), u32(data, p));
-      v1h = RH;
-      v1l = RL;
-      round(v2h, v2l, u32(data, p + 12), u32(data, p + 8));
-      v2h = RH;
-      v2l = RL;
-      round(v3h, v3l, u32(data, p + 20), u32(data, p + 16));
-      v3h = RH;
-      v3l = RL;
-      round(v4h, v4l, u32(data, p + 28), u32(data, p + 24));
-      v4h = RH;
-      v4l = RL;
+      {
+        // v1 = rotl(v1 + input * P2, 31) * P1
+        const il = words[w + 0]!;
+        const ih = words[w + 1]!;
+        let a0 = il & 0xffff;
+        let a1 = il >>> 16;
+        let m1 = a1 * P2L0 + ((a0 * P2L0) >>> 16);
+        let m2 = a0 * P2L1 + (m1 & 0xffff);
+        const pl = Math.imul(il, P2L) >>> 0;
+        const ph = a1 * P2L1 + (m1 >>> 16) + (m2 >>> 16) + Math.imul(il, P2H) + Math.imul(ih, P2L);
+        const sl = v1l + pl;
+        const sh = (v1h + ph + (sl > 0xffffffff ? 1 : 0)) >>> 0;
+        const sl32 = sl >>> 0;
+        const rh = ((sh << 31) | (sl32 >>> 1)) >>> 0;
+        const rl = ((sl32 << 31) | (sh >>> 1)) >>> 0;
+        a0 = rl & 0xffff;
+        a1 = rl >>> 16;
+        m1 = a1 * P1L0 + ((a0 * P1L0) >>> 16);
+        m2 = a0 * P1L1 + (m1 & 0xffff);
+        v1l = Math.imul(rl, P1L) >>> 0;
+        v1h =
+          (a1 * P1L1 + (m1 >>> 16) + (m2 >>> 16) + Math.imul(rl, P1H) + Math.imul(rh, P1L)) >>> 0;
+      }
+      {
+        // v2 = rotl(v2 + input * P2, 31) * P1
+        const il = words[w + 2]!;
+        const ih = words[w + 3]!;
+        let a0 = il & 0xffff;
+        let a1 = il >>> 16;
+        let m1 = a1 * P2L0 + ((a0 * P2L0) >>> 16);
+        let m2 = a0 * P2L1 + (m1 & 0xffff);
+        const pl = Math.imul(il, P2L) >>> 0;
+        const ph = a1 * P2L1 + (m1 >>> 16) + (m2 >>> 16) + Math.imul(il, P2H) + Math.imul(ih, P2L);
+        const sl = v2l + pl;
+        const sh = (v2h + ph + (sl > 0xffffffff ? 1 : 0)) >>> 0;
+        const sl32 = sl >>> 0;
+        const rh = ((sh << 31) | (sl32 >>> 1)) >>> 0;
+        const rl = ((sl32 << 31) | (sh >>> 1)) >>> 0;
+        a0 = rl & 0xffff;
+        a1 = rl >>> 16;
+        m1 = a1 * P1L0 + ((a0 * P1L0) >>> 16);
+        m2 = a0 * P1L1 + (m1 & 0xffff);
+        v2l = Math.imul(rl, P1L) >>> 0;
+        v2h =
+          (a1 * P1L1 + (m1 >>> 16) + (m2 >>> 16) + Math.imul(rl, P1H) + Math.imul(rh, P1L)) >>> 0;
+      }
+      {
+        // v3 = rotl(v3 + input * P2, 31) * P1
+        const il = words[w + 4]!;
+        const ih = words[w + 5]!;
+        let a0 = il & 0xffff;
+        let a1 = il >>> 16;
+        let m1 = a1 * P2L0 + ((a0 * P2L0) >>> 16);
+        let m2 = a0 * P2L1 + (m1 & 0xffff);
+        const pl = Math.imul(il, P2L) >>> 0;
+        const ph = a1 * P2L1 + (m1 >>> 16) + (m2 >>> 16) + Math.imul(il, P2H) + Math.imul(ih, P2L);
+        const sl = v3l + pl;
+        const sh = (v3h + ph + (sl > 0xffffffff ? 1 : 0)) >>> 0;
+        const sl32 = sl >>> 0;
+        const rh = ((sh << 31) | (sl32 >>> 1)) >>> 0;
+        const rl = ((sl32 << 31) | (sh >>> 1)) >>> 0;
+        a0 = rl & 0xffff;
+        a1 = rl >>> 16;
+        m1 = a1 * P1L0 + ((a0 * P1L0) >>> 16);
+        m2 = a0 * P1L1 + (m1 & 0xffff);
+        v3l = Math.imul(rl, P1L) >>> 0;
+        v3h =
+          (a1 * P1L1 + (m1 >>> 16) + (m2 >>> 16) + Math.imul(rl, P1H) + Math.imul(rh, P1L)) >>> 0;
+      }
+      {
+        // v4 = rotl(v4 + input * P2, 31) * P1
+        const il = words[w + 6]!;
+        const ih = words[w + 7]!;
+        let a0 = il & 0xffff;
+        let a1 = il >>> 16;
+        let m1 = a1 * P2L0 + ((a0 * P2L0) >>> 16);
+        let m2 = a0 * P2L1 + (m1 & 0xffff);
+        const pl = Math.imul(il, P2L) >>> 0;
+        const ph = a1 * P2L1 + (m1 >>> 16) + (m2 >>> 16) + Math.imul(il, P2H) + Math.imul(ih, P2L);
+        const sl = v4l + pl;
+        const sh = (v4h + ph + (sl > 0xffffffff ? 1 : 0)) >>> 0;
+        const sl32 = sl >>> 0;
+        const rh = ((sh << 31) | (sl32 >>> 1)) >>> 0;
+        const rl = ((sl32 << 31) | (sh >>> 1)) >>> 0;
+        a0 = rl & 0xffff;
+        a1 = rl >>> 16;
+        m1 = a1 * P1L0 + ((a0 * P1L0) >>> 16);
+        m2 = a0 * P1L1 + (m1 & 0xffff);
+        v4l = Math.imul(rl, P1L) >>> 0;
+        v4h =
+          (a1 * P1L1 + (m1 >>> 16) + (m2 >>> 16) + Math.imul(rl, P1H) + Math.imul(rh, P1L)) >>> 0;
+      }
       p += 32;
+      w += 8;
     }
     rotl(v1h, v1l, 1);
     hh = RH;
