@@ -36,7 +36,10 @@ describe("README", () => {
     await writeFile(join(dir, "package.json"), JSON.stringify({ type: "module" }));
     const tsx = async (name: string, code: string) => {
       await writeFile(join(dir, name), code);
-      return run(join(ROOT, "node_modules/.bin/tsx"), ["--conditions=@icechunk-ts/source", name], { cwd: dir, timeout: 120_000 });
+      return run(join(ROOT, "node_modules/.bin/tsx"), ["--conditions=@icechunk-ts/source", name], {
+        cwd: dir,
+        timeout: 120_000,
+      });
     };
     const first = await tsx("write.ts", write!);
     expect(first.stdout).toMatch(/^committed [0-9A-Z]{20}\n$/);
