@@ -82,6 +82,7 @@ export {
   type SessionMode,
 } from "./session/session.js";
 export {
+  type KeyRange,
   SessionStore,
   type StoreCallOptions,
   type StoreGetOptions,

@@ -194,6 +194,9 @@ export class Session {
       get readOnly() {
         return session.readOnly;
       },
+      get getPartialValuesConcurrency() {
+        return session.config.getPartialValuesConcurrency;
+      },
       owner: this,
     });
     this.manifestsPreloaded =
