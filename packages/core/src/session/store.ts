@@ -114,9 +114,11 @@ export class SessionStore {
   get supportsWrites(): boolean {
     return true;
   }
+  /** As the official binding's store: deletes are supported (read-only sessions still refuse them). */
   get supportsDeletes(): boolean {
     return true;
   }
+  /** As the official binding's store: listing is supported. */
   get supportsListing(): boolean {
     return true;
   }
