@@ -15,22 +15,10 @@ import {
   type WalkLimitsOptions,
 } from "@icechunk-ts/core";
 import { describe, expect, it } from "vitest";
-import { enc, group } from "./support/zarr-json.js";
+import { array, group } from "./support/zarr-json.js";
 
 /** A uint8 array of 8×8 elements in 1×1 chunks, its manifests split every 2 chunks per axis. */
-const grid = enc(
-  JSON.stringify({
-    zarr_format: 3,
-    node_type: "array",
-    shape: [8, 8],
-    data_type: "uint8",
-    chunk_grid: { name: "regular", configuration: { chunk_shape: [1, 1] } },
-    chunk_key_encoding: { name: "default", configuration: { separator: "/" } },
-    fill_value: 0,
-    codecs: [{ name: "bytes" }],
-    attributes: {},
-  }),
-);
+const grid = array([8, 8], {}, [1, 1]);
 const config: RepositoryConfig = {
   inlineChunkThresholdBytes: 0,
   manifest: {

@@ -18,21 +18,8 @@ import {
 } from "@icechunk-ts/core";
 import { describe, expect, it } from "vitest";
 import { loadOracle, oracleStorage } from "./support/oracle.js";
-import { enc, group } from "./support/zarr-json.js";
+import { group, vector } from "./support/zarr-json.js";
 
-const array = enc(
-  JSON.stringify({
-    zarr_format: 3,
-    node_type: "array",
-    shape: [4],
-    data_type: "uint8",
-    chunk_grid: { name: "regular", configuration: { chunk_shape: [1] } },
-    chunk_key_encoding: { name: "default", configuration: { separator: "/" } },
-    fill_value: 0,
-    codecs: [{ name: "bytes" }],
-    attributes: {},
-  }),
-);
 const bytes = (n: number, seed: number) =>
   Uint8Array.from({ length: n }, (_, i) => (i * seed) & 255);
 
@@ -42,7 +29,7 @@ async function written(): Promise<Storage> {
   const s = await repo.writableSession("main");
   await s.store.set("zarr.json", group());
   await s.store.set("g/zarr.json", group());
-  await s.store.set("g/a/zarr.json", array);
+  await s.store.set("g/a/zarr.json", vector(4));
   await s.store.set("g/a/c/0", bytes(1000, 7)); // native
   await s.store.set("g/a/c/1", bytes(40, 3)); // inline
   await s.store.set("g/a/c/2", bytes(300, 11)); // native
