@@ -76,6 +76,8 @@ function program(): ts.Program {
       target: ts.ScriptTarget.ES2022,
       module: ts.ModuleKind.NodeNext,
       moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      // the workspace packages' sources, as the repository's tsconfig reads them (not dist/)
+      customConditions: ["@icechunk-ts/source"],
       strict: true,
       skipLibCheck: true,
       types: ["node"],

@@ -26,24 +26,12 @@ import { describe, expect, it } from "vitest";
 import { compareRepositories } from "./support/compare.js";
 import { loadOracle, oracleStorage } from "./support/oracle.js";
 import { copyFixture, REFERENCE_REPOS_DIR } from "./support/tmp.js";
-import { enc, group } from "./support/zarr-json.js";
+import { array, group } from "./support/zarr-json.js";
 
 const normalize = (d: object) => JSON.parse(JSON.stringify(d));
 
 /** A uint8 array of 8×8 elements in 1×1 chunks (64 possible chunk refs). */
-const grid = enc(
-  JSON.stringify({
-    zarr_format: 3,
-    node_type: "array",
-    shape: [8, 8],
-    data_type: "uint8",
-    chunk_grid: { name: "regular", configuration: { chunk_shape: [1, 1] } },
-    chunk_key_encoding: { name: "default", configuration: { separator: "/" } },
-    fill_value: 0,
-    codecs: [{ name: "bytes" }],
-    attributes: {},
-  }),
-);
+const grid = array([8, 8], {}, [1, 1]);
 const splitBy2: RepositoryConfig = {
   manifest: {
     splitting: {

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import {
   isIcechunkError,
   MigrationFailedError,
+  type Progress,
   Repository,
   type Storage,
   upgradeRepository,
@@ -122,12 +123,36 @@ describe("upgrading our own spec-1 repositories", () => {
     const { dir, ours, theirs, h } = await ownV1();
     const v1 = await ours();
     const before = await histories(v1);
-    expect(await upgradeRepository(v1, { dryRun: true })).toBe(v1);
+    const dry: Progress[] = [];
+    expect(await upgradeRepository(v1, { dryRun: true, onProgress: (p) => dry.push(p) })).toBe(v1);
     expect(await exists(join(dir, "repo"))).toBe(false);
     expect((await ours()).specVersion).toBe(1);
+    const refFiles: string[] = [];
+    for await (const e of localFilesystemStorage(dir).list("refs")) refFiles.push(e.key);
 
-    const upgraded = await upgradeRepository(await ours());
+    const events: Progress[] = [];
+    const upgraded = await upgradeRepository(await ours(), { onProgress: (p) => events.push(p) });
     expect(await histories(upgraded)).toEqual(before);
+    // progress: every snapshot read, the repo object written, each spec-1 file deleted
+    const snapshots = (await readInfo(dir)).snapshots.length;
+    const phase = (ps: Progress[], name: string) => ps.filter((p) => p.phase === name);
+    expect(phase(events, "snapshots").map((p) => p.done)).toEqual(
+      Array.from({ length: snapshots + 1 }, (_, i) => i),
+    );
+    expect(phase(events, "write")).toEqual([
+      { phase: "write", done: 0, total: 1 },
+      { phase: "write", done: 1, total: 1 },
+    ]);
+    const deletes = phase(events, "delete");
+    expect(deletes[0]).toEqual({ phase: "delete", done: 0, total: refFiles.length + 1 });
+    expect(deletes.at(-1)).toEqual({
+      phase: "delete",
+      done: refFiles.length + 1,
+      total: refFiles.length + 1,
+    });
+    expect([...new Set(events.map((p) => p.phase))]).toEqual(["snapshots", "write", "delete"]);
+    // a dry run reads the same snapshots and writes nothing
+    expect(dry).toEqual(phase(events, "snapshots"));
     expect(upgraded.config.inlineChunkThresholdBytes).toBe(100);
     const them = await theirs();
     expect(them.specVersion).toBe(2);

@@ -10,14 +10,15 @@ export const enc = (s: string) => new TextEncoder().encode(s);
 export const group = (attrs: object = {}) =>
   enc(JSON.stringify({ zarr_format: 3, node_type: "group", attributes: attrs }));
 
-export const array = (shape: number[], attrs: object = {}) =>
+/** A uint8 array of `shape` in chunks of `chunkShape` (default 2×2). */
+export const array = (shape: number[], attrs: object = {}, chunkShape: number[] = [2, 2]) =>
   enc(
     JSON.stringify({
       zarr_format: 3,
       node_type: "array",
       shape,
       data_type: "uint8",
-      chunk_grid: { name: "regular", configuration: { chunk_shape: [2, 2] } },
+      chunk_grid: { name: "regular", configuration: { chunk_shape: chunkShape } },
       chunk_key_encoding: { name: "default", configuration: { separator: "/" } },
       fill_value: 0,
       codecs: [{ name: "bytes" }],

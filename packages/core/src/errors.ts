@@ -58,6 +58,7 @@ export interface IcechunkErrorMap {
   "invalid-byte-range": InvalidByteRangeError;
   "session-mode": SessionModeError;
   "invalid-move": InvalidMoveError;
+  "unimplemented-store-method": UnimplementedStoreMethodError;
   // virtual chunks
   "virtual-chunk-container-not-found": VirtualChunkContainerNotFoundError;
   "unauthorized-virtual-chunk-container": UnauthorizedVirtualChunkContainerError;
@@ -561,6 +562,17 @@ export class InvalidMoveError extends IcechunkError {
     readonly detail: string,
   ) {
     super(`cannot move '${from}' to '${to}': ${detail}`);
+  }
+}
+
+/** A store method Icechunk does not implement (upstream `Unimplemented`, e.g. `setPartialValues`). */
+export class UnimplementedStoreMethodError extends IcechunkError {
+  readonly kind = "unimplemented-store-method";
+  constructor(
+    readonly method: string,
+    hint: string,
+  ) {
+    super(`store method ${method} is not implemented by Icechunk; ${hint}`);
   }
 }
 

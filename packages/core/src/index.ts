@@ -41,6 +41,7 @@ export { type UpgradeOptions, upgradeRepository } from "./ops/migrate.js";
 export type { OnProgress, Progress, ProgressOptions } from "./ops/progress.js";
 export type { RewriteManifestsOptions } from "./ops/rewrite-manifests.js";
 export type { ChunkStorageStats, ChunkStorageStatsOptions } from "./ops/stats.js";
+export type { WalkLimitsOptions } from "./ops/walk-limits.js";
 export type {
   ObjectStoreConfig,
   RepositoryConfig,
@@ -87,6 +88,7 @@ export {
   type SessionMode,
 } from "./session/session.js";
 export {
+  type KeyRange,
   SessionStore,
   type StoreCallOptions,
   type StoreGetOptions,

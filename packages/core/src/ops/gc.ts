@@ -42,9 +42,19 @@ import {
   withParent,
 } from "./history.js";
 import { type ProgressOptions, phaseCounter } from "./progress.js";
+import {
+  forEachManifest,
+  type WalkLimits,
+  type WalkLimitsOptions,
+  walkLimits,
+} from "./walk-limits.js";
 
-/** Options of `Repository.garbageCollect`. */
-export interface GarbageCollectOptions extends CallOptions, ProgressOptions {
+/**
+ * Options of `Repository.garbageCollect`. The walk over the kept snapshots and their manifests is
+ * bounded by upstream's `maxSnapshotsInMemory`, `maxCompressedManifestMemBytes` and
+ * `maxConcurrentManifestFetches` (same defaults); the result does not depend on them.
+ */
+export interface GarbageCollectOptions extends CallOptions, ProgressOptions, WalkLimitsOptions {
   /** Only count what would be deleted; change nothing. */
   dryRun?: boolean;
 }
@@ -136,6 +146,7 @@ class Retained {
 
   constructor(
     private readonly assets: AssetManager,
+    private readonly limits: WalkLimits,
     private readonly signal?: AbortSignal,
   ) {}
 
@@ -148,22 +159,31 @@ class Retained {
     }
     for (const s of infos) for (const id of s.prunedAncestorTxLogs ?? []) this.txLogs.add(id);
     const fresh = [...this.snapshots].filter((id) => !this.#fetched.has(id));
-    const manifests = new Map<string, ManifestFileInfo>();
-    await mapConcurrent(fresh, 16, async (id) => {
-      throwIfAborted(signal);
-      const snap = await assets.fetchSnapshot(id as SnapshotId, { signal });
-      this.#fetched.add(id);
-      if (!snap) return; // a snapshot with no file references nothing we could keep
-      for (const m of snap.manifestFiles) if (!this.manifests.has(m.id)) manifests.set(m.id, m);
-    });
-    await mapConcurrent([...manifests.values()], 16, async (m) => {
-      throwIfAborted(signal);
-      const manifest = await assets.fetchManifest(m.id, m.sizeBytes, { signal });
-      for (const node of manifest.nodeIds())
-        for (const [, payload] of manifest.refs(node))
-          if (payload.kind === "native") this.chunks.add(payload.chunkId);
-      this.manifests.add(m.id);
-    });
+    const { snapshotsAtATime } = this.limits;
+    // in batches: at most `snapshotsAtATime` snapshots fetched and held at once, then their manifests
+    for (let i = 0; i < fresh.length; i += snapshotsAtATime) {
+      const batch = fresh.slice(i, i + snapshotsAtATime);
+      const manifests = new Map<string, ManifestFileInfo>();
+      await mapConcurrent(batch, batch.length, async (id) => {
+        throwIfAborted(signal);
+        const snap = await assets.fetchSnapshot(id as SnapshotId, { signal });
+        this.#fetched.add(id);
+        if (!snap) return; // a snapshot with no file references nothing we could keep
+        for (const m of snap.manifestFiles) if (!this.manifests.has(m.id)) manifests.set(m.id, m);
+      });
+      await forEachManifest(
+        assets,
+        [...manifests.values()],
+        this.limits,
+        (m, manifest) => {
+          for (const node of manifest.nodeIds())
+            for (const [, payload] of manifest.refs(node))
+              if (payload.kind === "native") this.chunks.add(payload.chunkId);
+          this.manifests.add(m.id);
+        },
+        signal,
+      );
+    }
   }
 }
 
@@ -267,6 +287,7 @@ async function attempt(
   specVersion: 1 | 2,
   config: RepositoryConfig,
   cutoff: Date,
+  limits: WalkLimits,
   options: GarbageCollectOptions,
 ): Promise<GCSummary> {
   const { signal } = options;
@@ -283,7 +304,7 @@ async function attempt(
     // grace period: a snapshot newer than the cutoff (or not listed yet) survives
     if (!listed || !createdBefore(listed.lastModified, cutoff)) keepSnapshots.add(s.id);
   }
-  const retained = new Retained(assets, signal);
+  const retained = new Retained(assets, limits, signal);
   await retained.add(keepSnapshots);
   const drop = new Set([...all].filter((id) => !keepSnapshots.has(id)));
   let latest = info;
@@ -350,6 +371,7 @@ export async function garbageCollect(
   deleteObjectsOlderThan: Date,
   options: GarbageCollectOptions = {},
 ): Promise<GCSummary> {
+  const limits = walkLimits(options);
   if (!assets.storage.canWrite)
     throw new ReadOnlyRepositoryError("its storage is read-only; cannot garbage collect");
   if (specVersion === 2) {
@@ -363,7 +385,7 @@ export async function garbageCollect(
   for (let i = 0; i < maxTries; i++) {
     throwIfAborted(options.signal);
     try {
-      return await attempt(assets, specVersion, config, deleteObjectsOlderThan, options);
+      return await attempt(assets, specVersion, config, deleteObjectsOlderThan, limits, options);
     } catch (e) {
       if (!(e instanceof RepoInfoChangedSignal)) throw e;
     }

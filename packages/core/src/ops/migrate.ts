@@ -35,9 +35,16 @@ import type { CallOptions } from "../repo/types.js";
 import { branchKey, REFS_PREFIX, RefFilesVersionControl, tagKey } from "../repo/v1.js";
 import { compareUtf8 } from "../util/bytes.js";
 import { nowMicros } from "../util/time.js";
+import { type OnProgress, type ProgressOptions, phaseCounter } from "./progress.js";
 
-/** Options of {@link upgradeRepository}. */
-export interface UpgradeOptions extends CallOptions {
+/**
+ * Options of {@link upgradeRepository}. `onProgress` reports, in order: `{ phase: "snapshots",
+ * done }` per snapshot read from the refs' ancestries (the total is not known in advance), then
+ * (unless `dryRun`) `{ phase: "write", done, total: 1 }` once the `repo` object is written and
+ * verified, then (with `deleteUnusedV1Files`) `{ phase: "delete", done, total }` over the spec-1
+ * files (the refs and `config.yaml`).
+ */
+export interface UpgradeOptions extends CallOptions, ProgressOptions {
   /** Plan and validate only; write nothing (default false). */
   dryRun?: boolean;
   /** Delete `refs/` and `config.yaml` after the upgrade (default true); 1.x clients stop working. */
@@ -60,8 +67,10 @@ async function collectSnapshots(
   assets: AssetManager,
   tips: SnapshotId[],
   signal?: AbortSignal,
+  onProgress?: OnProgress,
 ): Promise<Ancestries> {
   const vc = new RefFilesVersionControl(assets);
+  const read = phaseCounter(onProgress, "snapshots");
   const byId = new Map<string, RepoSnapshotInfo>();
   for (const tip of tips) {
     if (byId.has(tip)) continue;
@@ -74,6 +83,7 @@ async function collectSnapshots(
         message: s.message,
         metadata: s.metadata,
       });
+      read.tick();
     }
   }
   const chain = (tip: SnapshotId) => {
@@ -146,9 +156,9 @@ export function syntheticOpsLog(input: {
 /** Builds the spec-2 repo info of a spec-1 repository (nothing is written). */
 export async function planUpgrade(
   assets: AssetManager,
-  options: CallOptions = {},
+  options: CallOptions & ProgressOptions = {},
 ): Promise<RepoInfoData> {
-  const { signal } = options;
+  const { signal, onProgress } = options;
   const vc = new RefFilesVersionControl(assets);
   const branchNames = (await vc.listBranches(options)).sort(compareUtf8);
   const tagNames = (await vc.listTags(options)).sort(compareUtf8);
@@ -171,6 +181,7 @@ export async function planUpgrade(
     assets,
     [...tags, ...branches].map((r) => r.snapshotId),
     signal,
+    onProgress,
   );
   const mainTip = branches.find((b) => b.name === "main")?.snapshotId;
   const main = mainTip ? history.chain(mainTip) : [];
@@ -240,20 +251,32 @@ async function leftoverV1Files(storage: Repository["storage"], signal?: AbortSig
  * opens: from then on the spec-2 repository has every ref whatever remains of the spec-1 files,
  * so an interruption here needs no rollback, and a re-run finishes the job.
  */
-async function deleteV1Files(repo: Repository, signal?: AbortSignal): Promise<void> {
+async function deleteV1Files(
+  repo: Repository,
+  signal?: AbortSignal,
+  onProgress?: OnProgress,
+): Promise<void> {
   const storage = repo.storage;
   const fail = (detail: string, cause?: unknown): never => {
     throw new MigrationFailedError(detail, false, { cause });
   };
   try {
-    const { refs } = await leftoverV1Files(storage, signal);
+    const { refs, config } = await leftoverV1Files(storage, signal);
+    const deleted = phaseCounter(onProgress, "delete", refs.length + (config ? 1 : 0));
     const main = branchKey("main");
-    if (refs.includes(main)) await storage.delete([main], { signal });
+    if (refs.includes(main)) {
+      await storage.delete([main], { signal });
+      deleted.tick();
+    }
     const rest = refs.filter((k) => k !== main);
-    if (rest.length > 0) await storage.delete(rest, { signal });
+    if (rest.length > 0) {
+      await storage.delete(rest, { signal });
+      deleted.tick(rest.length);
+    }
     for await (const e of storage.list(REFS_PREFIX, { signal }))
       fail(`could not delete ${REFS_PREFIX}/${e.key}`);
     await storage.delete([CONFIG_PATH], { signal });
+    if (config) deleted.tick();
   } catch (e) {
     if (e instanceof MigrationFailedError || e instanceof AbortError) throw e;
     fail(`deleting the spec-1 files failed (${(e as Error).message})`, e);
@@ -275,7 +298,7 @@ export async function upgradeRepository(
   repo: Repository,
   options: UpgradeOptions = {},
 ): Promise<Repository> {
-  const { signal } = options;
+  const { signal, onProgress } = options;
   const storage = repo.storage;
   const deleteV1 = options.deleteUnusedV1Files ?? true;
   if (repo.specVersion !== 1) {
@@ -286,7 +309,7 @@ export async function upgradeRepository(
       (await isUpgradeResult(repo, signal)) &&
       (await leftoverV1Files(storage, signal).then((l) => l.refs.length > 0 || l.config));
     if (!unfinished) throw new SpecVersionRequiredError("upgrading", 1, repo.specVersion);
-    await deleteV1Files(repo, signal);
+    await deleteV1Files(repo, signal, onProgress);
     return Repository.open(storage, { signal });
   }
   if (!storage.canWrite)
@@ -305,6 +328,7 @@ export async function upgradeRepository(
   const info = await planUpgrade(assets, options);
   if (options.dryRun) return repo;
   throwIfAborted(signal);
+  const writing = phaseCounter(onProgress, "write", 1);
   let written: Awaited<ReturnType<AssetManager["writeRepoInfo"]>>;
   try {
     written = await assets.writeRepoInfo(info, { ifNoneMatch: "*" }, { signal });
@@ -339,6 +363,7 @@ export async function upgradeRepository(
       cause: opened.error,
     });
   }
-  if (deleteV1) await deleteV1Files(v2, signal);
+  writing.tick();
+  if (deleteV1) await deleteV1Files(v2, signal, onProgress);
   return Repository.open(storage, { signal });
 }

@@ -3,17 +3,17 @@
  * Chunk storage statistics (upstream `ops/stats.rs` `repo_chunks_storage`): the bytes of every
  * chunk referenced by a snapshot reachable from a branch or tag, by kind. Each manifest is read
  * once; native chunks count once per chunk id, virtual ones once per (location, offset, length),
- * inline ones at every occurrence (they are stored in every manifest holding them). Snapshots are
- * fetched `maxSnapshotsInMemory` at a time; manifests `maxConcurrentManifestFetches` at a time and
- * never more than `maxCompressedManifestMemBytes` of them (by stored size) in flight.
+ * inline ones at every occurrence (they are stored in every manifest holding them). Bounded by
+ * upstream's options (see ops/walk-limits).
  */
 import type { AssetManager } from "../assets/asset-manager.js";
-import { InvalidArgumentError, throwIfAborted } from "../errors.js";
+import { throwIfAborted } from "../errors.js";
 import type { SnapshotId } from "../format/ids.js";
 import type { ManifestFileInfo } from "../format/snapshot.js";
 import type { CallOptions, VersionControl } from "../repo/types.js";
 import { mapConcurrent } from "../util/concurrency.js";
 import { type ProgressOptions, phaseCounter } from "./progress.js";
+import { forEachManifest, type WalkLimitsOptions, walkLimits } from "./walk-limits.js";
 
 /** Bytes of chunks by kind (upstream `ChunkStorageStats`). */
 export interface ChunkStorageStats {
@@ -28,21 +28,7 @@ export interface ChunkStorageStats {
 }
 
 /** Options of `Repository.chunkStorageStats` (upstream's bounds and defaults). */
-export interface ChunkStorageStatsOptions extends CallOptions, ProgressOptions {
-  /** Snapshots fetched at a time (default 50). */
-  maxSnapshotsInMemory?: number;
-  /** Stored bytes of manifests in flight at most (default 512 MiB; one larger manifest still runs alone). */
-  maxCompressedManifestMemBytes?: number;
-  /** Manifests fetched at a time (default 500). */
-  maxConcurrentManifestFetches?: number;
-}
-
-function positive(name: string, value: number | undefined, dflt: number): number {
-  if (value === undefined) return dflt;
-  if (!Number.isSafeInteger(value) || value < 1)
-    throw new InvalidArgumentError(name, `it must be a positive integer, got ${value}`);
-  return value;
-}
+export interface ChunkStorageStatsOptions extends CallOptions, ProgressOptions, WalkLimitsOptions {}
 
 /** Every snapshot id in the ancestry of a branch or tag (each ancestry walk stops at a seen id). */
 export async function reachableSnapshots(
@@ -65,24 +51,6 @@ export async function reachableSnapshots(
   return [...seen];
 }
 
-/** Admits work by weight while the running total stays within `budget` (one item always runs). */
-class WeightBudget {
-  #used = 0;
-  readonly #waiters: Array<() => void> = [];
-  constructor(readonly budget: number) {}
-  async run<T>(weight: number, fn: () => Promise<T>): Promise<T> {
-    while (this.#used > 0 && this.#used + weight > this.budget)
-      await new Promise<void>((resolve) => this.#waiters.push(resolve));
-    this.#used += weight;
-    try {
-      return await fn();
-    } finally {
-      this.#used -= weight;
-      for (const wake of this.#waiters.splice(0)) wake();
-    }
-  }
-}
-
 /** Chunk bytes by kind over every snapshot reachable from a branch or tag. */
 export async function chunkStorageStats(
   assets: AssetManager,
@@ -90,20 +58,12 @@ export async function chunkStorageStats(
   options: ChunkStorageStatsOptions = {},
 ): Promise<ChunkStorageStats> {
   const { signal, onProgress } = options;
-  const snapshotsAtATime = positive("maxSnapshotsInMemory", options.maxSnapshotsInMemory, 50);
-  const budget = new WeightBudget(
-    positive("maxCompressedManifestMemBytes", options.maxCompressedManifestMemBytes, 512 * 2 ** 20),
-  );
-  const fetches = positive(
-    "maxConcurrentManifestFetches",
-    options.maxConcurrentManifestFetches,
-    500,
-  );
+  const limits = walkLimits(options);
 
   const ids = await reachableSnapshots(vc, { signal });
   const snapshotsDone = phaseCounter(onProgress, "snapshots", ids.length);
   const manifests = new Map<string, ManifestFileInfo>();
-  await mapConcurrent(ids, snapshotsAtATime, async (id) => {
+  await mapConcurrent(ids, limits.snapshotsAtATime, async (id) => {
     throwIfAborted(signal);
     const snap = await assets.fetchSnapshot(id, { signal });
     for (const m of snap?.manifestFiles ?? []) manifests.set(m.id, m);
@@ -116,10 +76,11 @@ export async function chunkStorageStats(
   let nativeBytes = 0;
   let virtualBytes = 0;
   let inlinedBytes = 0;
-  await mapConcurrent([...manifests.values()], fetches, (info) =>
-    budget.run(info.sizeBytes, async () => {
-      throwIfAborted(signal);
-      const manifest = await assets.fetchManifest(info.id, info.sizeBytes, { signal });
+  await forEachManifest(
+    assets,
+    [...manifests.values()],
+    limits,
+    (_info, manifest) => {
       for (const node of manifest.nodeIds())
         for (const [, p] of manifest.refs(node)) {
           if (p.kind === "inline") inlinedBytes += p.data.length;
@@ -135,7 +96,8 @@ export async function chunkStorageStats(
           }
         }
       manifestsDone.tick();
-    }),
+    },
+    signal,
   );
   return {
     nativeBytes,

@@ -185,22 +185,35 @@ export function payloadLength(p: ChunkPayload): number {
   return p.kind === "inline" ? p.data.length : p.length;
 }
 
-/** Resolves a requested range inside an object of `size` bytes to `[start, end)`. */
+/**
+ * Resolves a requested range inside a value of `size` bytes to `[start, end)`, refusing what
+ * upstream refuses. Chunks (upstream `construct_valid_byte_range`): a range must start inside the
+ * chunk (`offset < size`) and end at most at its end; a suffix may not be longer than the chunk.
+ * Metadata documents (upstream slices them and fails on anything outside): the range must lie
+ * within the document (an empty range at its end is fine); a suffix may not be longer than it.
+ * @throws {InvalidByteRangeError} for a range outside the value
+ */
 export function resolveRange(
   key: string,
   size: number,
   range: ByteRange | undefined,
+  kind: "chunk" | "metadata" = "chunk",
 ): [number, number] {
   if (!range) return [0, size];
   if ("suffixLength" in range) {
-    if (range.suffixLength < 0) throw new InvalidByteRangeError(key, "negative suffix length");
-    return [Math.max(0, size - range.suffixLength), size];
+    if (!(range.suffixLength >= 0) || range.suffixLength > size)
+      throw new InvalidByteRangeError(
+        key,
+        `a suffix of ${range.suffixLength} bytes does not fit the ${size}-byte value`,
+      );
+    return [size - range.suffixLength, size];
   }
   const end = range.length === undefined ? size : range.offset + range.length;
-  if (range.offset < 0 || end > size || range.offset > end)
+  const startOutside = kind === "chunk" ? range.offset >= size : range.offset > size;
+  if (!(range.offset >= 0) || startOutside || end > size || range.offset > end)
     throw new InvalidByteRangeError(
       key,
-      `range ${range.offset}..${end} is outside the ${size}-byte object`,
+      `range ${range.offset}..${end} is outside the ${size}-byte value`,
     );
   return [range.offset, end];
 }

@@ -197,6 +197,9 @@ export class Session {
       get mode() {
         return session.mode;
       },
+      get getPartialValuesConcurrency() {
+        return session.config.getPartialValuesConcurrency;
+      },
       owner: this,
     });
     this.manifestsPreloaded =

@@ -8,14 +8,18 @@
 import { installRepr } from "../display/repr.js";
 import { storeFields } from "../display/reprs.js";
 import {
+  AbortError,
   InvalidKeyError,
   NodeNotFoundError,
+  ReadOnlySessionError,
   throwIfAborted,
+  UnimplementedStoreMethodError,
   VirtualChunkContainerNotFoundError,
 } from "../errors.js";
 import type { ChunkPayload } from "../format/manifest.js";
 import type { ByteRange } from "../storage/types.js";
 import { bytesEqual } from "../util/bytes.js";
+import { mapConcurrent } from "../util/concurrency.js";
 import { checkVirtualRange } from "../virtual/resolver.js";
 import { chunkKey, isUnder, metadataKey, parseKey, prefixToPath } from "./keys.js";
 import {
@@ -59,7 +63,15 @@ export interface StoreHost {
   writeContext(operation: string): WriteContext;
   /** What the store's repr shows (the session: mode, branch, snapshot id). */
   readonly owner?: object;
+  /** Reads `getPartialValues` runs at once (the repository config; upstream's default 10). */
+  readonly getPartialValuesConcurrency?: number | undefined;
 }
+
+/** One request of `getPartialValues`: a key and, optionally, a byte range of its value. */
+export type KeyRange = readonly [key: string, range?: ByteRange];
+
+/** Upstream's default `get_partial_values_concurrency`. */
+const DEFAULT_PARTIAL_VALUES_CONCURRENCY = 10;
 
 /** A virtual chunk reference for `setVirtualRef(s)`. */
 export interface VirtualRefSpec {
@@ -124,6 +136,10 @@ export class SessionStore {
   get supportsListing(): boolean {
     return true;
   }
+  /** False, as upstream: partial writes (`setPartialValues`) are not implemented by Icechunk. */
+  get supportsPartialWrites(): boolean {
+    return false;
+  }
   /** True when the session is read-only (writes and deletes throw ReadOnlySessionError). */
   get readOnly(): boolean {
     return this.#host.readOnly;
@@ -142,7 +158,7 @@ export class SessionStore {
     const node = getNode(ctx, parsed.path);
     if (!node) return undefined;
     if (parsed.kind === "metadata") {
-      const [start, end] = resolveRange(key, node.userData.length, options.range);
+      const [start, end] = resolveRange(key, node.userData.length, options.range, "metadata");
       return node.userData.slice(start, end);
     }
     if (node.kind !== "array") throw groupChunk(node.path);
@@ -158,6 +174,33 @@ export class SessionStore {
     options: StoreCallOptions = {},
   ): Promise<Uint8Array | undefined> {
     return this.get(key, { ...options, range });
+  }
+
+  /**
+   * Many reads at once (upstream `get_partial_values`, what Zarr's sharding codec uses): a value
+   * (or the byte range of it) per `[key, range]`, in request order; a key may repeat with other
+   * ranges. As upstream, a request that fails (a missing key, an invalid key, a range outside the
+   * value, a storage error) yields `undefined` in its place instead of failing the call; only an
+   * abort rejects. At most the repository config's `getPartialValuesConcurrency` (default 10)
+   * reads run at once.
+   * @throws {AbortError} when `signal` aborts
+   */
+  async getPartialValues(
+    keyRanges: Iterable<KeyRange>,
+    options: StoreCallOptions = {},
+  ): Promise<Array<Uint8Array | undefined>> {
+    const { signal } = options;
+    throwIfAborted(signal);
+    const requests = [...keyRanges];
+    const limit = this.#host.getPartialValuesConcurrency ?? DEFAULT_PARTIAL_VALUES_CONCURRENCY;
+    return mapConcurrent(requests, Math.max(1, limit), async ([key, range]) => {
+      try {
+        return await this.get(key, range === undefined ? { signal } : { signal, range });
+      } catch (e) {
+        if (e instanceof AbortError || signal?.aborted) throw e;
+        return undefined;
+      }
+    });
   }
 
   /** True when the key holds a value (a `zarr.json` or a chunk). */
@@ -335,10 +378,25 @@ export class SessionStore {
   }
 
   /**
+   * Upstream's `set_partial_values`, refused as upstream refuses it: Icechunk does not write parts
+   * of values (Zarr no longer uses partial writes). Nothing is changed.
+   * @throws {ReadOnlySessionError} for read-only sessions (checked first, as upstream)
+   * @throws {UnimplementedStoreMethodError} otherwise; write whole values with `set`
+   */
+  async setPartialValues(
+    _keyStartValues: Iterable<readonly [key: string, start: number, value: Uint8Array]>,
+    options: StoreCallOptions = {},
+  ): Promise<never> {
+    throwIfAborted(options.signal);
+    if (this.#host.readOnly) throw new ReadOnlySessionError("set partial values");
+    throw new UnimplementedStoreMethodError("setPartialValues", "write whole values with set()");
+  }
+
+  /**
    * Deletes a node (metadata key; a group recursively) or a chunk. As upstream, a key that cannot
    * exist (no such node, not an array, coordinates outside the grid, Zarr v2 keys) is a no-op in
    * every session, read-only and rearrange ones included.
-   * @throws {ReadOnlySessionError} / {SessionStateError} when the key could exist and the session cannot delete
+   * @throws {ReadOnlySessionError} / {SessionModeError} when the key could exist and the session cannot delete
    */
   async delete(key: string, options: StoreCallOptions = {}): Promise<void> {
     throwIfAborted(options.signal);
