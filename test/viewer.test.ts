@@ -12,12 +12,13 @@ import { join } from "node:path";
 import { Repository } from "@icechunk-ts/core";
 import { localFilesystemStorage } from "@icechunk-ts/core/fs";
 import { IcechunkStore } from "@icechunk-ts/zarrita";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as zarr from "zarrita";
 import { buildViewer } from "../viewer/build.js";
 import { type RunningViewer, startViewer } from "../viewer/serve.js";
 import { colorOf } from "../viewer/src/colormap.js";
+import { launchChromium } from "./support/chromium.js";
 import { makeTempDir, REFERENCE_REPOS_DIR } from "./support/tmp.js";
 
 const SHOTS = join(import.meta.dirname, "..", "test-output");
@@ -109,18 +110,7 @@ beforeAll(async () => {
   noCors = createServer((_, res) => res.end("{}"));
   await new Promise<void>((ok) => noCors.listen(0, "127.0.0.1", ok));
   await mkdir(SHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
   page.on("pageerror", (e) => console.log("[page error]", e.message));
 }, 120_000);
