@@ -41,7 +41,7 @@ const CONTENT_TYPES: Record<string, string> = {
 
 /**
  * Answers a GET or HEAD for the file at `urlPath` under `root` (byte ranges, ETag, CORS open to
- * every origin); 403 outside `root`, 404 for what is not a file.
+ * every origin, preflights included); 403 outside `root`, 404 for what is not a file.
  */
 export async function sendFile(
   req: IncomingMessage,
@@ -51,6 +51,15 @@ export async function sendFile(
 ): Promise<void> {
   const base = resolve(root);
   const path = normalize(join(base, decodeURIComponent(urlPath)));
+  res.setHeader("Access-Control-Allow-Origin", "*"); // errors too, so pages can read them
+  if (req.method === "OPTIONS")
+    return void res
+      .writeHead(204, {
+        "Access-Control-Allow-Methods": "GET, HEAD",
+        "Access-Control-Allow-Headers": "Range, If-None-Match, If-Match",
+        "Access-Control-Max-Age": "600",
+      })
+      .end();
   if (req.method !== "GET" && req.method !== "HEAD") return void res.writeHead(405).end();
   if (!path.startsWith(base + sep)) return void res.writeHead(403).end();
   let body: Buffer;
@@ -64,8 +73,8 @@ export async function sendFile(
   const type = CONTENT_TYPES[extname(path)];
   const headers = {
     ETag: etag,
-    "Access-Control-Allow-Origin": "*",
     "Accept-Ranges": "bytes",
+    "Access-Control-Expose-Headers": "Content-Range, ETag, Content-Length",
     ...(type ? { "Content-Type": type } : {}),
   };
   const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? "");

@@ -5,6 +5,7 @@
  * the colormap, that only the shown slice's chunks are fetched, the commit graph's links, and that
  * failures are shown in the page. Screenshots go to test-output/ (gitignored).
  */
+import { execFile } from "node:child_process";
 import { cp, mkdir } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -21,7 +22,8 @@ import { colorOf } from "../viewer/src/colormap.js";
 import { launchChromium } from "./support/chromium.js";
 import { makeTempDir, REFERENCE_REPOS_DIR } from "./support/tmp.js";
 
-const SHOTS = join(import.meta.dirname, "..", "test-output");
+const ROOT = join(import.meta.dirname, "..");
+const SHOTS = join(ROOT, "test-output");
 const [T, R, C] = [2, 6, 8];
 const first = (t: number, i: number, j: number) => t * 100 + i * C + j;
 const second = (t: number, i: number, j: number) => 1000 + t * 100 + (R * C - 1 - (i * C + j));
@@ -130,9 +132,8 @@ describe("the web viewer", () => {
     await cp(join(REFERENCE_REPOS_DIR, "test-repo-v1"), join(dir, "repo"), { recursive: true });
     const v1 = await startViewer({ target: join(dir, "repo"), pageDir });
     cleanups.push(v1.close);
-    const expected = await (
-      await Repository.open(localFilesystemStorage(join(dir, "repo")))
-    ).listBranches();
+    const ref = await Repository.open(localFilesystemStorage(join(dir, "repo")));
+    const expected = await ref.listBranches();
     // a 1-D array of plain chunks (big_chunks points at virtual chunks in an S3 bucket)
     await page.goto(`${v1.pageUrl}&array=/group1/small_chunks`);
     await page.waitForFunction(() =>
@@ -146,6 +147,18 @@ describe("the web viewer", () => {
     expect(branches.length).toBeGreaterThan(1);
     expect(await page.getAttribute("#slice", "height")).toBe("1"); // drawn as one row
     expect(await page.getAttribute("#slice", "width")).toBe("5");
+    // zstd-compressed chunks, decoded by icechunk-ts's TypeScript zstd (no WASM codec loaded)
+    const theirs = await zarr.open.v3(
+      zarr
+        .root(new IcechunkStore(await ref.readonlySession({ branch: "main" })))
+        .resolve("group1/small_chunks"),
+      { kind: "array" },
+    );
+    const values = Array.from((await zarr.get(theirs)).data as Int8Array);
+    const [min, max] = [Math.min(...values), Math.max(...values)];
+    for (let j = 0; j < values.length; j++)
+      expect(await pixel(0, j)).toEqual(colorOf(values[j]!, min, max));
+    expect(v1.requests.filter((p) => /zstd|blosc|lz4|\.wasm/.test(p))).toEqual([]);
     await page.screenshot({ path: join(SHOTS, "viewer-spec1.png"), fullPage: true });
   });
 
@@ -199,6 +212,35 @@ describe("the web viewer", () => {
     expect(await page.textContent("#version")).toContain(`snapshot ${firstId}`);
     await expectPicture(first, 0);
     await page.screenshot({ path: join(SHOTS, "viewer-older-commit.png"), fullPage: true });
+  });
+
+  it("opens a repository on another origin given by URL (pnpm viewer <url>)", async () => {
+    const remote = await startViewer({ target: `${viewer.url}/repo`, pageDir });
+    cleanups.push(remote.close);
+    expect(new URL(remote.pageUrl).searchParams.get("repo")).toBe(`${viewer.url}/repo`);
+    await page.goto(remote.pageUrl);
+    await page.waitForFunction(() =>
+      ["ready", "error"].includes(document.getElementById("status")?.dataset.state ?? ""),
+    );
+    expect(await page.isHidden("#error"), (await page.textContent("#error")) ?? "").toBe(true);
+    await expectPicture(second, 0);
+  });
+
+  it("pnpm viewer: usage errors exit 2, a missing directory exits 1, both with a message", async () => {
+    const run = (...args: string[]) =>
+      new Promise<{ code: number | null; stderr: string }>((ok) => {
+        const child = execFile(
+          join(ROOT, "node_modules/.bin/tsx"),
+          ["--conditions=@icechunk-ts/source", join(ROOT, "viewer/serve.ts"), ...args],
+          { timeout: 60_000 },
+          (_err, _stdout, stderr) => ok({ code: child.exitCode, stderr }),
+        );
+      });
+    const [usage, missing] = await Promise.all([run(), run("/nonexistent/icechunk-repo")]);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain("usage: pnpm viewer <repository-directory-or-http-url>");
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("/nonexistent/icechunk-repo is not a directory");
   });
 
   it("shows a URL that is no repository as an error in the page", async () => {

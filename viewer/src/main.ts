@@ -17,6 +17,9 @@ import { IcechunkStore } from "@icechunk-ts/zarrita";
 import * as zarr from "zarrita";
 import { colorOf, viridis } from "./colormap.js";
 import { drawable, finiteRange, planSlice, toNumbers } from "./slice.js";
+import { registerZstdCodec } from "./zstd-codec.js";
+
+registerZstdCodec();
 
 /** Network retries for an interactive page: give up (and say why) within a few seconds. */
 const RETRIES = { maxAttempts: 3, initialBackoffMs: 200 };
