@@ -158,6 +158,8 @@ describe("the web viewer", () => {
     const [min, max] = [Math.min(...values), Math.max(...values)];
     for (let j = 0; j < values.length; j++)
       expect(await pixel(0, j)).toEqual(colorOf(values[j]!, min, max));
+    expect(await page.textContent("#legend-min")).toBe(String(min));
+    expect(await page.textContent("#legend-max")).toBe(String(max));
     expect(v1.requests.filter((p) => /zstd|blosc|lz4|\.wasm/.test(p))).toEqual([]);
     await page.screenshot({ path: join(SHOTS, "viewer-spec1.png"), fullPage: true });
   });

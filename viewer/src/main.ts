@@ -136,14 +136,17 @@ async function drawGraph(repo: Repository, params: URLSearchParams): Promise<voi
     if (e.getAttribute("data-snapshot-id") === shown) e.setAttribute("stroke", "#fff");
 }
 
+/** A legend number: integers in full, others to 6 significant digits. */
+const label = (v: number) => (Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(6))));
+
 function drawLegend(min: number, max: number): void {
   const bar = $<HTMLCanvasElement>("legend-bar");
   const ctx = bar.getContext("2d")!;
   const img = ctx.createImageData(bar.width, 1);
   for (let x = 0; x < bar.width; x++) img.data.set([...viridis(x / (bar.width - 1)), 255], x * 4);
   ctx.putImageData(img, 0, 0);
-  $("legend-min").textContent = Number.isNaN(min) ? "no data" : String(min);
-  $("legend-max").textContent = Number.isNaN(max) ? "" : String(max);
+  $("legend-min").textContent = Number.isNaN(min) ? "no data" : label(min);
+  $("legend-max").textContent = Number.isNaN(max) ? "" : label(max);
 }
 
 /** Reads the slice at `fixed` (only its chunks) and draws it. */
