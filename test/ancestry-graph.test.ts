@@ -303,6 +303,16 @@ describe("SVG", () => {
       ["15", "#B7E400"],
     ]);
     expect(Number(root.height)).toBeGreaterThan(Number(circles.at(-1)!.cy));
+    // every row names its snapshot (the viewer makes commits clickable with it)
+    const ids = (await repo.ancestry({ branch: "main" })).map((s) => s.id);
+    expect(
+      circles.slice(1).map((c) => (c as { "data-snapshot-id"?: string })["data-snapshot-id"]),
+    ).toEqual(ids);
+    expect(
+      list(root.text).map((t) => (t as { "data-snapshot-id"?: string })["data-snapshot-id"]),
+    ).toEqual(
+      list(root.circle).map((c) => (c as { "data-snapshot-id"?: string })["data-snapshot-id"]),
+    );
     expect(svg).toContain("f1 &#60;&#38;&#62; &#34;quoted&#34; \ufffdbell");
     expect(svg).toContain("v&#60;1&#62;");
   });

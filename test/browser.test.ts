@@ -9,9 +9,10 @@ import { inMemoryStorage, Repository } from "@icechunk-ts/core";
 import { localFilesystemStorage } from "@icechunk-ts/core/fs";
 import { IcechunkStore } from "@icechunk-ts/zarrita";
 import { build } from "esbuild";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as zarr from "zarrita";
+import { launchChromium } from "./support/chromium.js";
 import { startHttpServer, type TestHttpServer } from "./support/http-server.js";
 import { loadOracle, oracleStorage } from "./support/oracle.js";
 import { makeTempDir } from "./support/tmp.js";
@@ -89,18 +90,7 @@ beforeAll(async () => {
   await vs.store.setVirtualRef("v/c/0", `${prefix}vblob.bin`, 8, 16, { etag });
   await vs.store.setVirtualRef("v/c/1", `${prefix}vblob.bin`, 8, 16, { etag: '"stale"' });
   await vs.commit("virtual refs");
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
   page = await browser.newPage();
   page.on("console", (m) => console.log("[page]", m.text()));
   await page.goto(`${pageServer.url}/index.html`);

@@ -4,7 +4,8 @@
  * lanes, 28 px between rows, 5 px dots, 13 px monospace text). Lanes are one `<line>` per
  * unbroken run of a column, fork joins cubic `<path>`s, snapshots `<circle>`s, each row a
  * `<text>` with the short id, labels and message. Everything is escaped and control characters
- * replaced, so any commit message gives well-formed XML. `plain` draws in grey.
+ * replaced, so any commit message gives well-formed XML. `plain` draws in grey. Each row's circle
+ * and text carry `data-snapshot-id` (the full id), so a page can make commits clickable.
  */
 import type { AncestryGraph, AncestryNode } from "./ancestry-graph.js";
 import { BRANCH_PALETTE, graphMessage, printable, TAG_COLOR } from "./graph-style.js";
@@ -97,11 +98,12 @@ export function ancestrySvg(g: AncestryGraph): string {
   }
   g.nodes.forEach((node, row) => {
     const cy = rowY(row);
+    const id = `data-snapshot-id="${xml(node.info.id)}"`;
     out.push(
-      `  <circle cx="${num(colX(node.column))}" cy="${num(cy)}" r="${NODE_RADIUS}" fill="${hex(node.column)}" />`,
+      `  <circle ${id} cx="${num(colX(node.column))}" cy="${num(cy)}" r="${NODE_RADIUS}" fill="${hex(node.column)}" />`,
     );
     out.push(
-      `  <text x="${num(textX)}" y="${num(cy + FONT_SIZE / 3)}" fill="#aaa">` +
+      `  <text ${id} x="${num(textX)}" y="${num(cy + FONT_SIZE / 3)}" fill="#aaa">` +
         `<tspan fill="#888">${xml(node.info.id.slice(0, 8))}</tspan>` +
         `${labels(node, hex(node.column), tagColor)} ${xml(graphMessage(node.info.message))}</text>`,
     );
