@@ -4,7 +4,7 @@
  * (`repo.sessionFromJSON`), writes its slab through zarrita and returns the fork's JSON; the main
  * thread merges the forks (`session.merge`) and commits once. Prints the throughput.
  * Run: pnpm tsx examples/parallel-write.ts <dir> [--workers N] [--shape T,Y,X] [--chunks T,Y,X]
- *      [--tasks K]   (--workers 0: a single writer on the main thread, for comparison)
+ *      [--tasks K] [--compressor zstd|gzip]   (--workers 0: a single writer on the main thread, for comparison)
  */
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -20,6 +20,7 @@ const { values, positionals } = parseArgs({
     shape: { type: "string", default: "64,512,512" },
     chunks: { type: "string", default: "8,128,128" },
     tasks: { type: "string" },
+    compressor: { type: "string" },
   },
 });
 const triple = (text: string, what: string): [number, number, number] => {
@@ -28,9 +29,13 @@ const triple = (text: string, what: string): [number, number, number] => {
     throw new Error(`--${what} wants three positive integers like 64,512,512; got "${text}"`);
   return v as [number, number, number];
 };
+const { compressor } = values;
+if (compressor !== undefined && compressor !== "zstd" && compressor !== "gzip")
+  throw new Error(`--compressor wants zstd or gzip; got "${compressor}"`);
 const spec: CubeSpec = {
   shape: triple(values.shape, "shape"),
   chunks: triple(values.chunks, "chunks"),
+  ...(compressor === undefined ? {} : { compressor }),
 };
 const workers = values.workers === undefined ? defaultWorkers() : Number(values.workers);
 if (!Number.isInteger(workers) || workers < 0)
@@ -49,7 +54,7 @@ console.log(
   `wrote cube ${spec.shape.join("×")} float32 (${r.chunks} chunks of ${spec.chunks.join("×")}, ${mib.toFixed(1)} MiB) with ${workers === 0 ? "a single writer" : `${workers} workers`} in one commit ${r.snapshotId}`,
 );
 console.log(
-  `throughput: ${(mib / r.seconds).toFixed(1)} MiB/s, ${(r.chunks / r.seconds).toFixed(0)} chunks/s (${r.seconds.toFixed(2)} s)`,
+  `throughput: ${(mib / r.seconds).toFixed(1)} MiB/s, ${(r.chunks / r.seconds).toFixed(0)} chunks/s (${r.seconds.toFixed(2)} s${workers > 0 ? `, after ${r.startupSeconds.toFixed(2)} s starting the workers` : ""})`,
 );
 if (workers > 0)
   console.log(

@@ -11,6 +11,8 @@ import * as zarr from "zarrita";
 export interface CubeSpec {
   shape: [number, number, number];
   chunks: [number, number, number];
+  /** Compressor after the bytes codec (default none): CPU work that parallel writers share out. */
+  compressor?: "zstd" | "gzip";
 }
 
 /** One task: the slab of chunk rows `[start, stop)` along t (in chunk units). */
@@ -52,6 +54,14 @@ export async function createCube(session: Session, spec: CubeSpec): Promise<void
     chunkShape: spec.chunks,
     dtype: "float32",
     dimensionNames: ["t", "y", "x"],
+    ...(spec.compressor === undefined
+      ? {}
+      : {
+          codecs: [
+            { name: "bytes", configuration: { endian: "little" } },
+            { name: spec.compressor, configuration: { level: spec.compressor === "zstd" ? 3 : 5 } },
+          ],
+        }),
   });
 }
 
