@@ -1,0 +1,89 @@
+/**
+ * `azureBlobStorage` against Azurite started by this test on 127.0.0.1: the storage conformance
+ * suite (conditional writes with If-None-Match: * / If-Match, races, pagination, copy, delete),
+ * racing repository writers, and the configuration errors.
+ */
+import { randomBytes } from "node:crypto";
+import { AzureConfigError, azureBlobStorage, createContainerClient } from "@icechunk-ts/azure";
+import { BasicConflictSolver, isIcechunkError, Repository } from "@icechunk-ts/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describeStorageConformance } from "../packages/core/__tests__/storage/conformance.js";
+import { AZURITE_ACCOUNT, AZURITE_KEY, type Azurite, startAzurite } from "./support/azurite.js";
+import { array, chunk, group } from "./support/zarr-json.js";
+
+const azurite: Azurite = await startAzurite();
+const container = `icechunk-${randomBytes(4).toString("hex")}`;
+await createContainerClient({ connectionString: azurite.connectionString, container }).create();
+afterAll(() => azurite.stop());
+
+const storageAt = (prefix: string) =>
+  azureBlobStorage({
+    account: AZURITE_ACCOUNT,
+    accountKey: AZURITE_KEY,
+    endpointUrl: azurite.endpointUrl,
+    allowHttp: true,
+    container,
+    prefix,
+  });
+
+describeStorageConformance("azure blob (Azurite)", async () => {
+  const storage = storageAt(`conf/${randomBytes(6).toString("hex")}`);
+  return {
+    storage,
+    async cleanup() {
+      const keys: string[] = [];
+      for await (const entry of storage.list("")) keys.push(entry.key);
+      await storage.delete(keys);
+    },
+  };
+});
+
+describe("azureBlobStorage repositories", () => {
+  let prefix: string;
+  beforeAll(() => {
+    prefix = `repo/${randomBytes(6).toString("hex")}`;
+  });
+
+  it("two racing writers on one branch: one commit wins, the other rebases onto it", async () => {
+    const storage = storageAt(prefix);
+    const repo = await Repository.create(storage);
+    const base = await repo.writableSession("main");
+    await base.store.set("zarr.json", group());
+    await base.store.set("a/zarr.json", array([4, 4]));
+    await base.commit("base");
+    const [r1, r2] = await Promise.all([Repository.open(storage), Repository.open(storage)]);
+    const [s1, s2] = await Promise.all([r1.writableSession("main"), r2.writableSession("main")]);
+    await s1.store.set("a/c/0/0", chunk(1));
+    await s2.store.set("a/c/1/1", chunk(2));
+    const results = await Promise.allSettled([s1.commit("one"), s2.commit("two")]);
+    const won = results.filter((r) => r.status === "fulfilled");
+    const lost = results.filter((r) => r.status === "rejected");
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(1);
+    expect(isIcechunkError((lost[0] as PromiseRejectedResult).reason, "commit-conflict")).toBe(
+      true,
+    );
+    const loser = results[0]!.status === "rejected" ? s1 : s2;
+    await loser.rebase(new BasicConflictSolver());
+    await loser.commit("after rebase");
+    const ro = await (await Repository.open(storage)).readonlySession({ branch: "main" });
+    expect(await ro.store.get("a/c/0/0")).toEqual(chunk(1));
+    expect(await ro.store.get("a/c/1/1")).toEqual(chunk(2));
+  });
+
+  it("refuses incomplete configuration with AzureConfigError", () => {
+    expect(() => azureBlobStorage({ container: "c" })).toThrow(AzureConfigError);
+    expect(() =>
+      azureBlobStorage({ account: "a", container: "c", endpointUrl: "http://127.0.0.1:1" }),
+    ).toThrow(/plain http/);
+    try {
+      azureBlobStorage({ account: "a", container: "c" });
+    } catch (err) {
+      expect(isIcechunkError(err, "azure-config")).toBe(true);
+      expect((err as AzureConfigError).option).toBe("credentials");
+    }
+    expect(azureBlobStorage({ account: "a", container: "c", accountKey: "eA==" }).description).toBe(
+      "az://c/",
+    );
+  });
+});
