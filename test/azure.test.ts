@@ -9,6 +9,7 @@ import { BasicConflictSolver, isIcechunkError, Repository } from "@icechunk-ts/c
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeStorageConformance } from "../packages/core/__tests__/storage/conformance.js";
 import { AZURITE_ACCOUNT, AZURITE_KEY, type Azurite, startAzurite } from "./support/azurite.js";
+import { loadNativeOracle } from "./support/oracle.js";
 import { array, chunk, group } from "./support/zarr-json.js";
 
 const azurite: Azurite = await startAzurite();
@@ -69,6 +70,36 @@ describe("azureBlobStorage repositories", () => {
     const ro = await (await Repository.open(storage)).readonlySession({ branch: "main" });
     expect(await ro.store.get("a/c/0/0")).toEqual(chunk(1));
     expect(await ro.store.get("a/c/1/1")).toEqual(chunk(2));
+  });
+
+  it("the official implementation reads what we wrote, and we read its commit on top", async () => {
+    const storage = storageAt(`${prefix}-oracle`);
+    const repo = await Repository.create(storage);
+    const s = await repo.writableSession("main");
+    await s.store.set("zarr.json", group());
+    await s.store.set("a/zarr.json", array([4, 4]));
+    await s.store.set("a/c/0/0", chunk(5, 3000));
+    const ours = await s.commit("ours");
+    const oracle = await loadNativeOracle();
+    expect(oracle).toBeDefined();
+    const theirs = await oracle!.Repository.open(
+      await oracle!.Storage.newAzureBlob(
+        AZURITE_ACCOUNT,
+        container,
+        `${prefix}-oracle`,
+        { type: "Static", field0: { type: "AccessKey", field0: AZURITE_KEY } },
+        { azure_storage_endpoint: azurite.endpointUrl, azure_allow_http: "true" },
+      ),
+    );
+    expect((await theirs.ancestry({ branch: "main" }))[0]!.id).toBe(ours);
+    const ts = await theirs.writableSession("main");
+    expect(await ts.store.get("a/c/0/0")).toEqual(chunk(5, 3000));
+    await ts.store.set("a/c/1/0", Buffer.from(chunk(6, 2500)));
+    const next = await ts.commit("theirs");
+    const ro = await (await Repository.open(storage)).readonlySession({ branch: "main" });
+    expect(ro.snapshotId).toBe(next);
+    expect(await ro.store.get("a/c/1/0")).toEqual(chunk(6, 2500));
+    expect(await ro.store.get("a/c/0/0")).toEqual(chunk(5, 3000));
   });
 
   it("refuses incomplete configuration with AzureConfigError", () => {
