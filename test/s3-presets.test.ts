@@ -143,6 +143,17 @@ describe.skipIf(!s3)("presets against the S3 test server (through a recording pr
     await proxy?.close();
   });
 
+  /** Tigris options pointing at the proxy (path style: the bucket cannot be a host name there). */
+  const tigrisOnProxy = () => ({
+    bucket: s3!.bucket,
+    prefix: "tigris-repo",
+    region: s3!.region,
+    endpointUrl: proxy.url,
+    forcePathStyle: true,
+    allowHttp: true,
+    credentials: s3!.credentials,
+  });
+
   async function roundTrip(storage: Parameters<typeof Repository.create>[0]) {
     const repo = await Repository.create(storage);
     const s = await repo.writableSession("main");
@@ -178,15 +189,7 @@ describe.skipIf(!s3)("presets against the S3 test server (through a recording pr
 
   it("tigrisStorage: consistency headers on every read and write; a repository round-trips", async () => {
     proxy.seen.length = 0;
-    const storage = tigrisStorage({
-      bucket: s3!.bucket,
-      prefix: "tigris-repo",
-      region: s3!.region,
-      endpointUrl: proxy.url,
-      forcePathStyle: true,
-      allowHttp: true,
-      credentials: s3!.credentials,
-    });
+    const storage = tigrisStorage(tigrisOnProxy());
     await roundTrip(storage);
     const methods = new Set(proxy.seen.map((r) => r.method));
     expect(methods.has("GET") && methods.has("PUT")).toBe(true);
@@ -202,16 +205,7 @@ describe.skipIf(!s3)("presets against the S3 test server (through a recording pr
 
   it("tigrisStorage with weak consistency reads without the headers and refuses writes", async () => {
     proxy.seen.length = 0;
-    const weak = tigrisStorage({
-      bucket: s3!.bucket,
-      prefix: "tigris-repo",
-      region: s3!.region,
-      endpointUrl: proxy.url,
-      forcePathStyle: true,
-      allowHttp: true,
-      credentials: s3!.credentials,
-      useWeakConsistency: true,
-    });
+    const weak = tigrisStorage({ ...tigrisOnProxy(), useWeakConsistency: true });
     const repo = await Repository.open(weak);
     const ro = await repo.readonlySession({ branch: "main" });
     expect(await ro.store.get("a/c/0/0")).toEqual(chunk(7, 2000));

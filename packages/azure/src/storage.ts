@@ -394,17 +394,8 @@ function azureMetadata(metadata: Record<string, string>): Record<string, string>
 async function readAll(response: BlobDownloadResponseParsed): Promise<Uint8Array> {
   const body = response.readableStreamBody;
   if (body === undefined) return new Uint8Array(0);
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  for await (const part of body as AsyncIterable<Uint8Array>) {
-    parts.push(part);
-    total += part.byteLength;
-  }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
+  const parts: Buffer[] = [];
+  for await (const part of body as AsyncIterable<Buffer>) parts.push(part);
+  const all = Buffer.concat(parts);
+  return new Uint8Array(all.buffer, all.byteOffset, all.byteLength);
 }
