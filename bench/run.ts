@@ -13,6 +13,7 @@ import { bundleCase } from "./cases/bundle.js";
 import { coldOpenCase } from "./cases/cold-open.js";
 import { largeManifestCase } from "./cases/large-manifest.js";
 import { longHistoryCase } from "./cases/long-history.js";
+import { parallelWriteCase } from "./cases/parallel-write.js";
 import { readArrayCase } from "./cases/read-array.js";
 import { writeCommitCase } from "./cases/write-commit.js";
 import { zstdDecodeCase } from "./cases/zstd-decode.js";
@@ -32,6 +33,7 @@ const CASES: Array<{ id: string; name: string; run: CaseRunner }> = [
   { id: "5", name: "10,000 commits: ancestry, old snapshot", run: longHistoryCase },
   { id: "6", name: "browser bundle size", run: bundleCase },
   { id: "7", name: "decoding libzstd frames: ours, fzstd, node:zlib", run: zstdDecodeCase },
+  { id: "8", name: "parallel writes through forks (1, 2, 4 workers)", run: parallelWriteCase },
 ];
 
 function arg(name: string): string | undefined {

@@ -1,7 +1,7 @@
 /**
  * One source for the version: each package's package.json. The generated version modules, the
  * implementation name written into every file header and the S3 user agent all follow it, and
- * changesets keeps the three packages on one version (a fixed group).
+ * changesets keeps the packages on one version (a fixed group).
  */
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -15,7 +15,7 @@ import { parseHeader } from "../packages/core/src/format/header.js";
 import { VERSION as CORE_VERSION } from "../packages/core/src/version.js";
 
 const ROOT = join(import.meta.dirname, "..");
-const PACKAGES = ["core", "zarrita", "s3", "cli"];
+const PACKAGES = ["core", "zarrita", "s3", "cli", "azure"];
 const pkg = (name: string) =>
   JSON.parse(readFileSync(join(ROOT, "packages", name, "package.json"), "utf8")) as {
     name: string;
@@ -31,7 +31,7 @@ describe("version", () => {
     ).resolves.toBeDefined();
   });
 
-  it("the three packages share one version, kept together by changesets", () => {
+  it("the packages share one version, kept together by changesets", () => {
     const versions = new Set(PACKAGES.map((name) => pkg(name).version));
     expect(versions.size).toBe(1);
     const config = JSON.parse(readFileSync(join(ROOT, ".changeset/config.json"), "utf8")) as {

@@ -15,6 +15,15 @@ export {
   type S3StaticCredentials,
   type S3TimeoutOptions,
 } from "./options.js";
+export {
+  type R2Options,
+  r2Storage,
+  resolveR2Options,
+  resolveTigrisOptions,
+  TIGRIS_ENDPOINT,
+  type TigrisOptions,
+  tigrisStorage,
+} from "./presets.js";
 export { IcechunkRetryStrategy } from "./retry.js";
 export { type S3Storage, s3Storage, WRITE_ID_METADATA_KEY } from "./storage.js";
 export { USER_AGENT } from "./user-agent.js";

@@ -61,13 +61,20 @@ interface AddableStack {
 export function addHeaders(
   command: { middlewareStack: unknown },
   name: string,
-  headers: Record<string, string>,
+  headers:
+    | Readonly<Record<string, string>>
+    | ((method: string) => Readonly<Record<string, string>>),
 ): void {
   const stack = command.middlewareStack as AddableStack;
   stack.add(
     (next) => async (args: never) => {
-      const request = (args as { request?: { headers?: Record<string, string> } }).request;
-      if (request?.headers) Object.assign(request.headers, headers);
+      const request = (args as { request?: { method?: string; headers?: Record<string, string> } })
+        .request;
+      if (request?.headers)
+        Object.assign(
+          request.headers,
+          typeof headers === "function" ? headers(request.method ?? "GET") : headers,
+        );
       return next(args);
     },
     { step: "build", name, override: true },

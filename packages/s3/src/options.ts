@@ -54,6 +54,12 @@ export interface S3Options {
   credentials?: S3CredentialsOption;
   /** Add `x-amz-request-payer: requester` to every request. */
   requesterPays?: boolean;
+  /** Extra headers on every read request (GET, HEAD), e.g. a provider's consistency headers. */
+  extraReadHeaders?: Readonly<Record<string, string>>;
+  /** Extra headers on every other request (PUT, POST, DELETE). */
+  extraWriteHeaders?: Readonly<Record<string, string>>;
+  /** Refuse writes (`canWrite` false; every write throws ReadOnlyStorageError). */
+  readOnly?: boolean;
   retries?: RetryOptions;
   timeouts?: S3TimeoutOptions;
   /**

@@ -13,8 +13,9 @@ import {
   type GetObjectCommandOutput,
   HeadObjectCommand,
   type HeadObjectCommandOutput,
+  ListObjectsV2Command,
+  type ListObjectsV2CommandOutput,
   PutObjectCommand,
-  paginateListObjectsV2,
   type S3Client,
 } from "@aws-sdk/client-s3";
 import type {
@@ -32,6 +33,7 @@ import type {
 import {
   backoffDelayMs,
   isRetryableError,
+  ReadOnlyStorageError,
   type ResolvedRetryOptions,
   resolveRetryOptions,
   type StorageSettings,
@@ -83,8 +85,10 @@ export function s3Storage(options: S3Options): S3Storage {
   return new S3StorageImpl(client, options, resolveRetryOptions(options.retries));
 }
 
+const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS", "TRACE"]);
+
 class S3StorageImpl implements S3Storage {
-  readonly canWrite = true;
+  readonly canWrite: boolean;
   readonly bucket: string;
   readonly prefix: string;
   readonly description: string;
@@ -94,6 +98,7 @@ class S3StorageImpl implements S3Storage {
     private options: S3Options,
     private retries: ResolvedRetryOptions,
   ) {
+    this.canWrite = options.readOnly !== true;
     this.bucket = options.bucket;
     this.prefix = normalizePrefix(options.prefix);
     this.description = `s3://${this.bucket}/${this.prefix}`;
@@ -153,6 +158,13 @@ class S3StorageImpl implements S3Storage {
     if (this.options.requesterPays) {
       addHeaders(command, "icechunkRequesterPays", { "x-amz-request-payer": "requester" });
     }
+    const { extraReadHeaders: read, extraWriteHeaders: write } = this.options;
+    if (read !== undefined || write !== undefined)
+      addHeaders(
+        command,
+        "icechunkExtraHeaders",
+        (method) => (READ_METHODS.has(method.toUpperCase()) ? read : write) ?? {},
+      );
     // biome-ignore lint/suspicious/noExplicitAny: every command class is accepted by S3Client.send
     return this.client.send(command as any, { abortSignal: op.signal }) as Promise<T>;
   }
@@ -244,8 +256,14 @@ class S3StorageImpl implements S3Storage {
     }
   }
 
+  /** Rejects a write on read-only storage (`readOnly: true`). */
+  private writable(operation: string): void {
+    if (!this.canWrite) throw new ReadOnlyStorageError(operation);
+  }
+
   async put(key: string, data: Uint8Array, options?: PutOptions): Promise<PutResult> {
     checkKey(key);
+    this.writable(`put '${key}'`);
     const op = this.op("put", key, options?.signal);
     return op.run(async () => {
       const condition = options?.condition;
@@ -315,6 +333,7 @@ class S3StorageImpl implements S3Storage {
   ): Promise<PutResult> {
     checkKey(from);
     checkKey(to);
+    this.writable(`copy '${from}' to '${to}'`);
     const op = this.op("copy", from, options?.signal);
     return op.run(async () => {
       const etag = stripQuotes(options?.ifMatch?.etag);
@@ -343,17 +362,24 @@ class S3StorageImpl implements S3Storage {
   async *list(prefix: string, options?: StorageCallOptions): AsyncIterable<ListEntry> {
     const s3Prefix = listPrefix(this.prefix, prefix);
     const op = this.op("list", prefix, options?.signal);
-    const pages = paginateListObjectsV2(
-      { client: this.client, pageSize: 1000 },
-      { Bucket: this.bucket, Prefix: s3Prefix === "" ? undefined : s3Prefix },
-      { abortSignal: op.signal },
-    );
-    const iterator = pages[Symbol.asyncIterator]();
     try {
-      while (true) {
-        const page = await op.run(() => iterator.next(), true);
-        if (page.done) return;
-        for (const item of page.value.Contents ?? []) {
+      // pages through `send`, so every page carries the extra and requester-pays headers
+      let token: string | undefined;
+      do {
+        const page = await op.run(
+          () =>
+            this.send<ListObjectsV2CommandOutput>(
+              new ListObjectsV2Command({
+                Bucket: this.bucket,
+                Prefix: s3Prefix === "" ? undefined : s3Prefix,
+                MaxKeys: 1000,
+                ContinuationToken: token,
+              }),
+              op,
+            ),
+          true,
+        );
+        for (const item of page.Contents ?? []) {
           if (item.Key === undefined || !item.Key.startsWith(s3Prefix)) continue;
           yield {
             key: item.Key.slice(s3Prefix.length),
@@ -361,7 +387,8 @@ class S3StorageImpl implements S3Storage {
             lastModified: item.LastModified ?? new Date(0),
           };
         }
-      }
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token !== undefined);
     } finally {
       op.dispose();
     }
@@ -369,6 +396,7 @@ class S3StorageImpl implements S3Storage {
 
   async delete(keys: readonly string[], options?: StorageCallOptions): Promise<DeleteResult> {
     for (const key of keys) checkKey(key);
+    this.writable("delete objects");
     const op = this.op("delete", keys[0] ?? "", options?.signal);
     return op.run(async () => {
       const batches: string[][] = [];
