@@ -76,7 +76,7 @@ export class AncestryGraph {
   readonly numColumns: number;
   /** Every branch of the repository ("main" first), for stable colours. */
   readonly allBranches: readonly string[];
-  /** Snapshots before truncation to {@link MAX_DISPLAY_NODES}. */
+  /** Snapshots before truncation to 100 rows (`MAX_DISPLAY_NODES`). */
   readonly totalSnapshots: number;
   /** No colours: no ANSI codes in text, grey in SVG. */
   readonly plain: boolean;

@@ -40,7 +40,7 @@ export interface ObjectSizeLimits {
   /** The `repo` object (refs, snapshot list, ops log). Default 256 MiB. */
   repoInfo: number;
   /**
-   * Decompressed bytes per compressed byte at most, for payloads over {@link RATIO_FLOOR}. Default
+   * Decompressed bytes per compressed byte at most, for payloads over 32 MiB (`RATIO_FLOOR`). Default
    * 1000: Icechunk flatbuffers are full of random ids and compress 3–20×; zstd can reach 32,000×.
    */
   compressionRatio: number;
