@@ -8,7 +8,7 @@
  */
 import type { GCSummary } from "../ops/gc.js";
 import type { Repository } from "../repo/repository.js";
-import type { SnapshotInfo } from "../repo/types.js";
+import type { SnapshotInfo } from "../repo-core/types.js";
 import type { ChangeSet } from "../session/change-set.js";
 import type { Conflict, ConflictKind } from "../session/conflicts/types.js";
 import type { Session } from "../session/session.js";

@@ -42,6 +42,33 @@ import {
   type ChunkStorageStatsOptions,
   chunkStorageStats,
 } from "../ops/stats.js";
+import {
+  configFromSerde,
+  configToSerde,
+  DEFAULT_COMPRESSION_LEVEL,
+  DEFAULT_MAX_CONCURRENT_REQUESTS,
+  DEFAULT_NUM_CHUNK_REFS,
+  DEFAULT_NUM_SNAPSHOT_NODES,
+  mergeConfig,
+  type RepositoryConfig,
+} from "../repo-core/config.js";
+import {
+  createTagV1,
+  deleteBranchV1,
+  deleteTagV1,
+  updateBranchV1,
+  v2,
+} from "../repo-core/refs-write.js";
+import { type RepoInfoChange, updateRepoInfo } from "../repo-core/repo-info-update.js";
+import type {
+  CallOptions,
+  SnapshotInfo,
+  VersionControl,
+  VersionSelector,
+  VersionSpec,
+} from "../repo-core/types.js";
+import { branchKey, RefFilesVersionControl } from "../repo-core/v1.js";
+import { RepoInfoVersionControl } from "../repo-core/v2.js";
 import { checkCommitMetadata } from "../session/commit.js";
 import { type Diff, diffSnapshots } from "../session/diff.js";
 import { parseSessionJSON, type SessionJSON } from "../session/fork.js";
@@ -58,16 +85,6 @@ import {
 } from "../virtual/resolver.js";
 import { s3AnonymousVirtualChunkFetcher } from "../virtual/s3-http.js";
 import { admin, type FeatureFlag, featureFlags } from "./admin.js";
-import {
-  configFromSerde,
-  configToSerde,
-  DEFAULT_COMPRESSION_LEVEL,
-  DEFAULT_MAX_CONCURRENT_REQUESTS,
-  DEFAULT_NUM_CHUNK_REFS,
-  DEFAULT_NUM_SNAPSHOT_NODES,
-  mergeConfig,
-  type RepositoryConfig,
-} from "./config.js";
 import { createRepository } from "./create.js";
 import type {
   ManifestInspect,
@@ -76,17 +93,6 @@ import type {
   TransactionLogInspect,
 } from "./inspect.js";
 import * as inspect from "./inspect.js";
-import { createTagV1, deleteBranchV1, deleteTagV1, updateBranchV1, v2 } from "./refs-write.js";
-import { type RepoInfoChange, updateRepoInfo } from "./repo-info-update.js";
-import type {
-  CallOptions,
-  SnapshotInfo,
-  VersionControl,
-  VersionSelector,
-  VersionSpec,
-} from "./types.js";
-import { branchKey, RefFilesVersionControl } from "./v1.js";
-import { RepoInfoVersionControl } from "./v2.js";
 
 /** Options of `Repository.open` (and `reopen`). */
 export interface OpenOptions extends CallOptions {

@@ -1,5 +1,5 @@
 /**
- * @module repo/types
+ * @module repo-core/types
  * Public value types of the repository layer and the VersionControl interface that spec-1 (ref
  * files) and spec-2 (the `repo` object) repositories implement.
  */

@@ -1,5 +1,5 @@
 /**
- * @module repo/v2
+ * @module repo-core/v2
  * Refs and history of a spec-2 repository, read from the single `repo` object (repo info):
  * branches, tags, deleted tags and every snapshot with its parent link.
  */

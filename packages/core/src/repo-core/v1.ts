@@ -1,5 +1,5 @@
 /**
- * @module repo/v1
+ * @module repo-core/v1
  * Refs and history of a spec-1 repository: one JSON file per ref under `refs/`
  * (`refs/branch.<name>/ref.json`, `refs/tag.<name>/ref.json`, a deleted tag leaves
  * `ref.json.deleted`), ancestry by following `parent_id` through snapshot files.

@@ -1,5 +1,5 @@
 /**
- * @module repo/refs-write
+ * @module repo-core/refs-write
  * Moving refs, for both spec versions. Spec 1: conditional writes of the ref files under `refs/`
  * (create-if-absent, If-Match on update, a `ref.json.deleted` tombstone for tags). Spec 2: pure
  * update functions over the repo info, applied by `updateRepoInfo`.
