@@ -18,10 +18,9 @@ import type { SnapshotId } from "../format/ids.js";
 import type { RepoInfoData, RepoSnapshotInfo } from "../format/repo-info.js";
 import type { SnapshotView } from "../format/snapshot.js";
 import type { RepositoryConfig } from "../repo-core/config.js";
-import { deleteBranchV1, deleteTagV1 } from "../repo-core/refs-write.js";
 import { updateRepoInfo } from "../repo-core/repo-info-update.js";
 import type { CallOptions } from "../repo-core/types.js";
-import { RefFilesVersionControl } from "../repo-core/v1.js";
+import { deleteBranchV1, deleteTagV1, RefFilesVersionControl } from "../repo-core/v1.js";
 import { compareUtf8 } from "../util/bytes.js";
 import { type ProgressOptions, phaseCounter } from "../util/progress.js";
 import {

@@ -13,7 +13,7 @@ import type { JsonObject } from "../format/json-value.js";
 import type { RepoInfoData } from "../format/repo-info.js";
 import { stringifyYamlConfig } from "../format/yaml.js";
 import { configToSerde, type RepositoryConfig } from "../repo-core/config.js";
-import { updateBranchV1 } from "../repo-core/refs-write.js";
+import { updateBranchV1 } from "../repo-core/v1.js";
 import { nowMicros } from "../util/time.js";
 
 const ROOT_METADATA: JsonObject = { __icechunk: { is_root: true } };

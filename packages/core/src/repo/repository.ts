@@ -52,13 +52,6 @@ import {
   mergeConfig,
   type RepositoryConfig,
 } from "../repo-core/config.js";
-import {
-  createTagV1,
-  deleteBranchV1,
-  deleteTagV1,
-  updateBranchV1,
-  v2,
-} from "../repo-core/refs-write.js";
 import { type RepoInfoChange, updateRepoInfo } from "../repo-core/repo-info-update.js";
 import type {
   CallOptions,
@@ -379,9 +372,7 @@ export class Repository {
   /** Creates a branch pointing at a snapshot. @throws {RefAlreadyExistsError} */
   async createBranch(name: string, snapshotId: string, options: CallOptions = {}): Promise<void> {
     const id = parseSnapshotId(snapshotId);
-    if (this.specVersion === 2) return this.#update(v2.createBranch(name, id), options);
-    await this.#snapshot(id, options);
-    await updateBranchV1(this.#ctx.assets, name, undefined, id, options.signal);
+    await this.#versionControl.createBranch(name, id, options);
   }
 
   /**
@@ -396,31 +387,24 @@ export class Repository {
     const to = parseSnapshotId(toSnapshotId);
     const from =
       options.fromSnapshotId === undefined ? undefined : parseSnapshotId(options.fromSnapshotId);
-    if (this.specVersion === 2) return this.#update(v2.resetBranch(name, to, from), options);
-    await this.#snapshot(to, options);
-    const current = await this.lookupBranch(name, options);
-    await updateBranchV1(this.#ctx.assets, name, from ?? current, to, options.signal);
+    await this.#versionControl.resetBranch(name, to, from, options);
   }
 
   /** Deletes a branch (never `main`). */
   async deleteBranch(name: string, options: CallOptions = {}): Promise<void> {
     if (name === "main") throw new CannotDeleteMainBranchError();
-    if (this.specVersion === 2) return this.#update(v2.deleteBranch(name), options);
-    await deleteBranchV1(this.#ctx.assets, name, options.signal);
+    await this.#versionControl.deleteBranch(name, options);
   }
 
   /** Creates an immutable tag. A deleted tag's name can never be reused. */
   async createTag(name: string, snapshotId: string, options: CallOptions = {}): Promise<void> {
     const id = parseSnapshotId(snapshotId);
-    if (this.specVersion === 2) return this.#update(v2.createTag(name, id), options);
-    await this.#snapshot(id, options);
-    await createTagV1(this.#ctx.assets, name, id, options.signal);
+    await this.#versionControl.createTag(name, id, options);
   }
 
   /** Deletes a tag; its name can never be used again (as upstream). @throws {RefNotFoundError} */
   async deleteTag(name: string, options: CallOptions = {}): Promise<void> {
-    if (this.specVersion === 2) return this.#update(v2.deleteTag(name), options);
-    await deleteTagV1(this.#ctx.assets, name, options.signal);
+    await this.#versionControl.deleteTag(name, options);
   }
 
   /**
@@ -778,7 +762,9 @@ function repoContext(
     },
   );
   const versionControl =
-    specVersion === 2 ? new RepoInfoVersionControl(assets) : new RefFilesVersionControl(assets);
+    specVersion === 2
+      ? new RepoInfoVersionControl(assets, config)
+      : new RefFilesVersionControl(assets);
   return { assets, specVersion, config, virtual, versionControl };
 }
 
