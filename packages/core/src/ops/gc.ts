@@ -12,7 +12,7 @@
  * are older than the cutoff. `overwritten/` is never touched.
  */
 import type { AssetManager } from "../assets/asset-manager.js";
-import { GC_SUMMARY_PROTO, record } from "../display/reprs.js";
+import { installRepr, record } from "../display/repr.js";
 import {
   ReadOnlyRepositoryError,
   RepoUpdateAttemptsLimitError,
@@ -67,6 +67,16 @@ export interface GCSummary {
   transactionLogs: number;
   bytes: number;
 }
+
+/** Prototype of every GCSummary the library returns (its repr). */
+const GC_SUMMARY_PROTO: object = {};
+installRepr<GCSummary>(GC_SUMMARY_PROTO, "GCSummary", (g) => [
+  ["snapshots", g.snapshots],
+  ["transactionLogs", g.transactionLogs],
+  ["manifests", g.manifests],
+  ["chunks", g.chunks],
+  ["bytes", g.bytes],
+]);
 
 const DELETE_BATCH_SIZE = 1000;
 const DELETE_CONCURRENCY = 10;

@@ -4,7 +4,7 @@
  * files) and spec-2 (the `repo` object) repositories implement.
  */
 
-import { SNAPSHOT_INFO_PROTO } from "../display/reprs.js";
+import { firstLine, installRepr, isoMicros, jsonLine } from "../display/repr.js";
 import type { SnapshotId } from "../format/ids.js";
 import type { JsonObject } from "../format/json-value.js";
 import type { RepoSnapshotInfo } from "../format/repo-info.js";
@@ -74,6 +74,16 @@ export type SnapshotPublication =
   | { kind: "commit"; branch: string; base: SnapshotId }
   | { kind: "amend"; branch: string; base: SnapshotId }
   | { kind: "detached" };
+
+/** Prototype of every SnapshotInfo the library returns. */
+const SNAPSHOT_INFO_PROTO: object = {};
+installRepr<SnapshotInfo>(SNAPSHOT_INFO_PROTO, "SnapshotInfo", (s) => [
+  ["id", s.id],
+  ["parentId", s.parentId ?? "none"],
+  ["writtenAt", isoMicros(s.flushedAt)],
+  ["message", JSON.stringify(firstLine(s.message))],
+  ["metadata", Object.keys(s.metadata).length ? jsonLine(s.metadata) : undefined],
+]);
 
 export function snapshotInfo(
   id: SnapshotId,
