@@ -1,5 +1,5 @@
 /**
- * Repository configs are checked against upstream's schema (repo/config-schema.ts): an invalid
+ * Repository configs are checked against upstream's schema (repo-core/config-schema.ts): an invalid
  * field is an `invalid-config` error that names it, before anything is written (create, reopen,
  * saveConfig) and when a hostile repository persists one (spec 1 config.yaml, spec 2 `repo`).
  * Differential: for generated manifest configs, valid and mutated, our schema and the official
@@ -21,7 +21,7 @@ import { FileType, REPO_INFO_PATH } from "../packages/core/src/format/constants.
 import { encodeFlexbuffer } from "../packages/core/src/format/flexbuffers-encode.js";
 import { decodeObjectFile, encodeObjectFile } from "../packages/core/src/format/object-file.js";
 import { decodeRepoInfo, encodeRepoInfo } from "../packages/core/src/format/repo-info.js";
-import { validateManifestConfig } from "../packages/core/src/repo/config-schema.js";
+import { validateManifestConfig } from "../packages/core/src/repo-core/config-schema.js";
 import { loadOracle, oracleStorage } from "./support/oracle.js";
 
 const RUNS = Number(process.env.ICECHUNK_CONFIG_RUNS ?? 40);

@@ -5,8 +5,8 @@
  * `manifest.preload` tunes it (conditions, max_total_refs, max_arrays_to_scan) or turns it off.
  */
 import { describe, expect, it } from "vitest";
-import type { RepositoryConfig } from "../packages/core/src/repo/config.js";
 import { Repository } from "../packages/core/src/repo/repository.js";
+import type { RepositoryConfig } from "../packages/core/src/repo-core/config.js";
 import { inMemoryStorage } from "../packages/core/src/storage/memory.js";
 import type { Storage } from "../packages/core/src/storage/types.js";
 import { type CountingStorage, withCounting } from "../packages/core/src/storage/wrappers.js";

@@ -38,16 +38,9 @@ export {
 export type { ExpireOptions } from "./ops/expire.js";
 export type { GarbageCollectOptions, GCSummary } from "./ops/gc.js";
 export { type UpgradeOptions, upgradeRepository } from "./ops/migrate.js";
-export type { OnProgress, Progress, ProgressOptions } from "./ops/progress.js";
 export type { RewriteManifestsOptions } from "./ops/rewrite-manifests.js";
 export type { ChunkStorageStats, ChunkStorageStatsOptions } from "./ops/stats.js";
 export type { WalkLimitsOptions } from "./ops/walk-limits.js";
-export type {
-  ObjectStoreConfig,
-  RepositoryConfig,
-  S3Options,
-  VirtualChunkContainer,
-} from "./repo/config.js";
 export type {
   ManifestInspect,
   NodeInspect,
@@ -62,7 +55,13 @@ export {
   type OpsLogEntry,
   Repository,
 } from "./repo/repository.js";
-export type { CallOptions, SnapshotInfo, VersionSelector, VersionSpec } from "./repo/types.js";
+export type {
+  ObjectStoreConfig,
+  RepositoryConfig,
+  S3Options,
+  VirtualChunkContainer,
+} from "./repo-core/config.js";
+export type { CallOptions, SnapshotInfo, VersionSelector, VersionSpec } from "./repo-core/types.js";
 export type { ChangeSet } from "./session/change-set.js";
 export { ConflictDetector, detectConflicts } from "./session/conflicts/detect.js";
 export {
@@ -95,6 +94,7 @@ export {
   type VirtualRefSpec,
 } from "./session/store.js";
 export * from "./storage/index.js";
+export type { OnProgress, Progress, ProgressOptions } from "./util/progress.js";
 export {
   GCS_PUBLIC_ENDPOINT,
   gcsAnonymousVirtualChunkFetcher,

@@ -22,8 +22,8 @@ import { decodeObjectFile } from "../../src/format/object-file.js";
 import { decodeRepoInfo } from "../../src/format/repo-info.js";
 import { parseYamlConfig, stringifyYamlConfig } from "../../src/format/yaml.js";
 import { zstdCompress, zstdDecompress } from "../../src/format/zstd/index.js";
-import { configFromSerde } from "../../src/repo/config.js";
-import { parseRefFile } from "../../src/repo/v1.js";
+import { configFromSerde } from "../../src/repo-core/config.js";
+import { parseRefFile } from "../../src/repo-core/v1.js";
 import {
   cliDecompress,
   FIXTURES_ROOT,

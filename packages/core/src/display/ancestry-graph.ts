@@ -14,7 +14,7 @@
  * and names print as U+FFFD, so a message cannot drive the terminal.
  */
 import { InvalidArgumentError } from "../errors.js";
-import type { CallOptions, SnapshotInfo, VersionSpec } from "../repo/types.js";
+import type { CallOptions, SnapshotInfo, VersionSpec } from "../repo-core/types.js";
 import { mapConcurrent } from "../util/concurrency.js";
 import { BRANCH_PALETTE, graphMessage, printable, TAG_COLOR } from "./graph-style.js";
 import { INSPECT_CUSTOM, JUPYTER_DISPLAY, type JupyterBundle } from "./repr.js";

@@ -4,7 +4,7 @@
  * ANSI and hex; index 0, lime, is main's), the tag colour, and how names and messages are made
  * printable.
  */
-import { firstLine } from "./reprs.js";
+import { firstLine } from "./repr.js";
 
 /** Branch colours (24-bit ANSI, hex); index 0, lime, is main's. Visible on dark and light. */
 export const BRANCH_PALETTE: ReadonlyArray<readonly [ansi: string, hex: string]> = [

@@ -180,3 +180,14 @@ export function inspectError(
   }
   return `${head}\n{\n${lines.join("\n")}\n}`;
 }
+
+/** A record of `fields` whose prototype is `proto` (own fields enumerable, repr inherited). */
+export function record<T extends object>(proto: object, fields: T): T {
+  return Object.assign(Object.create(proto) as T, fields);
+}
+
+/** The first line of a commit message, bounded. */
+export function firstLine(message: string, max = 60): string {
+  const line = message.split("\n", 1)[0] ?? "";
+  return line.length <= max ? line : `${line.slice(0, max - 3)}...`;
+}

@@ -6,21 +6,38 @@
  * `ConflictType` Display). Records (SnapshotInfo, GCSummary, conflicts) share a prototype that
  * carries the repr, so they stay equal to plain objects with the same fields.
  */
-import type { GCSummary } from "../ops/gc.js";
-import type { Repository } from "../repo/repository.js";
-import type { SnapshotInfo } from "../repo/types.js";
-import type { ChangeSet } from "../session/change-set.js";
-import type { Conflict, ConflictKind } from "../session/conflicts/types.js";
-import type { Session } from "../session/session.js";
-import { installRepr, isoMicros, jsonLine, plural, type ReprField, truncate } from "./repr.js";
+import type { Conflict, ConflictKind } from "../session/conflicts/conflict.js";
+import { installRepr, plural, type ReprField, truncate } from "./repr.js";
 
-/** A record of `fields` whose prototype is `proto` (own fields enumerable, repr inherited). */
-export function record<T extends object>(proto: object, fields: T): T {
-  return Object.assign(Object.create(proto) as T, fields);
+/** The parts of a change set `pendingChanges` counts (structural, so display needs no session). */
+interface ChangeCounts {
+  readonly setChunks: { values(): Iterable<{ readonly size: number }> };
+  readonly newGroups: { readonly size: number };
+  readonly newArrays: { readonly size: number };
+  readonly updatedGroups: { readonly size: number };
+  readonly updatedArrays: { readonly size: number };
+  readonly deletedGroups: { readonly size: number };
+  readonly deletedArrays: { readonly size: number };
+  readonly moves: { readonly length: number };
+}
+
+/** What a repository shows. */
+interface RepositoryView {
+  readonly storage: { readonly description: string; readonly canWrite: boolean };
+  readonly specVersion: number;
+}
+
+/** What a session (and a store over one) shows. */
+interface SessionView {
+  readonly isFork: boolean;
+  readonly mode: string;
+  readonly branch: string | undefined;
+  readonly snapshotId: string;
+  readonly readOnly: boolean;
 }
 
 /** The uncommitted changes of a change set in a few words ("none" when empty). */
-export function pendingChanges(changes: ChangeSet): string {
+export function pendingChanges(changes: ChangeCounts): string {
   let chunks = 0;
   for (const m of changes.setChunks.values()) chunks += m.size;
   const created = changes.newGroups.size + changes.newArrays.size;
@@ -36,7 +53,7 @@ export function pendingChanges(changes: ChangeSet): string {
   return parts.length === 0 ? "none" : parts.join(", ");
 }
 
-export function repositoryFields(repo: Repository): ReprField[] {
+export function repositoryFields(repo: RepositoryView): ReprField[] {
   return [
     ["storage", repo.storage.description],
     ["specVersion", repo.specVersion],
@@ -44,7 +61,7 @@ export function repositoryFields(repo: Repository): ReprField[] {
   ];
 }
 
-export function sessionFields(s: Session, changes: ChangeSet): ReprField[] {
+export function sessionFields(s: SessionView, changes: ChangeCounts): ReprField[] {
   return [
     ["mode", s.isFork ? `${s.mode} fork` : s.mode],
     ["branch", s.branch],
@@ -55,7 +72,7 @@ export function sessionFields(s: Session, changes: ChangeSet): ReprField[] {
 
 /** A store shows its session (the host is a Session in every store the library makes). */
 export function storeFields(store: object): ReprField[] {
-  const host = store as Partial<Session>;
+  const host = store as Partial<SessionView>;
   if (host.mode === undefined) return [];
   return [
     ["mode", host.mode],
@@ -63,32 +80,6 @@ export function storeFields(store: object): ReprField[] {
     ["snapshotId", host.snapshotId],
   ];
 }
-
-/** The first line of a commit message, bounded. */
-export function firstLine(message: string, max = 60): string {
-  const line = message.split("\n", 1)[0] ?? "";
-  return line.length <= max ? line : `${line.slice(0, max - 3)}...`;
-}
-
-/** Prototype of every SnapshotInfo the library returns. */
-export const SNAPSHOT_INFO_PROTO: object = {};
-installRepr<SnapshotInfo>(SNAPSHOT_INFO_PROTO, "SnapshotInfo", (s) => [
-  ["id", s.id],
-  ["parentId", s.parentId ?? "none"],
-  ["writtenAt", isoMicros(s.flushedAt)],
-  ["message", JSON.stringify(firstLine(s.message))],
-  ["metadata", Object.keys(s.metadata).length ? jsonLine(s.metadata) : undefined],
-]);
-
-/** Prototype of every GCSummary the library returns. */
-export const GC_SUMMARY_PROTO: object = {};
-installRepr<GCSummary>(GC_SUMMARY_PROTO, "GCSummary", (g) => [
-  ["snapshots", g.snapshots],
-  ["transactionLogs", g.transactionLogs],
-  ["manifests", g.manifests],
-  ["chunks", g.chunks],
-  ["bytes", g.bytes],
-]);
 
 /** Upstream's human names of the conflict types (`ConflictType` Display). */
 const CONFLICT_NAMES: Record<ConflictKind, string> = {

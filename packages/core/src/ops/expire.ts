@@ -17,12 +17,12 @@ import { INITIAL_SNAPSHOT_ID } from "../format/constants.js";
 import type { SnapshotId } from "../format/ids.js";
 import type { RepoInfoData, RepoSnapshotInfo } from "../format/repo-info.js";
 import type { SnapshotView } from "../format/snapshot.js";
-import type { RepositoryConfig } from "../repo/config.js";
-import { deleteBranchV1, deleteTagV1 } from "../repo/refs-write.js";
-import { updateRepoInfo } from "../repo/repo-info-update.js";
-import type { CallOptions } from "../repo/types.js";
-import { RefFilesVersionControl } from "../repo/v1.js";
+import type { RepositoryConfig } from "../repo-core/config.js";
+import { updateRepoInfo } from "../repo-core/repo-info-update.js";
+import type { CallOptions } from "../repo-core/types.js";
+import { deleteBranchV1, deleteTagV1, RefFilesVersionControl } from "../repo-core/v1.js";
 import { compareUtf8 } from "../util/bytes.js";
+import { type ProgressOptions, phaseCounter } from "../util/progress.js";
 import {
   ancestryInInfo,
   dateToMicros,
@@ -32,7 +32,6 @@ import {
   sameVersion,
   withParent,
 } from "./history.js";
-import { type ProgressOptions, phaseCounter } from "./progress.js";
 
 /** Options of `Repository.expireSnapshots`. */
 export interface ExpireOptions extends CallOptions, ProgressOptions {

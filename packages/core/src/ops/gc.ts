@@ -12,7 +12,7 @@
  * are older than the cutoff. `overwritten/` is never touched.
  */
 import type { AssetManager } from "../assets/asset-manager.js";
-import { GC_SUMMARY_PROTO, record } from "../display/reprs.js";
+import { installRepr, record } from "../display/repr.js";
 import {
   ReadOnlyRepositoryError,
   RepoUpdateAttemptsLimitError,
@@ -28,12 +28,13 @@ import {
 import type { SnapshotId } from "../format/ids.js";
 import type { RepoInfoData, RepoSnapshotInfo } from "../format/repo-info.js";
 import type { ManifestFileInfo } from "../format/snapshot.js";
-import type { RepositoryConfig } from "../repo/config.js";
-import { updateRepoInfo } from "../repo/repo-info-update.js";
-import type { CallOptions } from "../repo/types.js";
-import { RefFilesVersionControl } from "../repo/v1.js";
+import type { RepositoryConfig } from "../repo-core/config.js";
+import { updateRepoInfo } from "../repo-core/repo-info-update.js";
+import type { CallOptions } from "../repo-core/types.js";
+import { RefFilesVersionControl } from "../repo-core/v1.js";
 import type { ListEntry } from "../storage/types.js";
 import { mapConcurrent } from "../util/concurrency.js";
+import { type ProgressOptions, phaseCounter } from "../util/progress.js";
 import {
   ancestryInInfo,
   indexById,
@@ -41,7 +42,6 @@ import {
   reparentAndPrune,
   withParent,
 } from "./history.js";
-import { type ProgressOptions, phaseCounter } from "./progress.js";
 import {
   forEachManifest,
   type WalkLimits,
@@ -67,6 +67,16 @@ export interface GCSummary {
   transactionLogs: number;
   bytes: number;
 }
+
+/** Prototype of every GCSummary the library returns (its repr). */
+const GC_SUMMARY_PROTO: object = {};
+installRepr<GCSummary>(GC_SUMMARY_PROTO, "GCSummary", (g) => [
+  ["snapshots", g.snapshots],
+  ["transactionLogs", g.transactionLogs],
+  ["manifests", g.manifests],
+  ["chunks", g.chunks],
+  ["bytes", g.bytes],
+]);
 
 const DELETE_BATCH_SIZE = 1000;
 const DELETE_CONCURRENCY = 10;

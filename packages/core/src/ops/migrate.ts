@@ -29,13 +29,13 @@ import type {
   RepoUpdate,
   RepoUpdateEntry,
 } from "../format/repo-info.js";
-import { configFromSerde, configToSerde } from "../repo/config.js";
 import { Repository } from "../repo/repository.js";
-import type { CallOptions } from "../repo/types.js";
-import { branchKey, REFS_PREFIX, RefFilesVersionControl, tagKey } from "../repo/v1.js";
+import { configFromSerde, configToSerde } from "../repo-core/config.js";
+import type { CallOptions } from "../repo-core/types.js";
+import { branchKey, REFS_PREFIX, RefFilesVersionControl, tagKey } from "../repo-core/v1.js";
 import { compareUtf8 } from "../util/bytes.js";
+import { type OnProgress, type ProgressOptions, phaseCounter } from "../util/progress.js";
 import { nowMicros } from "../util/time.js";
-import { type OnProgress, type ProgressOptions, phaseCounter } from "./progress.js";
 
 /**
  * Options of {@link upgradeRepository}. `onProgress` reports, in order: `{ phase: "snapshots",

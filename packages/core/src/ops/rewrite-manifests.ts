@@ -8,10 +8,10 @@
 import { InvalidArgumentError } from "../errors.js";
 import type { SnapshotId } from "../format/ids.js";
 import { isJsonObject, type JsonObject, type JsonValue } from "../format/json-value.js";
-import type { CallOptions } from "../repo/types.js";
+import type { CallOptions } from "../repo-core/types.js";
 import { checkCommitMetadata } from "../session/commit.js";
 import type { Session } from "../session/session.js";
-import type { ProgressOptions } from "./progress.js";
+import type { ProgressOptions } from "../util/progress.js";
 
 /** Options of `Repository.rewriteManifests`. */
 export interface RewriteManifestsOptions extends CallOptions, ProgressOptions {

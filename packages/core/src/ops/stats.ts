@@ -10,9 +10,9 @@ import type { AssetManager } from "../assets/asset-manager.js";
 import { throwIfAborted } from "../errors.js";
 import type { SnapshotId } from "../format/ids.js";
 import type { ManifestFileInfo } from "../format/snapshot.js";
-import type { CallOptions, VersionControl } from "../repo/types.js";
+import type { CallOptions, VersionControl } from "../repo-core/types.js";
 import { mapConcurrent } from "../util/concurrency.js";
-import { type ProgressOptions, phaseCounter } from "./progress.js";
+import { type ProgressOptions, phaseCounter } from "../util/progress.js";
 import { forEachManifest, type WalkLimitsOptions, walkLimits } from "./walk-limits.js";
 
 /** Bytes of chunks by kind (upstream `ChunkStorageStats`). */

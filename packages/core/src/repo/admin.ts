@@ -8,8 +8,8 @@ import { UnknownFeatureFlagError } from "../errors.js";
 import { encodeFlexbuffer } from "../format/flexbuffers.js";
 import type { JsonObject } from "../format/json-value.js";
 import type { RepoInfoData } from "../format/repo-info.js";
-import { configToSerde, type RepositoryConfig } from "./config.js";
-import type { RepoInfoChange } from "./repo-info-update.js";
+import { configToSerde, type RepositoryConfig } from "../repo-core/config.js";
+import type { RepoInfoChange } from "../repo-core/repo-info-update.js";
 
 /** Upstream feature flags (feature_flags.rs): ids 1–2 reserved, all default enabled. */
 export const FEATURE_FLAGS = [

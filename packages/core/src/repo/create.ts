@@ -12,9 +12,9 @@ import { encodeFlexbuffer } from "../format/flexbuffers.js";
 import type { JsonObject } from "../format/json-value.js";
 import type { RepoInfoData } from "../format/repo-info.js";
 import { stringifyYamlConfig } from "../format/yaml.js";
+import { configToSerde, type RepositoryConfig } from "../repo-core/config.js";
+import { updateBranchV1 } from "../repo-core/v1.js";
 import { nowMicros } from "../util/time.js";
-import { configToSerde, type RepositoryConfig } from "./config.js";
-import { updateBranchV1 } from "./refs-write.js";
 
 const ROOT_METADATA: JsonObject = { __icechunk: { is_root: true } };
 

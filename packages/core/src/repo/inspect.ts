@@ -22,8 +22,8 @@ import { decodeObjectFile } from "../format/object-file.js";
 import type { RepoUpdate } from "../format/repo-info.js";
 import type { NodeSnapshot } from "../format/snapshot.js";
 import type { TransactionLogData } from "../format/transaction-log.js";
+import type { CallOptions } from "../repo-core/types.js";
 import { mergeTransactionLogs } from "../session/tx-log-merge.js";
-import type { CallOptions } from "./types.js";
 
 /** `inspectSnapshot`: a snapshot file's content. */
 export interface SnapshotInspect {

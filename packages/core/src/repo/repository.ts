@@ -42,6 +42,26 @@ import {
   type ChunkStorageStatsOptions,
   chunkStorageStats,
 } from "../ops/stats.js";
+import {
+  configFromSerde,
+  configToSerde,
+  DEFAULT_COMPRESSION_LEVEL,
+  DEFAULT_MAX_CONCURRENT_REQUESTS,
+  DEFAULT_NUM_CHUNK_REFS,
+  DEFAULT_NUM_SNAPSHOT_NODES,
+  mergeConfig,
+  type RepositoryConfig,
+} from "../repo-core/config.js";
+import { type RepoInfoChange, updateRepoInfo } from "../repo-core/repo-info-update.js";
+import type {
+  CallOptions,
+  SnapshotInfo,
+  VersionControl,
+  VersionSelector,
+  VersionSpec,
+} from "../repo-core/types.js";
+import { branchKey, RefFilesVersionControl } from "../repo-core/v1.js";
+import { RepoInfoVersionControl } from "../repo-core/v2.js";
 import { checkCommitMetadata } from "../session/commit.js";
 import { type Diff, diffSnapshots } from "../session/diff.js";
 import { parseSessionJSON, type SessionJSON } from "../session/fork.js";
@@ -58,16 +78,6 @@ import {
 } from "../virtual/resolver.js";
 import { s3AnonymousVirtualChunkFetcher } from "../virtual/s3-http.js";
 import { admin, type FeatureFlag, featureFlags } from "./admin.js";
-import {
-  configFromSerde,
-  configToSerde,
-  DEFAULT_COMPRESSION_LEVEL,
-  DEFAULT_MAX_CONCURRENT_REQUESTS,
-  DEFAULT_NUM_CHUNK_REFS,
-  DEFAULT_NUM_SNAPSHOT_NODES,
-  mergeConfig,
-  type RepositoryConfig,
-} from "./config.js";
 import { createRepository } from "./create.js";
 import type {
   ManifestInspect,
@@ -76,17 +86,6 @@ import type {
   TransactionLogInspect,
 } from "./inspect.js";
 import * as inspect from "./inspect.js";
-import { createTagV1, deleteBranchV1, deleteTagV1, updateBranchV1, v2 } from "./refs-write.js";
-import { type RepoInfoChange, updateRepoInfo } from "./repo-info-update.js";
-import type {
-  CallOptions,
-  SnapshotInfo,
-  VersionControl,
-  VersionSelector,
-  VersionSpec,
-} from "./types.js";
-import { branchKey, RefFilesVersionControl } from "./v1.js";
-import { RepoInfoVersionControl } from "./v2.js";
 
 /** Options of `Repository.open` (and `reopen`). */
 export interface OpenOptions extends CallOptions {
@@ -373,9 +372,7 @@ export class Repository {
   /** Creates a branch pointing at a snapshot. @throws {RefAlreadyExistsError} */
   async createBranch(name: string, snapshotId: string, options: CallOptions = {}): Promise<void> {
     const id = parseSnapshotId(snapshotId);
-    if (this.specVersion === 2) return this.#update(v2.createBranch(name, id), options);
-    await this.#snapshot(id, options);
-    await updateBranchV1(this.#ctx.assets, name, undefined, id, options.signal);
+    await this.#versionControl.createBranch(name, id, options);
   }
 
   /**
@@ -390,31 +387,24 @@ export class Repository {
     const to = parseSnapshotId(toSnapshotId);
     const from =
       options.fromSnapshotId === undefined ? undefined : parseSnapshotId(options.fromSnapshotId);
-    if (this.specVersion === 2) return this.#update(v2.resetBranch(name, to, from), options);
-    await this.#snapshot(to, options);
-    const current = await this.lookupBranch(name, options);
-    await updateBranchV1(this.#ctx.assets, name, from ?? current, to, options.signal);
+    await this.#versionControl.resetBranch(name, to, from, options);
   }
 
   /** Deletes a branch (never `main`). */
   async deleteBranch(name: string, options: CallOptions = {}): Promise<void> {
     if (name === "main") throw new CannotDeleteMainBranchError();
-    if (this.specVersion === 2) return this.#update(v2.deleteBranch(name), options);
-    await deleteBranchV1(this.#ctx.assets, name, options.signal);
+    await this.#versionControl.deleteBranch(name, options);
   }
 
   /** Creates an immutable tag. A deleted tag's name can never be reused. */
   async createTag(name: string, snapshotId: string, options: CallOptions = {}): Promise<void> {
     const id = parseSnapshotId(snapshotId);
-    if (this.specVersion === 2) return this.#update(v2.createTag(name, id), options);
-    await this.#snapshot(id, options);
-    await createTagV1(this.#ctx.assets, name, id, options.signal);
+    await this.#versionControl.createTag(name, id, options);
   }
 
   /** Deletes a tag; its name can never be used again (as upstream). @throws {RefNotFoundError} */
   async deleteTag(name: string, options: CallOptions = {}): Promise<void> {
-    if (this.specVersion === 2) return this.#update(v2.deleteTag(name), options);
-    await deleteTagV1(this.#ctx.assets, name, options.signal);
+    await this.#versionControl.deleteTag(name, options);
   }
 
   /**
@@ -772,7 +762,9 @@ function repoContext(
     },
   );
   const versionControl =
-    specVersion === 2 ? new RepoInfoVersionControl(assets) : new RefFilesVersionControl(assets);
+    specVersion === 2
+      ? new RepoInfoVersionControl(assets, config)
+      : new RefFilesVersionControl(assets);
   return { assets, specVersion, config, virtual, versionControl };
 }
 

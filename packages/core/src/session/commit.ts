@@ -20,9 +20,7 @@ import type { SnapshotId } from "../format/ids.js";
 import { findNonJson, type JsonObject } from "../format/json-value.js";
 import type { SnapshotView } from "../format/snapshot.js";
 import type { TransactionLogData } from "../format/transaction-log.js";
-import type { OnProgress } from "../ops/progress.js";
-import { updateBranchV1, v2 } from "../repo/refs-write.js";
-import { updateRepoInfo } from "../repo/repo-info-update.js";
+import type { OnProgress } from "../util/progress.js";
 import { flushChanges } from "./flush.js";
 import { locationCompressionSettings } from "./location-compression.js";
 import type { ReadContext } from "./read.js";
@@ -124,23 +122,19 @@ export async function publish(
     Math.abs(lastModified.getTime() * 1000 - snapshot.flushedAt) > MAX_CLOCK_DRIFT_MICROS
   )
     throw new ClockSkewError("storage", snapshot.flushedAt, lastModified.getTime() * 1000);
-  if (repo.specVersion === 2) {
-    const info = {
-      id: snapshot.id,
-      ...(parentId ? { parentId } : {}),
-      flushedAt: snapshot.flushedAt,
-      message: snapshot.message,
-      metadata: snapshot.metadata,
-      ...(pruned && pruned.length > 0 ? { prunedAncestorTxLogs: pruned } : {}),
-    };
-    const how =
-      mode.kind === "detached"
-        ? ({ kind: "detached" } as const)
-        : { kind: mode.kind, branch: mode.branch, base: base.id };
-    await updateRepoInfo(repo.assets, repo.config, v2.addSnapshot(info, how), { signal });
-  } else if (mode.kind === "commit") {
-    await updateBranchV1(repo.assets, mode.branch, base.id, snapshot.id, signal);
-  }
+  const info = {
+    id: snapshot.id,
+    ...(parentId ? { parentId } : {}),
+    flushedAt: snapshot.flushedAt,
+    message: snapshot.message,
+    metadata: snapshot.metadata,
+    ...(pruned && pruned.length > 0 ? { prunedAncestorTxLogs: pruned } : {}),
+  };
+  const how =
+    mode.kind === "detached"
+      ? ({ kind: "detached" } as const)
+      : { kind: mode.kind, branch: mode.branch, base: base.id };
+  await repo.versionControl.publishSnapshot(info, how, { signal });
   const view = await repo.assets.fetchSnapshot(snapshot.id, { signal });
   if (!view)
     throw new StorageError(

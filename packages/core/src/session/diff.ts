@@ -6,7 +6,7 @@
  * paths through the node lists of both ends (ids with no path are dropped). The result has the
  * shape of the official binding's `DiffResult`.
  */
-import { makeDiff } from "../display/diff-text.js";
+
 import {
   BadSnapshotChainForDiffError,
   MissingTransactionLogError,
@@ -15,6 +15,7 @@ import {
 } from "../errors.js";
 import type { SnapshotId } from "../format/ids.js";
 import { comparePathsComponentWise, type TransactionLogData } from "../format/transaction-log.js";
+import { makeDiff } from "./diff-text.js";
 import { transactionLogFor } from "./flush.js";
 import { listNodes, type ReadContext } from "./read.js";
 import type { RepoContext } from "./session.js";

@@ -22,9 +22,9 @@ import type {
   SnapshotData,
 } from "../format/snapshot.js";
 import { comparePathsComponentWise, type TransactionLogData } from "../format/transaction-log.js";
-import { type OnProgress, phaseCounter } from "../ops/progress.js";
 import { compareBytes } from "../util/bytes.js";
 import { mapConcurrent } from "../util/concurrency.js";
+import { type OnProgress, phaseCounter } from "../util/progress.js";
 import { nowMicros } from "../util/time.js";
 import { parseCoordKey } from "./change-set.js";
 import { type ArrayNode, isValidCoord, listNodes, manifestSize, type ReadContext } from "./read.js";

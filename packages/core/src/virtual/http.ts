@@ -19,7 +19,7 @@ import {
   VirtualChunkModifiedError,
 } from "../errors.js";
 import type { ChunkChecksum } from "../format/manifest.js";
-import type { VirtualChunkContainer } from "../repo/config.js";
+import type { VirtualChunkContainer } from "../repo-core/config.js";
 import {
   discardBody,
   type FetchLike,

@@ -13,7 +13,7 @@ import {
   VirtualChunkFetchError,
 } from "../errors.js";
 import type { ChunkChecksum } from "../format/manifest.js";
-import type { VirtualChunkContainer } from "../repo/config.js";
+import type { VirtualChunkContainer } from "../repo-core/config.js";
 import { checkVirtualChunkLocation } from "./location.js";
 
 /** Reads a byte range of an external object. Must throw VirtualChunkModifiedError when the checksum does not hold. */

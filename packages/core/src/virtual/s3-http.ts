@@ -6,7 +6,7 @@
  * `@icechunk-ts/s3`.
  */
 import { VirtualChunkFetchError } from "../errors.js";
-import type { S3Options } from "../repo/config.js";
+import type { S3Options } from "../repo-core/config.js";
 import { httpVirtualChunkFetcher } from "./http.js";
 import type { VirtualChunkFetcher } from "./resolver.js";
 

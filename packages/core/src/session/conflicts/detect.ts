@@ -4,7 +4,8 @@
  * change set with the transaction log of a commit made concurrently and lists every conflict, in
  * the upstream order. `ConflictDetector` is the solver that patches nothing.
  */
-import { CONFLICT_PROTO, record } from "../../display/reprs.js";
+import { record } from "../../display/repr.js";
+import { CONFLICT_PROTO } from "../../display/reprs.js";
 import type { NodeId } from "../../format/ids.js";
 import type { TransactionLogData } from "../../format/transaction-log.js";
 import type { ChangeSet } from "../change-set.js";

@@ -1,5 +1,5 @@
 /**
- * @module repo/repo-info-update
+ * @module repo-core/repo-info-update
  * The spec-2 update protocol (format notes §4.5, §4.6): every change of refs or history is a
  * read-modify-write of the single `repo` object — back the current object up under
  * `overwritten/repo.<T>.<R>` (copy conditioned on its ETag), write the new object with If-Match,

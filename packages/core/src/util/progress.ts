@@ -1,5 +1,5 @@
 /**
- * @module ops/progress
+ * @module util/progress
  * Progress reports of long repository operations (`onProgress({ phase, done, total })`): the
  * phase names the step (e.g. "snapshots", "manifests"), `done` counts the items finished in it and
  * `total` is how many there are, when known. Reports of one phase never go backwards.

@@ -1,5 +1,5 @@
 /**
- * @module repo/config-schema
+ * @module repo-core/config-schema
  * Upstream's `RepositoryConfig` schema (icechunk `config.rs`, icechunk-storage `Settings` and
  * `S3Options`, as the official 2.2.2 build deserializes them) over the serde form: field names,
  * integer widths, enums and their externally tagged encoding (`"unit"` or `{variant: value}`),

@@ -1,5 +1,5 @@
 /**
- * @module repo/v2
+ * @module repo-core/v2
  * Refs and history of a spec-2 repository, read from the single `repo` object (repo info):
  * branches, tags, deleted tags and every snapshot with its parent link.
  */
@@ -7,13 +7,67 @@
 import type { AssetManager } from "../assets/asset-manager.js";
 import { CorruptObjectError, RefNotFoundError, SnapshotNotFoundError } from "../errors.js";
 import type { SnapshotId } from "../format/ids.js";
-import { type RepoInfoData, type RepoSnapshotTable, snapshotTableOf } from "../format/repo-info.js";
-import { type CallOptions, type SnapshotInfo, snapshotInfo, type VersionControl } from "./types.js";
+import {
+  type RepoInfoData,
+  type RepoSnapshotInfo,
+  type RepoSnapshotTable,
+  snapshotTableOf,
+} from "../format/repo-info.js";
+import type { RepositoryConfig } from "./config.js";
+import { v2 } from "./refs-write.js";
+import { type RepoInfoChange, updateRepoInfo } from "./repo-info-update.js";
+import {
+  type CallOptions,
+  type SnapshotInfo,
+  type SnapshotPublication,
+  snapshotInfo,
+  type VersionControl,
+} from "./types.js";
 
 type RepoSnapshot = RepoInfoData["snapshots"][number];
 
 export class RepoInfoVersionControl implements VersionControl {
-  constructor(readonly assets: AssetManager) {}
+  constructor(
+    readonly assets: AssetManager,
+    readonly config: RepositoryConfig,
+  ) {}
+
+  async #update(change: (info: RepoInfoData) => RepoInfoChange, options: CallOptions = {}) {
+    await updateRepoInfo(this.assets, this.config, change, options);
+  }
+
+  createBranch(name: string, to: SnapshotId, options?: CallOptions): Promise<void> {
+    return this.#update(v2.createBranch(name, to), options);
+  }
+
+  resetBranch(
+    name: string,
+    to: SnapshotId,
+    from: SnapshotId | undefined,
+    options?: CallOptions,
+  ): Promise<void> {
+    return this.#update(v2.resetBranch(name, to, from), options);
+  }
+
+  deleteBranch(name: string, options?: CallOptions): Promise<void> {
+    return this.#update(v2.deleteBranch(name), options);
+  }
+
+  createTag(name: string, to: SnapshotId, options?: CallOptions): Promise<void> {
+    return this.#update(v2.createTag(name, to), options);
+  }
+
+  deleteTag(name: string, options?: CallOptions): Promise<void> {
+    return this.#update(v2.deleteTag(name), options);
+  }
+
+  publishSnapshot(
+    snapshot: RepoSnapshotInfo,
+    publish: SnapshotPublication,
+    options?: CallOptions,
+  ): Promise<void> {
+    return this.#update(v2.addSnapshot(snapshot, publish), options);
+  }
 
   async info(options: CallOptions = {}): Promise<RepoInfoData> {
     const got = await this.assets.fetchRepoInfo(options);

@@ -1,5 +1,5 @@
 /**
- * @module repo/v1
+ * @module repo-core/v1
  * Refs and history of a spec-1 repository: one JSON file per ref under `refs/`
  * (`refs/branch.<name>/ref.json`, `refs/tag.<name>/ref.json`, a deleted tag leaves
  * `ref.json.deleted`), ancestry by following `parent_id` through snapshot files.
@@ -7,14 +7,23 @@
 
 import { type AssetManager, MAX_REF_FILE_BYTES } from "../assets/asset-manager.js";
 import {
+  ConflictError,
   CorruptObjectError,
   InvalidRefNameError,
+  RefAlreadyExistsError,
   RefNotFoundError,
   SnapshotNotFoundError,
 } from "../errors.js";
 import { parseSnapshotId, type SnapshotId } from "../format/ids.js";
+import type { RepoSnapshotInfo } from "../format/repo-info.js";
 import type { ObjectVersion } from "../storage/types.js";
-import { type CallOptions, type SnapshotInfo, snapshotInfo, type VersionControl } from "./types.js";
+import {
+  type CallOptions,
+  type SnapshotInfo,
+  type SnapshotPublication,
+  snapshotInfo,
+  type VersionControl,
+} from "./types.js";
 
 export const REFS_PREFIX = "refs";
 export const branchKey = (name: string) => `refs/branch.${name}/ref.json`;
@@ -122,4 +131,136 @@ export class RefFilesVersionControl implements VersionControl {
       next = info.parentId;
     }
   }
+
+  async #requireSnapshot(id: SnapshotId, options?: CallOptions): Promise<void> {
+    const snapshot = await this.assets.fetchSnapshot(id, options);
+    if (!snapshot) throw new SnapshotNotFoundError(id);
+    if (snapshot.id !== id)
+      throw new CorruptObjectError("snapshot", `file holds snapshot ${snapshot.id}`, {
+        path: `snapshots/${id}`,
+      });
+  }
+
+  async createBranch(name: string, to: SnapshotId, options: CallOptions = {}): Promise<void> {
+    await this.#requireSnapshot(to, options);
+    await updateBranchV1(this.assets, name, undefined, to, options.signal);
+  }
+
+  async resetBranch(
+    name: string,
+    to: SnapshotId,
+    from: SnapshotId | undefined,
+    options: CallOptions = {},
+  ): Promise<void> {
+    await this.#requireSnapshot(to, options);
+    const current = await this.lookupBranch(name, options);
+    await updateBranchV1(this.assets, name, from ?? current, to, options.signal);
+  }
+
+  async deleteBranch(name: string, options: CallOptions = {}): Promise<void> {
+    await deleteBranchV1(this.assets, name, options.signal);
+  }
+
+  async createTag(name: string, to: SnapshotId, options: CallOptions = {}): Promise<void> {
+    await this.#requireSnapshot(to, options);
+    await createTagV1(this.assets, name, to, options.signal);
+  }
+
+  async deleteTag(name: string, options: CallOptions = {}): Promise<void> {
+    await deleteTagV1(this.assets, name, options.signal);
+  }
+
+  /** Spec 1 keeps no list of snapshots: only a commit moves its branch's ref file. */
+  async publishSnapshot(
+    snapshot: RepoSnapshotInfo,
+    publish: SnapshotPublication,
+    options: CallOptions = {},
+  ): Promise<void> {
+    if (publish.kind === "commit")
+      await updateBranchV1(this.assets, publish.branch, publish.base, snapshot.id, options.signal);
+  }
+}
+
+// ------------------------------------------------------------------------------- ref file writes
+
+const refJson = (id: SnapshotId) => new TextEncoder().encode(JSON.stringify({ snapshot: id }));
+
+/** Moves a spec-1 branch from `expected` to `to` (compare-and-swap); creates it when `expected` is undefined. */
+export async function updateBranchV1(
+  assets: AssetManager,
+  branch: string,
+  expected: SnapshotId | undefined,
+  to: SnapshotId,
+  signal?: AbortSignal,
+): Promise<void> {
+  checkRefName(branch);
+  const vc = new RefFilesVersionControl(assets);
+  const key = branchKey(branch);
+  const current = await vc.readRef(key, { signal });
+  if (expected === undefined) {
+    if (current) throw new RefAlreadyExistsError("branch", branch);
+    const r = await assets.request(() =>
+      assets.storage.put(key, refJson(to), {
+        condition: { ifNoneMatch: "*" },
+        contentType: "application/json",
+        signal,
+      }),
+    );
+    if (r.kind !== "written") throw new RefAlreadyExistsError("branch", branch);
+    return;
+  }
+  if (!current || current.snapshotId !== expected)
+    throw new ConflictError(branch, expected, current?.snapshotId);
+  const r = await assets.request(() =>
+    assets.storage.put(key, refJson(to), {
+      condition: { ifMatch: current.version },
+      contentType: "application/json",
+      signal,
+    }),
+  );
+  if (r.kind !== "written") {
+    const now = await vc.readRef(key, { signal });
+    throw new ConflictError(branch, expected, now?.snapshotId);
+  }
+}
+
+export async function createTagV1(
+  assets: AssetManager,
+  name: string,
+  to: SnapshotId,
+  signal?: AbortSignal,
+): Promise<void> {
+  checkRefName(name);
+  const r = await assets.request(() =>
+    assets.storage.put(tagKey(name), refJson(to), {
+      condition: { ifNoneMatch: "*" },
+      contentType: "application/json",
+      signal,
+    }),
+  );
+  if (r.kind !== "written")
+    throw new RefAlreadyExistsError("tag", name, "(or was deleted: tag names are never reused)");
+}
+
+export async function deleteTagV1(
+  assets: AssetManager,
+  name: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  await new RefFilesVersionControl(assets).lookupTag(name, { signal });
+  await assets.request(() =>
+    assets.storage.put(tagTombstoneKey(name), new TextEncoder().encode("{}"), {
+      condition: { ifNoneMatch: "*" },
+      signal,
+    }),
+  );
+}
+
+export async function deleteBranchV1(
+  assets: AssetManager,
+  name: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  await new RefFilesVersionControl(assets).lookupBranch(name, { signal });
+  await assets.request(() => assets.storage.delete([branchKey(name)], { signal }));
 }

@@ -1,10 +1,8 @@
 /**
- * @module repo/refs-write
- * Moving refs, for both spec versions. Spec 1: conditional writes of the ref files under `refs/`
- * (create-if-absent, If-Match on update, a `ref.json.deleted` tombstone for tags). Spec 2: pure
- * update functions over the repo info, applied by `updateRepoInfo`.
+ * @module repo-core/refs-write
+ * Moving refs of a spec-2 repository: pure update functions over the repo info, applied by
+ * `updateRepoInfo` (the spec-1 ref file writes are in `v1.ts`).
  */
-import type { AssetManager } from "../assets/asset-manager.js";
 import {
   CannotDeleteMainBranchError,
   ConflictError,
@@ -17,91 +15,7 @@ import type { SnapshotId } from "../format/ids.js";
 import type { RepoInfoData, RepoSnapshotInfo } from "../format/repo-info.js";
 import { compareUtf8 } from "../util/bytes.js";
 import type { RepoInfoChange } from "./repo-info-update.js";
-import { branchKey, checkRefName, RefFilesVersionControl, tagKey, tagTombstoneKey } from "./v1.js";
-
-const refJson = (id: SnapshotId) => new TextEncoder().encode(JSON.stringify({ snapshot: id }));
-
-// ------------------------------------------------------------------------------------------ spec 1
-
-/** Moves a spec-1 branch from `expected` to `to` (compare-and-swap); creates it when `expected` is undefined. */
-export async function updateBranchV1(
-  assets: AssetManager,
-  branch: string,
-  expected: SnapshotId | undefined,
-  to: SnapshotId,
-  signal?: AbortSignal,
-): Promise<void> {
-  checkRefName(branch);
-  const vc = new RefFilesVersionControl(assets);
-  const key = branchKey(branch);
-  const current = await vc.readRef(key, { signal });
-  if (expected === undefined) {
-    if (current) throw new RefAlreadyExistsError("branch", branch);
-    const r = await assets.request(() =>
-      assets.storage.put(key, refJson(to), {
-        condition: { ifNoneMatch: "*" },
-        contentType: "application/json",
-        signal,
-      }),
-    );
-    if (r.kind !== "written") throw new RefAlreadyExistsError("branch", branch);
-    return;
-  }
-  if (!current || current.snapshotId !== expected)
-    throw new ConflictError(branch, expected, current?.snapshotId);
-  const r = await assets.request(() =>
-    assets.storage.put(key, refJson(to), {
-      condition: { ifMatch: current.version },
-      contentType: "application/json",
-      signal,
-    }),
-  );
-  if (r.kind !== "written") {
-    const now = await vc.readRef(key, { signal });
-    throw new ConflictError(branch, expected, now?.snapshotId);
-  }
-}
-
-export async function createTagV1(
-  assets: AssetManager,
-  name: string,
-  to: SnapshotId,
-  signal?: AbortSignal,
-): Promise<void> {
-  checkRefName(name);
-  const r = await assets.request(() =>
-    assets.storage.put(tagKey(name), refJson(to), {
-      condition: { ifNoneMatch: "*" },
-      contentType: "application/json",
-      signal,
-    }),
-  );
-  if (r.kind !== "written")
-    throw new RefAlreadyExistsError("tag", name, "(or was deleted: tag names are never reused)");
-}
-
-export async function deleteTagV1(
-  assets: AssetManager,
-  name: string,
-  signal?: AbortSignal,
-): Promise<void> {
-  await new RefFilesVersionControl(assets).lookupTag(name, { signal });
-  await assets.request(() =>
-    assets.storage.put(tagTombstoneKey(name), new TextEncoder().encode("{}"), {
-      condition: { ifNoneMatch: "*" },
-      signal,
-    }),
-  );
-}
-
-export async function deleteBranchV1(
-  assets: AssetManager,
-  name: string,
-  signal?: AbortSignal,
-): Promise<void> {
-  await new RefFilesVersionControl(assets).lookupBranch(name, { signal });
-  await assets.request(() => assets.storage.delete([branchKey(name)], { signal }));
-}
+import type { SnapshotPublication } from "./types.js";
 
 // ------------------------------------------------------------------------------------------ spec 2
 
@@ -192,13 +106,7 @@ export const v2 = {
     };
   },
   /** Records a new snapshot and (for commits) moves the branch from `base` to it. */
-  addSnapshot(
-    snapshot: RepoSnapshotInfo,
-    publish:
-      | { kind: "commit"; branch: string; base: SnapshotId }
-      | { kind: "amend"; branch: string; base: SnapshotId }
-      | { kind: "detached" },
-  ) {
+  addSnapshot(snapshot: RepoSnapshotInfo, publish: SnapshotPublication) {
     return (info: RepoInfoData): RepoInfoChange => {
       const snapshots = [...info.snapshots, snapshot];
       if (publish.kind === "detached")

@@ -1,13 +1,19 @@
 /**
- * @module display/diff-text
+ * @module session/diff-text
  * The text form of a Diff as the Python package prints it (`Diff.__str__`): one section per
  * non-empty field ("Groups created:", "Arrays created:", "Group definitions updated:", "Array
  * definitions updated:", "Groups deleted:", "Arrays deleted:", "Chunks updated:", "Nodes
  * moved/renamed:"), four-space indents, at most 10 chunk coordinates per array. `isEmpty()` and
  * the text form live on the prototype every Diff the library returns shares.
  */
-import type { Diff, DiffFields } from "../session/diff.js";
-import { escapeHtml, INSPECT_CUSTOM, JUPYTER_DISPLAY, type JupyterBundle } from "./repr.js";
+
+import {
+  escapeHtml,
+  INSPECT_CUSTOM,
+  JUPYTER_DISPLAY,
+  type JupyterBundle,
+} from "../display/repr.js";
+import type { Diff, DiffFields } from "./diff.js";
 
 const SECTIONS: ReadonlyArray<[keyof DiffFields, string]> = [
   ["newGroups", "Groups created:"],

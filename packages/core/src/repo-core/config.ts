@@ -1,5 +1,5 @@
 /**
- * @module repo/config
+ * @module repo-core/config
  * RepositoryConfig: the camelCase shape users pass (names as in `@earthmover/icechunk`), and its
  * serde form (snake_case, Rust enum encoding) that Rust persists in the `repo` object (FlexBuffers,
  * spec 2) or in `config.yaml` (spec 1). Unknown serde fields are kept, so a config round-trips.
