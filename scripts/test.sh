@@ -10,6 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
+command -v redis-server >/dev/null || need+=(redis-server)
 command -v zstd >/dev/null || need+=(zstd)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v cc >/dev/null || need+=(gcc libc6-dev)
