@@ -38,7 +38,10 @@ export interface RegionJobData {
 }
 
 /** What a `region` job returns: the fork inline, or the storage key holding it. */
-export type RegionResult = { fork: string; chunks: number } | { forkKey: string; chunks: number };
+export type RegionResult = { chunks: number; pid: number } & (
+  | { fork: string }
+  | { forkKey: string }
+);
 
 /** Data of the `commit` parent job. */
 export interface CommitJobData {
@@ -55,6 +58,8 @@ export interface CommitResult {
   /** Sizes of the fork JSON texts merged, inline and from storage. */
   forkJsonBytes: number;
   forksFromStorage: number;
+  /** Process ids of the workers that ran the regions. */
+  pids: number[];
 }
 
 /** Job names on the flow's queue. */
@@ -86,10 +91,10 @@ async function regionJob(job: Job<RegionJobData>, signal?: AbortSignal): Promise
     throw new Error(`region ${d.region}: failure injected on attempt ${job.attemptsMade + 1}`);
   const json = JSON.stringify(fork);
   const bytes = new TextEncoder().encode(json);
-  if (bytes.length <= d.maxInlineBytes) return { fork: json, chunks };
+  if (bytes.length <= d.maxInlineBytes) return { fork: json, chunks, pid: process.pid };
   const key = forkKey(d.flow, d.region);
   await repo.storage.put(key, bytes, { signal });
-  return { forkKey: key, chunks };
+  return { forkKey: key, chunks, pid: process.pid };
 }
 
 async function commitJob(job: Job<CommitJobData>, signal?: AbortSignal): Promise<CommitResult> {
@@ -123,6 +128,7 @@ async function commitJob(job: Job<CommitJobData>, signal?: AbortSignal): Promise
     chunks: results.reduce((n, r) => n + r.chunks, 0),
     forkJsonBytes,
     forksFromStorage: keys.length,
+    pids: [...new Set(results.map((r) => r.pid))],
   };
 }
 

@@ -127,15 +127,24 @@ export interface SubmitWriteOptions {
 
 /** What {@link submitWrite} measured. */
 export interface SubmitWriteResult extends CommitResult {
+  /** The snapshot the write started from (the commit rebased if the branch moved meanwhile). */
+  baseSnapshotId: string;
   seconds: number;
   expectedChunks: number;
 }
 
+/** A write whose branch session and fork exist, ready to go to the workers ({@link prepareWrite}). */
+export interface PreparedWrite {
+  readonly baseSnapshotId: string;
+  /** Submits the flow and waits for the parent; throws the parent's failure (nothing committed). */
+  submit(): Promise<SubmitWriteResult>;
+}
+
 /**
- * Creates the array in a branch session, forks it, submits the flow (children: one per region,
- * `failParentOnFailure`) and waits for the parent; throws the parent's failure (nothing committed).
+ * Creates the array in a branch session and forks it; `submit()` then sends the flow (children:
+ * one per region, `failParentOnFailure`) and waits for the parent job.
  */
-export async function submitWrite(options: SubmitWriteOptions): Promise<SubmitWriteResult> {
+export async function prepareWrite(options: SubmitWriteOptions): Promise<PreparedWrite> {
   const { connection, dir, spec } = options;
   const path = options.path ?? CUBE_PATH;
   const t0 = performance.now();
@@ -143,53 +152,63 @@ export async function submitWrite(options: SubmitWriteOptions): Promise<SubmitWr
   const session = await repo.writableSession(options.branch ?? "main");
   await createCube(session, spec, path);
   const fork = JSON.stringify(await session.fork());
-  const flow = randomUUID();
-  const redis = { host: connection.host, port: connection.port };
-  const producer = new FlowProducer({ connection: redis });
-  const events = new QueueEvents(connection.queue, { connection: redis });
-  try {
-    await events.waitUntilReady();
-    const parentData: CommitJobData = {
-      dir,
-      session: JSON.stringify(session),
-      message: `${path} ${spec.shape.join("×")}`,
-    };
-    const tree = await producer.add({
-      name: COMMIT_JOB,
-      queueName: connection.queue,
-      data: parentData,
-      opts: { attempts: 1 },
-      children: slabs(spec, options.regions ?? 4).map((slab, region) => {
-        const data: RegionJobData = {
-          dir,
-          fork,
-          spec,
-          path,
-          slab,
-          flow,
-          region,
-          maxInlineBytes: options.maxInlineBytes ?? DEFAULT_MAX_INLINE_BYTES,
-          ...(options.failAttempts === undefined ? {} : { failAttempts: options.failAttempts }),
-        };
-        return {
-          name: REGION_JOB,
-          queueName: connection.queue,
-          data,
-          opts: { attempts: options.attempts ?? 1, failParentOnFailure: true },
-        };
-      }),
-    });
-    const result = (await tree.job.waitUntilFinished(
-      events,
-      options.timeoutMs ?? 120_000,
-    )) as CommitResult;
-    return {
-      ...result,
-      seconds: (performance.now() - t0) / 1000,
-      expectedChunks: chunkCount(spec),
-    };
-  } finally {
-    await producer.close();
-    await events.close();
-  }
+  const baseSnapshotId = session.snapshotId;
+  const submit = async (): Promise<SubmitWriteResult> => {
+    const flow = randomUUID();
+    const redis = { host: connection.host, port: connection.port };
+    const producer = new FlowProducer({ connection: redis });
+    const events = new QueueEvents(connection.queue, { connection: redis });
+    try {
+      await events.waitUntilReady();
+      const parentData: CommitJobData = {
+        dir,
+        session: JSON.stringify(session),
+        message: `${path} ${spec.shape.join("×")}`,
+      };
+      const tree = await producer.add({
+        name: COMMIT_JOB,
+        queueName: connection.queue,
+        data: parentData,
+        opts: { attempts: 1 },
+        children: slabs(spec, options.regions ?? 4).map((slab, region) => {
+          const data: RegionJobData = {
+            dir,
+            fork,
+            spec,
+            path,
+            slab,
+            flow,
+            region,
+            maxInlineBytes: options.maxInlineBytes ?? DEFAULT_MAX_INLINE_BYTES,
+            ...(options.failAttempts === undefined ? {} : { failAttempts: options.failAttempts }),
+          };
+          return {
+            name: REGION_JOB,
+            queueName: connection.queue,
+            data,
+            opts: { attempts: options.attempts ?? 1, failParentOnFailure: true },
+          };
+        }),
+      });
+      const result = (await tree.job.waitUntilFinished(
+        events,
+        options.timeoutMs ?? 120_000,
+      )) as CommitResult;
+      return {
+        ...result,
+        baseSnapshotId,
+        seconds: (performance.now() - t0) / 1000,
+        expectedChunks: chunkCount(spec),
+      };
+    } finally {
+      await producer.close();
+      await events.close();
+    }
+  };
+  return { baseSnapshotId, submit };
+}
+
+/** {@link prepareWrite}, then `submit()`. */
+export async function submitWrite(options: SubmitWriteOptions): Promise<SubmitWriteResult> {
+  return (await prepareWrite(options)).submit();
 }

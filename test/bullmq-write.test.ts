@@ -1,0 +1,177 @@
+/**
+ * examples/bullmq-write.ts: BullMQ flows on a private redis-server with 2 worker processes. A flow
+ * writes every chunk in one commit (the official implementation reads it identically); a child that
+ * fails for good fails the parent with nothing committed; children retried after writing leave one
+ * set of chunk refs; two pipelines on one branch both land (the later one rebases).
+ */
+import { join } from "node:path";
+import { Repository } from "@icechunk-ts/core";
+import { localFilesystemStorage } from "@icechunk-ts/core/fs";
+import { IcechunkStore } from "@icechunk-ts/zarrita";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as zarr from "zarrita";
+import { FORKS_PREFIX } from "../examples/bullmq/jobs.js";
+import {
+  type Connection,
+  prepareWrite,
+  startWorkers,
+  submitWrite,
+  type WorkerProcesses,
+} from "../examples/bullmq/pipeline.js";
+import { type RedisServer, startRedis } from "../examples/bullmq/redis.js";
+import { type CubeSpec, cubeValue } from "../examples/parallel/cube.js";
+import { loadNativeOracle } from "./support/oracle.js";
+import { makeTempDir } from "./support/tmp.js";
+
+// edges not multiples of the chunk shape; 1 KiB chunks (real chunk objects); 3 slabs along t
+const SPEC: CubeSpec = { shape: [10, 12, 20], chunks: [4, 8, 8] };
+const CHUNKS = 18;
+
+let redis: RedisServer | undefined;
+let workers: WorkerProcesses | undefined;
+let connection: Connection;
+const cleanups: Array<() => Promise<void>> = [];
+
+beforeAll(async () => {
+  redis = await startRedis();
+  connection = { host: redis.host, port: redis.port, queue: "icechunk-write-test" };
+  workers = await startWorkers(2, connection);
+}, 90_000);
+
+afterAll(async () => {
+  await workers?.stop();
+  await redis?.stop();
+  for (const c of cleanups) await c();
+}, 30_000);
+
+async function tempRepo(): Promise<string> {
+  const { dir, cleanup } = await makeTempDir();
+  cleanups.push(cleanup);
+  return join(dir, "repo");
+}
+
+function expectCube(data: Float32Array): void {
+  const [nt, ny, nx] = SPEC.shape;
+  expect(data.length).toBe(nt * ny * nx);
+  let wrong = 0;
+  for (let t = 0; t < nt; t++)
+    for (let y = 0; y < ny; y++)
+      for (let x = 0; x < nx; x++)
+        if (data[(t * ny + y) * nx + x] !== cubeValue(SPEC, t, y, x)) wrong++;
+  expect(wrong).toBe(0);
+}
+
+async function readOurs(dir: string, path = "cube"): Promise<Float32Array> {
+  const repo = await Repository.open(localFilesystemStorage(dir));
+  const session = await repo.readonlySession({ branch: "main" });
+  const arr = await zarr.open.v3(zarr.root(new IcechunkStore(session)).resolve(path), {
+    kind: "array",
+  });
+  return (await zarr.get(arr)).data as Float32Array;
+}
+
+async function chunkObjects(dir: string): Promise<number> {
+  let n = 0;
+  for await (const _ of localFilesystemStorage(dir).list("chunks/")) n++;
+  return n;
+}
+
+async function refsAtTip(dir: string): Promise<number> {
+  const repo = await Repository.open(localFilesystemStorage(dir));
+  const files = await repo.lookupManifestFiles(await repo.lookupBranch("main"));
+  return files.reduce((n, f) => n + f.numChunkRefs, 0);
+}
+
+describe("examples/bullmq-write.ts", () => {
+  it("2 worker processes write every chunk through a flow in one commit; the official implementation agrees", async () => {
+    const dir = await tempRepo();
+    const r = await submitWrite({ connection, dir, spec: SPEC, regions: 3 });
+    expect(r.chunks).toBe(CHUNKS);
+    expect(r.forksFromStorage).toBe(0);
+    expect(r.pids.every((pid) => workers!.pids.includes(pid))).toBe(true);
+
+    const repo = await Repository.open(localFilesystemStorage(dir));
+    const history = await repo.ancestry({ branch: "main" });
+    expect(history.map((s) => s.message)).toEqual(["cube 10×12×20", "Repository initialized"]);
+    expect(history[0]!.id).toBe(r.snapshotId);
+    expect(await refsAtTip(dir)).toBe(CHUNKS);
+    expectCube(await readOurs(dir));
+
+    const oracle = await loadNativeOracle();
+    expect(oracle).toBeDefined();
+    const theirs = await oracle!.Repository.open(await oracle!.Storage.newLocalFilesystem(dir));
+    const tsession = await theirs.readonlySession({ branch: "main" });
+    const read = await zarr.get(
+      await zarr.open.v3(zarr.root(tsession.store as never).resolve("cube"), { kind: "array" }),
+    );
+    expectCube(read.data as Float32Array);
+    expect((await theirs.ancestry({ branch: "main" })).length).toBe(2);
+  });
+
+  it("a child that fails on every attempt fails the parent; nothing is committed", async () => {
+    const dir = await tempRepo();
+    const prepared = await prepareWrite({
+      connection,
+      dir,
+      spec: SPEC,
+      regions: 3,
+      attempts: 2,
+      failAttempts: 99,
+    });
+    await expect(prepared.submit()).rejects.toThrow(/child .* failed|failure injected/);
+    const repo = await Repository.open(localFilesystemStorage(dir));
+    expect(await repo.lookupBranch("main")).toBe(prepared.baseSnapshotId);
+    expect((await repo.ancestry({ branch: "main" })).map((s) => s.message)).toEqual([
+      "Repository initialized",
+    ]);
+  });
+
+  it("children retried after writing their chunks leave one set of chunk refs, in one commit (forks via storage keys)", async () => {
+    const dir = await tempRepo();
+    const r = await submitWrite({
+      connection,
+      dir,
+      spec: SPEC,
+      regions: 3,
+      attempts: 3,
+      failAttempts: 1,
+      maxInlineBytes: 0,
+    });
+    expect(r.chunks).toBe(CHUNKS);
+    expect(r.forksFromStorage).toBe(3);
+    const repo = await Repository.open(localFilesystemStorage(dir));
+    expect((await repo.ancestry({ branch: "main" })).length).toBe(2);
+    expectCube(await readOurs(dir));
+    // the failed attempts wrote their chunks too (orphans, for GC); the commit references one set
+    expect(await chunkObjects(dir)).toBe(2 * CHUNKS);
+    expect(await refsAtTip(dir)).toBe(CHUNKS);
+    // the parent deleted the forks it read from storage
+    let forks = 0;
+    for await (const _ of repo.storage.list(`${FORKS_PREFIX}/`)) forks++;
+    expect(forks).toBe(0);
+  });
+
+  it("two pipelines committing to the same branch concurrently both land (the later rebases)", async () => {
+    const dir = await tempRepo();
+    const repo = await Repository.create(localFilesystemStorage(dir));
+    const setup = await repo.writableSession("main");
+    await zarr.create(zarr.root(new IcechunkStore(setup)));
+    await setup.commit("root group");
+    const [a, b] = await Promise.all(
+      ["a", "b"].map((path) => prepareWrite({ connection, dir, spec: SPEC, path, regions: 3 })),
+    );
+    expect(a!.baseSnapshotId).toBe(b!.baseSnapshotId);
+    const [ra, rb] = await Promise.all([a!.submit(), b!.submit()]);
+    const history = await repo.ancestry({ branch: "main" });
+    expect(history.slice(2).map((s) => s.message)).toEqual([
+      "root group",
+      "Repository initialized",
+    ]);
+    expect(new Set(history.slice(0, 2).map((s) => s.id))).toEqual(
+      new Set([ra.snapshotId, rb.snapshotId]),
+    );
+    expectCube(await readOurs(dir, "a"));
+    expectCube(await readOurs(dir, "b"));
+    expect(await refsAtTip(dir)).toBe(2 * CHUNKS);
+  });
+});
