@@ -54,7 +54,7 @@ try {
       `wrote cube ${spec.shape.join("×")} float32 (${r.chunks} chunks) with ${workers} worker processes, ${regions} region jobs, in one commit ${r.snapshotId}`,
     );
     console.log(
-      `${r.seconds.toFixed(2)} s; fork JSON through Redis: ${(r.forkJsonBytes / r.chunks).toFixed(0)} bytes per changed chunk (${r.forksFromStorage} forks via storage)`,
+      `${r.seconds.toFixed(2)} s; fork JSON returned: ${(r.forkJsonBytes / r.chunks).toFixed(0)} bytes per changed chunk (${r.forksFromStorage} of them via storage keys)`,
     );
   } finally {
     await pool.stop();
