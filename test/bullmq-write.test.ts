@@ -26,6 +26,8 @@ import { makeTempDir } from "./support/tmp.js";
 // edges not multiples of the chunk shape; 1 KiB chunks (real chunk objects); 3 slabs along t
 const SPEC: CubeSpec = { shape: [10, 12, 20], chunks: [4, 8, 8] };
 const CHUNKS = 18;
+/** Bound on waiting for a flow's parent job (below the test's 60 s timeout). */
+const WAIT_MS = 45_000;
 
 let redis: RedisServer | undefined;
 let workers: WorkerProcesses | undefined;
@@ -85,7 +87,7 @@ async function refsAtTip(dir: string): Promise<number> {
 describe("examples/bullmq-write.ts", () => {
   it("2 worker processes write every chunk through a flow in one commit; the official implementation agrees", async () => {
     const dir = await tempRepo();
-    const r = await submitWrite({ connection, dir, spec: SPEC, regions: 3 });
+    const r = await submitWrite({ connection, dir, spec: SPEC, regions: 3, timeoutMs: WAIT_MS });
     expect(r.chunks).toBe(CHUNKS);
     expect(r.forksFromStorage).toBe(0);
     expect(r.pids.every((pid) => workers!.pids.includes(pid))).toBe(true);
@@ -112,6 +114,7 @@ describe("examples/bullmq-write.ts", () => {
     const dir = await tempRepo();
     const prepared = await prepareWrite({
       connection,
+      timeoutMs: WAIT_MS,
       dir,
       spec: SPEC,
       regions: 3,
@@ -130,6 +133,7 @@ describe("examples/bullmq-write.ts", () => {
     const dir = await tempRepo();
     const r = await submitWrite({
       connection,
+      timeoutMs: WAIT_MS,
       dir,
       spec: SPEC,
       regions: 3,
@@ -158,7 +162,9 @@ describe("examples/bullmq-write.ts", () => {
     await zarr.create(zarr.root(new IcechunkStore(setup)));
     await setup.commit("root group");
     const [a, b] = await Promise.all(
-      ["a", "b"].map((path) => prepareWrite({ connection, dir, spec: SPEC, path, regions: 3 })),
+      ["a", "b"].map((path) =>
+        prepareWrite({ connection, dir, spec: SPEC, path, regions: 3, timeoutMs: WAIT_MS }),
+      ),
     );
     expect(a!.baseSnapshotId).toBe(b!.baseSnapshotId);
     const [ra, rb] = await Promise.all([a!.submit(), b!.submit()]);

@@ -58,7 +58,8 @@ export async function startWorkers(
         String(connection.port),
         connection.queue,
       ],
-      { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] },
+      // the IPC channel lets a worker exit when this process goes away without stopping it
+      { cwd: ROOT, stdio: ["ignore", "pipe", "inherit", "ipc"] },
     ),
   );
   const stop = async (): Promise<void> => {

@@ -1,6 +1,6 @@
 /**
  * A worker process of `examples/bullmq-write.ts`: runs a BullMQ Worker on the flow's queue until
- * SIGTERM / SIGINT, then closes it (finishing the job at hand) and exits. Prints `ready` once
+ * SIGTERM / SIGINT (or until its parent's IPC channel closes), then closes it (finishing the job at hand) and exits. Prints `ready` once
  * connected. Run (from the repository root):
  *   node --conditions=@icechunk-ts/source --import tsx examples/bullmq/worker.ts <redis-host> <port> <queue>
  */
@@ -25,3 +25,5 @@ const close = async (): Promise<void> => {
 };
 process.on("SIGTERM", close);
 process.on("SIGINT", close);
+// spawned by startWorkers (pipeline.ts): exit with the parent process
+process.on("disconnect", close);
