@@ -19,8 +19,8 @@ import {
   type WorkerProcesses,
 } from "../examples/bullmq/pipeline.js";
 import { type RedisServer, startRedis } from "../examples/bullmq/redis.js";
-import { type CubeSpec, cubeValue } from "../examples/parallel/cube.js";
-import { loadNativeOracle } from "./support/oracle.js";
+import type { CubeSpec } from "../examples/parallel/cube.js";
+import { expectCube, expectCubeByOracle } from "./support/cube.js";
 import { makeTempDir } from "./support/tmp.js";
 
 // edges not multiples of the chunk shape; 1 KiB chunks (real chunk objects); 3 slabs along t
@@ -50,17 +50,6 @@ async function tempRepo(): Promise<string> {
   const { dir, cleanup } = await makeTempDir();
   cleanups.push(cleanup);
   return join(dir, "repo");
-}
-
-function expectCube(data: Float32Array): void {
-  const [nt, ny, nx] = SPEC.shape;
-  expect(data.length).toBe(nt * ny * nx);
-  let wrong = 0;
-  for (let t = 0; t < nt; t++)
-    for (let y = 0; y < ny; y++)
-      for (let x = 0; x < nx; x++)
-        if (data[(t * ny + y) * nx + x] !== cubeValue(SPEC, t, y, x)) wrong++;
-  expect(wrong).toBe(0);
 }
 
 async function readOurs(dir: string, path = "cube"): Promise<Float32Array> {
@@ -97,17 +86,9 @@ describe("examples/bullmq-write.ts", () => {
     expect(history.map((s) => s.message)).toEqual(["cube 10×12×20", "Repository initialized"]);
     expect(history[0]!.id).toBe(r.snapshotId);
     expect(await refsAtTip(dir)).toBe(CHUNKS);
-    expectCube(await readOurs(dir));
+    expectCube(SPEC, await readOurs(dir));
 
-    const oracle = await loadNativeOracle();
-    expect(oracle).toBeDefined();
-    const theirs = await oracle!.Repository.open(await oracle!.Storage.newLocalFilesystem(dir));
-    const tsession = await theirs.readonlySession({ branch: "main" });
-    const read = await zarr.get(
-      await zarr.open.v3(zarr.root(tsession.store as never).resolve("cube"), { kind: "array" }),
-    );
-    expectCube(read.data as Float32Array);
-    expect((await theirs.ancestry({ branch: "main" })).length).toBe(2);
+    expect(await expectCubeByOracle(SPEC, dir)).toBe(2);
   });
 
   it("a child that fails on every attempt fails the parent; nothing is committed", async () => {
@@ -145,7 +126,7 @@ describe("examples/bullmq-write.ts", () => {
     expect(r.forksFromStorage).toBe(3);
     const repo = await Repository.open(localFilesystemStorage(dir));
     expect((await repo.ancestry({ branch: "main" })).length).toBe(2);
-    expectCube(await readOurs(dir));
+    expectCube(SPEC, await readOurs(dir));
     // the failed attempts wrote their chunks too (orphans, for GC); the commit references one set
     expect(await chunkObjects(dir)).toBe(2 * CHUNKS);
     expect(await refsAtTip(dir)).toBe(CHUNKS);
@@ -176,8 +157,10 @@ describe("examples/bullmq-write.ts", () => {
     expect(new Set(history.slice(0, 2).map((s) => s.id))).toEqual(
       new Set([ra.snapshotId, rb.snapshotId]),
     );
-    expectCube(await readOurs(dir, "a"));
-    expectCube(await readOurs(dir, "b"));
+    expectCube(SPEC, await readOurs(dir, "a"));
+    expectCube(SPEC, await readOurs(dir, "b"));
+    expect(await expectCubeByOracle(SPEC, dir, "a")).toBe(4);
+    expect(await expectCubeByOracle(SPEC, dir, "b")).toBe(4);
     expect(await refsAtTip(dir)).toBe(2 * CHUNKS);
   });
 });
