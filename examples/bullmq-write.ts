@@ -51,7 +51,7 @@ try {
     const r = await submitWrite({ connection, dir, spec, regions });
     console.log(`repository at ${dir}`);
     console.log(
-      `wrote cube ${spec.shape.join("×")} float32 (${r.chunks} chunks) with ${workers} worker processes, ${regions} region jobs, in one commit ${r.snapshotId}`,
+      `wrote cube ${spec.shape.join("×")} float32 (${r.chunks} chunks) with ${workers} worker process${workers === 1 ? "" : "es"}, ${regions} region jobs, in one commit ${r.snapshotId}`,
     );
     console.log(
       `${r.seconds.toFixed(2)} s; fork JSON returned: ${(r.forkJsonBytes / r.chunks).toFixed(0)} bytes per changed chunk (${r.forksFromStorage} of them via storage keys)`,

@@ -4,7 +4,9 @@
  * fails for good fails the parent with nothing committed; children retried after writing leave one
  * set of chunk refs; two pipelines on one branch both land (the later one rebases).
  */
+import { execFile } from "node:child_process";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { Repository } from "@icechunk-ts/core";
 import { localFilesystemStorage } from "@icechunk-ts/core/fs";
 import { IcechunkStore } from "@icechunk-ts/zarrita";
@@ -26,6 +28,8 @@ import { makeTempDir } from "./support/tmp.js";
 // edges not multiples of the chunk shape; 1 KiB chunks (real chunk objects); 3 slabs along t
 const SPEC: CubeSpec = { shape: [10, 12, 20], chunks: [4, 8, 8] };
 const CHUNKS = 18;
+const ROOT = join(import.meta.dirname, "..");
+const run = promisify(execFile);
 /** Bound on waiting for a flow's parent job (below the test's 60 s timeout). */
 const WAIT_MS = 45_000;
 
@@ -74,6 +78,30 @@ async function refsAtTip(dir: string): Promise<number> {
 }
 
 describe("examples/bullmq-write.ts", () => {
+  it("the example writes the cube with its own worker process on the given Redis", async () => {
+    const dir = await tempRepo();
+    const { stdout } = await run(
+      join(ROOT, "node_modules/.bin/tsx"),
+      [
+        "--conditions=@icechunk-ts/source",
+        join(ROOT, "examples/bullmq-write.ts"),
+        dir,
+        "--workers",
+        "1",
+        "--shape",
+        SPEC.shape.join(","),
+        "--chunks",
+        SPEC.chunks.join(","),
+        "--redis",
+        `${connection.host}:${connection.port}`,
+      ],
+      { cwd: ROOT, timeout: WAIT_MS },
+    );
+    expect(stdout).toContain("(18 chunks) with 1 worker process, 2 region jobs, in one commit");
+    expect(stdout).toMatch(/fork JSON returned: \d+ bytes per changed chunk \(0 of them/);
+    expectCube(SPEC, await readOurs(dir));
+  });
+
   it("2 worker processes write every chunk through a flow in one commit; the official implementation agrees", async () => {
     const dir = await tempRepo();
     const r = await submitWrite({ connection, dir, spec: SPEC, regions: 3, timeoutMs: WAIT_MS });
