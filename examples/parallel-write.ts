@@ -10,7 +10,7 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import type { CubeSpec } from "./parallel/cube.js";
+import { type CubeSpec, triple } from "./parallel/cube.js";
 import { defaultWorkers, writeCube } from "./parallel/pool.js";
 
 const { values, positionals } = parseArgs({
@@ -23,12 +23,6 @@ const { values, positionals } = parseArgs({
     compressor: { type: "string" },
   },
 });
-const triple = (text: string, what: string): [number, number, number] => {
-  const v = text.split(",").map(Number);
-  if (v.length !== 3 || !v.every((n) => Number.isInteger(n) && n > 0))
-    throw new Error(`--${what} wants three positive integers like 64,512,512; got "${text}"`);
-  return v as [number, number, number];
-};
 const { compressor } = values;
 if (compressor !== undefined && compressor !== "zstd" && compressor !== "gzip")
   throw new Error(`--compressor wants zstd or gzip; got "${compressor}"`);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as `pnpm test` runs it: makes sure the test tools are present (the `zstd`
-# CLI as the reference codec, Debian's Chromium for the browser test, Ceph's S3 gateway as the real
+# CLI as the reference codec, Debian's Chromium for the browser test, Debian's
+# `redis-server` for the BullMQ test, which starts its own; Ceph's S3 gateway as the real
 # S3 server), starts the S3 server, type-checks, lints, and runs every vitest test: on the machine's
 # Node, then again on Node 24 (the current LTS; scripts/node.sh installs it from the npm registry)
 # against the same S3 server.
@@ -10,6 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
+command -v redis-server >/dev/null || need+=(redis-server)
 command -v zstd >/dev/null || need+=(zstd)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v cc >/dev/null || need+=(gcc libc6-dev)

@@ -24,6 +24,14 @@ export interface Slab {
 export const CUBE_PATH = "cube";
 const WRAP = 2 ** 24;
 
+/** Parses a command-line option like `64,512,512` (option `--what`) into three positive integers. */
+export function triple(text: string, what: string): [number, number, number] {
+  const v = text.split(",").map(Number);
+  if (v.length !== 3 || !v.every((n) => Number.isInteger(n) && n > 0))
+    throw new Error(`--${what} wants three positive integers like 64,512,512; got "${text}"`);
+  return v as [number, number, number];
+}
+
 /** The value the cube holds at (t, y, x). */
 export function cubeValue(spec: CubeSpec, t: number, y: number, x: number): number {
   const [, ny, nx] = spec.shape;
@@ -45,11 +53,19 @@ export function slabs(spec: CubeSpec, tasks: number): Slab[] {
   }));
 }
 
-/** Creates the root group and the (empty) cube array in a writable session. */
-export async function createCube(session: Session, spec: CubeSpec): Promise<void> {
+/**
+ * Creates the root group (unless `path` is not the default and the group exists) and the (empty)
+ * cube array at `path` (default {@link CUBE_PATH}) in a writable session.
+ */
+export async function createCube(
+  session: Session,
+  spec: CubeSpec,
+  path: string = CUBE_PATH,
+): Promise<void> {
   const root = zarr.root(new IcechunkStore(session));
-  await zarr.create(root, { attributes: { title: "parallel-write cube" } });
-  await zarr.create(root.resolve(CUBE_PATH), {
+  if (path === CUBE_PATH || (await session.store.get("zarr.json")) === undefined)
+    await zarr.create(root, { attributes: { title: "parallel-write cube" } });
+  await zarr.create(root.resolve(path), {
     shape: spec.shape,
     chunkShape: spec.chunks,
     dtype: "float32",
@@ -66,8 +82,13 @@ export async function createCube(session: Session, spec: CubeSpec): Promise<void
 }
 
 /** Writes the values of one slab through zarrita; returns the number of chunks written. */
-export async function writeSlab(session: Session, spec: CubeSpec, slab: Slab): Promise<number> {
-  const arr = await zarr.open.v3(zarr.root(new IcechunkStore(session)).resolve(CUBE_PATH), {
+export async function writeSlab(
+  session: Session,
+  spec: CubeSpec,
+  slab: Slab,
+  path: string = CUBE_PATH,
+): Promise<number> {
+  const arr = await zarr.open.v3(zarr.root(new IcechunkStore(session)).resolve(path), {
     kind: "array",
   });
   const [nt, ny, nx] = spec.shape;

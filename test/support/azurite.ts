@@ -4,8 +4,8 @@
  * itself: the blob service on a free 127.0.0.1 port, in memory, stopped with `stop()`.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { join } from "node:path";
+import { freePort } from "../../examples/bullmq/redis.js";
 
 /** Azurite's well-known development account. */
 export const AZURITE_ACCOUNT = "devstoreaccount1";
@@ -18,17 +18,6 @@ export interface Azurite {
   readonly endpointUrl: string;
   readonly connectionString: string;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Starts Azurite's blob service and resolves once it listens (rejects after `timeoutMs`). */
