@@ -95,6 +95,7 @@ export {
   type VirtualRefSpec,
 } from "./session/store.js";
 export * from "./storage/index.js";
+export type { CoalesceOptions } from "./virtual/coalesce.js";
 export {
   GCS_PUBLIC_ENDPOINT,
   gcsAnonymousVirtualChunkFetcher,
