@@ -13,7 +13,7 @@ import FetchStore from "@zarrita/storage/fetch";
 import FileSystemStore from "@zarrita/storage/fs";
 import * as zarr from "zarrita";
 import { startHttpServer } from "../../test/support/http-server.js";
-import { nativeOrReason, oracleZarrStore } from "../lib/anchors.js";
+import { nativeOrReason, type Oracle, oracleZarrStore } from "../lib/anchors.js";
 import { tempDir } from "../lib/data.js";
 import { type CaseResult, log, type Measurement, row, timeInterleaved } from "../lib/measure.js";
 
@@ -41,6 +41,27 @@ async function readAll(store: zarr.Readable): Promise<void> {
     if (got[i] !== (i % 4099) * 0.25) throw new Error(`value ${i} is ${got[i]}`);
 }
 
+/** Writes `<root>/repo` (the official build's spec-2 repository) and `<root>/plain` (plain Zarr). */
+export async function writeData(o: Oracle, root: string): Promise<void> {
+  const repo = await o.Repository.create(await o.Storage.newLocalFilesystem(`${root}/repo`));
+  const session = await repo.writableSession("main");
+  const zroot = zarr.root(oracleZarrStore(session));
+  await zarr.create(zroot, {});
+  await zarr.set(await zarr.create(zroot.resolve("grid"), ARRAY), null, {
+    data: values(),
+    shape: [SIDE, SIDE],
+    stride: [SIDE, 1],
+  });
+  await session.commit("grid");
+  const plain = zarr.root(new FileSystemStore(`${root}/plain`));
+  await zarr.create(plain, {});
+  await zarr.set(await zarr.create(plain.resolve("grid"), ARRAY), null, {
+    data: values(),
+    shape: [SIDE, SIDE],
+    stride: [SIDE, 1],
+  });
+}
+
 /** Runs case 9 with `reps` interleaved repetitions per contender. */
 export async function httpReadCase(options: {
   reps: number;
@@ -60,25 +81,7 @@ export async function httpReadCase(options: {
   const o = native.oracle;
   const root = await tempDir("http-read");
   log("  writing the 1024-chunk array with the official native build, and as plain Zarr");
-  {
-    const repo = await o.Repository.create(await o.Storage.newLocalFilesystem(`${root}/repo`));
-    const session = await repo.writableSession("main");
-    const zroot = zarr.root(oracleZarrStore(session));
-    await zarr.create(zroot, {});
-    await zarr.set(await zarr.create(zroot.resolve("grid"), ARRAY), null, {
-      data: values(),
-      shape: [SIDE, SIDE],
-      stride: [SIDE, 1],
-    });
-    await session.commit("grid");
-    const plain = zarr.root(new FileSystemStore(`${root}/plain`));
-    await zarr.create(plain, {});
-    await zarr.set(await zarr.create(plain.resolve("grid"), ARRAY), null, {
-      data: values(),
-      shape: [SIDE, SIDE],
-      stride: [SIDE, 1],
-    });
-  }
+  await writeData(o, root);
   const server = await startHttpServer({ root, latencyMs: LATENCY_MS, listing: false });
   const repoUrl = `${server.url}/repo`;
   const ours = (fetch?: ReturnType<typeof nodeHttpFetch>) => async () => {
