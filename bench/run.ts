@@ -11,6 +11,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { bundleCase } from "./cases/bundle.js";
 import { coldOpenCase } from "./cases/cold-open.js";
+import { httpReadCase } from "./cases/http-read.js";
 import { largeManifestCase } from "./cases/large-manifest.js";
 import { longHistoryCase } from "./cases/long-history.js";
 import { parallelWriteCase } from "./cases/parallel-write.js";
@@ -34,6 +35,7 @@ const CASES: Array<{ id: string; name: string; run: CaseRunner }> = [
   { id: "6", name: "browser bundle size", run: bundleCase },
   { id: "7", name: "decoding libzstd frames: ours, fzstd, node:zlib", run: zstdDecodeCase },
   { id: "8", name: "parallel writes through forks (1, 2, 4 workers)", run: parallelWriteCase },
+  { id: "9", name: "read a 1024-chunk array over HTTP, 20 ms latency", run: httpReadCase },
 ];
 
 function arg(name: string): string | undefined {

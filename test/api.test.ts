@@ -59,8 +59,10 @@ describe("public API", () => {
     expect(Object.keys(fs).sort()).toEqual([
       "fileVirtualChunkFetcher",
       "localFilesystemStorage",
+      "nodeHttpFetch",
       "nodeZstdCodec",
     ]);
     expect("localFilesystemStorage" in core).toBe(false);
+    expect("nodeHttpFetch" in core).toBe(false);
   });
 });

@@ -7,4 +7,5 @@
 
 export { nodeZstdCodec } from "./format/zstd/node-codec.js";
 export { type LocalFilesystemStorageOptions, localFilesystemStorage } from "./storage/fs.js";
+export { type NodeHttpFetchOptions, nodeHttpFetch } from "./storage/node-http.js";
 export { fileVirtualChunkFetcher } from "./virtual/file.js";

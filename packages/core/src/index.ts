@@ -95,6 +95,7 @@ export {
 } from "./session/store.js";
 export * from "./storage/index.js";
 export type { OnProgress, Progress, ProgressOptions } from "./util/progress.js";
+export type { CoalesceOptions } from "./virtual/coalesce.js";
 export {
   GCS_PUBLIC_ENDPOINT,
   gcsAnonymousVirtualChunkFetcher,

@@ -28,6 +28,7 @@ import {
   requestWithRetries,
   resolveRequestPolicy,
 } from "../storage/http-util.js";
+import { type CoalesceOptions, coalescingReader } from "./coalesce.js";
 import { checkVirtualChunkLocation } from "./location.js";
 import type { VirtualChunkFetcher } from "./resolver.js";
 
@@ -44,6 +45,11 @@ export interface HttpVirtualChunkFetcherOptions extends HttpRequestOptions {
   conditionalHeaders?: boolean;
   /** Redirects followed, each inside the container's URL prefix. Default 10; 0 refuses all. */
   maxRedirects?: number;
+  /**
+   * Merge concurrent reads of nearby byte ranges of one URL into fewer Range requests (see
+   * virtual/coalesce). Default on (64 KiB gap, 4 MiB per request); `false` sends one request per read.
+   */
+  coalesce?: CoalesceOptions | false;
 }
 
 /** HTTP date for If-Unmodified-Since from a seconds timestamp. */
@@ -240,7 +246,16 @@ function verifyChecksum(
 export function httpVirtualChunkFetcher(
   options: HttpVirtualChunkFetcherOptions = {},
 ): VirtualChunkFetcher {
-  const read = httpRangeReader(options);
+  const exact = httpRangeReader(options);
+  const read =
+    options.coalesce === false
+      ? exact
+      : coalescingReader(
+          exact,
+          (req) =>
+            `${JSON.stringify(req.checksum ?? null)} ${req.redirectScope ?? ""} ${req.attemptTimeoutMs ?? ""}`,
+          options.coalesce,
+        );
   return {
     fetchRange(url, { offset, length }, { checksum, container, signal }) {
       const scope = /^https?:\/\//.test(container.urlPrefix) ? container.urlPrefix : undefined;
