@@ -15,6 +15,7 @@ import { largeManifestCase } from "./cases/large-manifest.js";
 import { longHistoryCase } from "./cases/long-history.js";
 import { parallelWriteCase } from "./cases/parallel-write.js";
 import { readArrayCase } from "./cases/read-array.js";
+import { smallCommitCase } from "./cases/small-commit.js";
 import { writeCommitCase } from "./cases/write-commit.js";
 import { zstdDecodeCase } from "./cases/zstd-decode.js";
 import { cleanupTempDirs } from "./lib/data.js";
@@ -34,6 +35,7 @@ const CASES: Array<{ id: string; name: string; run: CaseRunner }> = [
   { id: "6", name: "browser bundle size", run: bundleCase },
   { id: "7", name: "decoding libzstd frames: ours, fzstd, node:zlib", run: zstdDecodeCase },
   { id: "8", name: "parallel writes through forks (1, 2, 4 workers)", run: parallelWriteCase },
+  { id: "9", name: "small commits on big arrays (10^4, 10^5 refs)", run: smallCommitCase },
 ];
 
 function arg(name: string): string | undefined {
