@@ -40,8 +40,15 @@ export interface ManifestView {
   nodeIds(): NodeId[];
   /** Number of refs of one array, or of all arrays when `nodeId` is omitted. */
   numRefs(nodeId?: NodeId): number;
-  /** The chunk ref at `coords`, or `undefined` when this manifest has none. */
-  getChunkRef(nodeId: NodeId, coords: readonly number[]): ChunkPayload | undefined;
+  /**
+   * The chunk ref at `coords`, or `undefined` when this manifest has none. `forRewrite`: the ref
+   * goes into a new manifest (a moved chunk): as in {@link refsForRewrite}.
+   */
+  getChunkRef(
+    nodeId: NodeId,
+    coords: readonly number[],
+    options?: { forRewrite?: boolean },
+  ): ChunkPayload | undefined;
   /** All refs of an array in coordinate order. */
   refs(nodeId: NodeId): Iterable<[coords: number[], payload: ChunkPayload]>;
   /**
@@ -129,26 +136,32 @@ const CARRIED: unique symbol = Symbol("carriedLocation");
 
 /**
  * A virtual ref read for rewriting: its location is decompressed only when asked for, and a
- * manifest written with the same dictionary copies the compressed bytes over unchanged.
+ * manifest written with the same dictionary copies the compressed bytes over unchanged. The
+ * location is an own enumerable getter, so spreads, `JSON.stringify` and structured clones see a
+ * plain virtual payload.
  */
 class CarriedVirtual {
   readonly kind = "virtual" as const;
   [CARRIED]: Carried;
-  #location: string | undefined;
+  declare readonly location: string;
   declare checksum?: ChunkChecksum;
   constructor(
     carried: Carried,
-    private readonly decode: () => string,
+    decode: () => string,
     readonly offset: number,
     readonly length: number,
     checksum: ChunkChecksum | undefined,
   ) {
     this[CARRIED] = carried;
+    let location: string | undefined;
+    Object.defineProperty(this, "location", {
+      enumerable: true,
+      get: () => {
+        location ??= decode();
+        return location;
+      },
+    });
     if (checksum !== undefined) this.checksum = checksum;
-  }
-  get location(): string {
-    if (this.#location === undefined) this.#location = this.decode();
-    return this.#location;
   }
 }
 
@@ -227,7 +240,11 @@ class ManifestViewImpl implements ManifestView {
     return n - coords.length;
   }
 
-  getChunkRef(nodeId: NodeId, coords: readonly number[]): ChunkPayload | undefined {
+  getChunkRef(
+    nodeId: NodeId,
+    coords: readonly number[],
+    options?: { forRewrite?: boolean },
+  ): ChunkPayload | undefined {
     const refsVec = this.arrays().get(nodeId);
     if (refsVec === undefined) return undefined;
     let lo = 0;
@@ -235,7 +252,8 @@ class ManifestViewImpl implements ManifestView {
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       const cmp = this.compareAt(this.indexOf(refsVec, mid), coords);
-      if (cmp === 0) return this.payload(this.r.vectorTable(refsVec, mid));
+      if (cmp === 0)
+        return this.payload(this.r.vectorTable(refsVec, mid), options?.forRewrite === true);
       if (cmp < 0) lo = mid + 1;
       else hi = mid;
     }
