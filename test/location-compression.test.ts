@@ -56,6 +56,22 @@ async function manifestPayload(storage: Storage): Promise<Uint8Array> {
   return decodeObjectFile(got!.data, FileType.Manifest).payload;
 }
 
+/** The pure-TS codec, counting the calls that use a (location) dictionary. */
+function countingCodec() {
+  const calls = { decompress: 0, compress: 0 };
+  const counting: ZstdCodec = {
+    decompress(frame, options) {
+      if (options.dictionary) calls.decompress++;
+      return pureZstdCodec.decompress(frame, options);
+    },
+    compress(bytes, options) {
+      if (options.dictionary) calls.compress++;
+      return pureZstdCodec.compress(bytes, options);
+    },
+  };
+  return { calls, counting };
+}
+
 const occurrences = (bytes: Uint8Array, text: string) =>
   Buffer.from(bytes).toString("latin1").split(text).length - 1;
 
@@ -93,17 +109,7 @@ describe("dictionary-compressed virtual chunk locations", () => {
     const tmp = await makeTempDir();
     const storage = localFilesystemStorage(tmp.dir);
     await writeVirtual(undefined, storage);
-    const calls = { decompress: 0, compress: 0 };
-    const counting: ZstdCodec = {
-      decompress(frame, options) {
-        if (options.dictionary) calls.decompress++;
-        return pureZstdCodec.decompress(frame, options);
-      },
-      compress(bytes, options) {
-        if (options.dictionary) calls.compress++;
-        return pureZstdCodec.compress(bytes, options);
-      },
-    };
+    const { calls, counting } = countingCodec();
     const repo = await Repository.open(storage, { zstdCodec: counting });
     const s = await repo.writableSession("main");
     await s.store.set("v/c/3", Uint8Array.of(9));
@@ -140,17 +146,7 @@ describe("dictionary-compressed virtual chunk locations", () => {
     const plain = { kind: "virtual", location: location(0), offset: 0, length: 100 };
     expect(JSON.parse(JSON.stringify(first))).toEqual(plain);
     expect({ ...first }).toMatchObject(plain);
-    const calls = { decompress: 0, compress: 0 };
-    const counting: ZstdCodec = {
-      decompress(frame, options) {
-        if (options.dictionary) calls.decompress++;
-        return pureZstdCodec.decompress(frame, options);
-      },
-      compress(bytes, options) {
-        if (options.dictionary) calls.compress++;
-        return pureZstdCodec.compress(bytes, options);
-      },
-    };
+    const { calls, counting } = countingCodec();
     const repo = await Repository.open(storage, { zstdCodec: counting });
     const s = await repo.writableSession("main");
     await s.shiftArray("/v", [1]);

@@ -39,9 +39,9 @@ const array = (n: number) =>
 const location = (i: number) =>
   `s3://bench-bucket/archive/2025/file-${String(i % 1000).padStart(4, "0")}.nc`;
 
-type Kind = "native" | "virtual";
+export type Kind = "native" | "virtual";
 
-async function build(dir: string, n: number, kind: Kind, split: boolean): Promise<void> {
+export async function build(dir: string, n: number, kind: Kind, split: boolean): Promise<void> {
   const config: RepositoryConfig = split
     ? {
         manifest: {
