@@ -16,6 +16,7 @@ import { largeManifestCase } from "./cases/large-manifest.js";
 import { longHistoryCase } from "./cases/long-history.js";
 import { parallelWriteCase } from "./cases/parallel-write.js";
 import { readArrayCase } from "./cases/read-array.js";
+import { smallCommitCase } from "./cases/small-commit.js";
 import { writeCommitCase } from "./cases/write-commit.js";
 import { zstdDecodeCase } from "./cases/zstd-decode.js";
 import { cleanupTempDirs } from "./lib/data.js";
@@ -36,6 +37,7 @@ const CASES: Array<{ id: string; name: string; run: CaseRunner }> = [
   { id: "7", name: "decoding libzstd frames: ours, fzstd, node:zlib", run: zstdDecodeCase },
   { id: "8", name: "parallel writes through forks (1, 2, 4 workers)", run: parallelWriteCase },
   { id: "9", name: "read a 1024-chunk array over HTTP, 20 ms latency", run: httpReadCase },
+  { id: "10", name: "small commits on big arrays (10^4, 10^5 refs)", run: smallCommitCase },
 ];
 
 function arg(name: string): string | undefined {

@@ -7,7 +7,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { FileType } from "../packages/core/src/format/constants.js";
+import { decodeManifest } from "../packages/core/src/format/manifest.js";
 import { decodeObjectFile } from "../packages/core/src/format/object-file.js";
+import { pureZstdCodec, type ZstdCodec } from "../packages/core/src/format/zstd/codec.js";
 import { localFilesystemStorage } from "../packages/core/src/fs.js";
 import { Repository } from "../packages/core/src/repo/repository.js";
 import type { RepositoryConfig } from "../packages/core/src/repo-core/config.js";
@@ -54,6 +56,22 @@ async function manifestPayload(storage: Storage): Promise<Uint8Array> {
   return decodeObjectFile(got!.data, FileType.Manifest).payload;
 }
 
+/** The pure-TS codec, counting the calls that use a (location) dictionary. */
+function countingCodec() {
+  const calls = { decompress: 0, compress: 0 };
+  const counting: ZstdCodec = {
+    decompress(frame, options) {
+      if (options.dictionary) calls.decompress++;
+      return pureZstdCodec.decompress(frame, options);
+    },
+    compress(bytes, options) {
+      if (options.dictionary) calls.compress++;
+      return pureZstdCodec.compress(bytes, options);
+    },
+  };
+  return { calls, counting };
+}
+
 const occurrences = (bytes: Uint8Array, text: string) =>
   Buffer.from(bytes).toString("latin1").split(text).length - 1;
 
@@ -84,6 +102,65 @@ describe("dictionary-compressed virtual chunk locations", () => {
     expect([...(await session.allVirtualChunkLocations())].sort()).toEqual(expected);
     for (const i of [0, 1, 736, 1499])
       expect(await session.store.getsize(`v/c/${i}`)).toBe(100 + (i % 7));
+    await tmp.cleanup();
+  });
+
+  it("are carried over unchanged when one chunk changes, and both implementations read the rewrite alike", async () => {
+    const tmp = await makeTempDir();
+    const storage = localFilesystemStorage(tmp.dir);
+    await writeVirtual(undefined, storage);
+    const { calls, counting } = countingCodec();
+    const repo = await Repository.open(storage, { zstdCodec: counting });
+    const s = await repo.writableSession("main");
+    await s.store.set("v/c/3", Uint8Array.of(9));
+    const moved = `${PREFIX}archive/new/member.nc`;
+    await s.store.setVirtualRefs("v", [{ index: [4], location: moved, offset: 7, length: 8 }]);
+    await s.commit("two refs replaced");
+    // untouched locations are copied as compressed bytes: only the new one is compressed
+    expect(calls).toEqual({ decompress: 0, compress: 1 });
+
+    const expected = Array.from({ length: N }, (_, i) => location(i));
+    expected[4] = moved;
+    expected.splice(3, 1);
+    expected.sort();
+    const ours = await (await Repository.open(storage)).readonlySession({ branch: "main" });
+    expect([...(await ours.allVirtualChunkLocations())].sort()).toEqual(expected);
+    const oracle = await loadNativeOracle();
+    expect(oracle, `native oracle unavailable: ${nativeOracleUnavailableReason}`).toBeDefined();
+    const theirs = await oracle!.Repository.open(await oracle!.Storage.newLocalFilesystem(tmp.dir));
+    const session = await theirs.readonlySession({ branch: "main" });
+    expect([...(await session.allVirtualChunkLocations())].sort()).toEqual(expected);
+    for (const i of [0, 4, 736, 1499])
+      expect(await session.store.getsize(`v/c/${i}`)).toBe(i === 4 ? 8 : 100 + (i % 7));
+    expect(await session.store.get("v/c/3")).toEqual(Uint8Array.of(9));
+    await tmp.cleanup();
+  });
+
+  it("move with shiftArray without being decompressed; the official build reads the shifted array alike", async () => {
+    const tmp = await makeTempDir();
+    const storage = localFilesystemStorage(tmp.dir);
+    await writeVirtual(undefined, storage);
+    // a ref read for rewriting still looks like a plain payload (forks serialize change sets)
+    const view = decodeManifest(await manifestPayload(storage), 2);
+    const [, first] = [...view.refsForRewrite(view.nodeIds()[0]!)][0]!;
+    const plain = { kind: "virtual", location: location(0), offset: 0, length: 100 };
+    expect(JSON.parse(JSON.stringify(first))).toEqual(plain);
+    expect({ ...first }).toMatchObject(plain);
+    const { calls, counting } = countingCodec();
+    const repo = await Repository.open(storage, { zstdCodec: counting });
+    const s = await repo.writableSession("main");
+    await s.shiftArray("/v", [1]);
+    await s.commit("shifted by one chunk");
+    expect(calls).toEqual({ decompress: 0, compress: 0 });
+    const oracle = await loadNativeOracle();
+    expect(oracle, `native oracle unavailable: ${nativeOracleUnavailableReason}`).toBeDefined();
+    const theirs = await oracle!.Repository.open(await oracle!.Storage.newLocalFilesystem(tmp.dir));
+    const session = await theirs.readonlySession({ branch: "main" });
+    const expected = Array.from({ length: N - 1 }, (_, i) => location(i)).sort();
+    expect([...(await session.allVirtualChunkLocations())].sort()).toEqual(expected);
+    for (const i of [1, 737, 1499])
+      expect(await session.store.getsize(`v/c/${i}`)).toBe(100 + ((i - 1) % 7));
+    expect(await session.store.get("v/c/0")).toBeNull();
     await tmp.cleanup();
   });
 

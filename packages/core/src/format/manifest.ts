@@ -40,10 +40,23 @@ export interface ManifestView {
   nodeIds(): NodeId[];
   /** Number of refs of one array, or of all arrays when `nodeId` is omitted. */
   numRefs(nodeId?: NodeId): number;
-  /** The chunk ref at `coords`, or `undefined` when this manifest has none. */
-  getChunkRef(nodeId: NodeId, coords: readonly number[]): ChunkPayload | undefined;
+  /**
+   * The chunk ref at `coords`, or `undefined` when this manifest has none. `forRewrite`: the ref
+   * goes into a new manifest (a moved chunk): as in {@link refsForRewrite}.
+   */
+  getChunkRef(
+    nodeId: NodeId,
+    coords: readonly number[],
+    options?: { forRewrite?: boolean },
+  ): ChunkPayload | undefined;
   /** All refs of an array in coordinate order. */
   refs(nodeId: NodeId): Iterable<[coords: number[], payload: ChunkPayload]>;
+  /**
+   * All refs of an array in coordinate order, for writing into a new manifest: compressed
+   * locations are decompressed only when read, and {@link encodeManifest} copies them over
+   * unchanged when it reuses this manifest's location dictionary.
+   */
+  refsForRewrite(nodeId: NodeId): Iterable<[coords: number[], payload: ChunkPayload]>;
   /** Ref counts by kind and location-compression facts, without decoding any payload. */
   stats(): ManifestStats;
 }
@@ -114,6 +127,55 @@ const MAX_LOCATION_LENGTH = 1024;
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 const utf8Encoder = new TextEncoder();
 
+/** Compressed location bytes of a ref read for rewriting, and the dictionary they need. */
+interface Carried {
+  readonly bytes: Uint8Array;
+  readonly dictionary: Uint8Array;
+}
+const CARRIED: unique symbol = Symbol("carriedLocation");
+
+/**
+ * A virtual ref read for rewriting: its location is decompressed only when asked for, and a
+ * manifest written with the same dictionary copies the compressed bytes over unchanged. The
+ * location is an own enumerable getter, so spreads, `JSON.stringify` and structured clones see a
+ * plain virtual payload.
+ */
+class CarriedVirtual {
+  readonly kind = "virtual" as const;
+  [CARRIED]: Carried;
+  declare readonly location: string;
+  declare checksum?: ChunkChecksum;
+  constructor(
+    carried: Carried,
+    decode: () => string,
+    readonly offset: number,
+    readonly length: number,
+    checksum: ChunkChecksum | undefined,
+  ) {
+    this[CARRIED] = carried;
+    let location: string | undefined;
+    Object.defineProperty(this, "location", {
+      enumerable: true,
+      get: () => {
+        location ??= decode();
+        return location;
+      },
+    });
+    if (checksum !== undefined) this.checksum = checksum;
+  }
+}
+
+function carriedOf(p: ChunkPayload): Carried | undefined {
+  return p instanceof CarriedVirtual ? p[CARRIED] : undefined;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 class ManifestViewImpl implements ManifestView {
   private readonly arraysVec: number;
   private arrayIndex: Map<string, number> | undefined;
@@ -178,7 +240,11 @@ class ManifestViewImpl implements ManifestView {
     return n - coords.length;
   }
 
-  getChunkRef(nodeId: NodeId, coords: readonly number[]): ChunkPayload | undefined {
+  getChunkRef(
+    nodeId: NodeId,
+    coords: readonly number[],
+    options?: { forRewrite?: boolean },
+  ): ChunkPayload | undefined {
     const refsVec = this.arrays().get(nodeId);
     if (refsVec === undefined) return undefined;
     let lo = 0;
@@ -186,14 +252,26 @@ class ManifestViewImpl implements ManifestView {
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       const cmp = this.compareAt(this.indexOf(refsVec, mid), coords);
-      if (cmp === 0) return this.payload(this.r.vectorTable(refsVec, mid));
+      if (cmp === 0)
+        return this.payload(this.r.vectorTable(refsVec, mid), options?.forRewrite === true);
       if (cmp < 0) lo = mid + 1;
       else hi = mid;
     }
     return undefined;
   }
 
-  *refs(nodeId: NodeId): Iterable<[coords: number[], payload: ChunkPayload]> {
+  refs(nodeId: NodeId): Iterable<[coords: number[], payload: ChunkPayload]> {
+    return this.iterate(nodeId, false);
+  }
+
+  refsForRewrite(nodeId: NodeId): Iterable<[coords: number[], payload: ChunkPayload]> {
+    return this.iterate(nodeId, true);
+  }
+
+  private *iterate(
+    nodeId: NodeId,
+    carry: boolean,
+  ): Iterable<[coords: number[], payload: ChunkPayload]> {
     const r = this.r;
     const refsVec = this.arrays().get(nodeId);
     if (refsVec === undefined) return;
@@ -202,7 +280,7 @@ class ManifestViewImpl implements ManifestView {
       const coords: number[] = [];
       for (let k = 0, m = r.view.getUint32(idx, true); k < m; k++)
         coords.push(r.view.getUint32(idx + 4 + 4 * k, true));
-      yield [coords, this.payload(r.vectorTable(refsVec, i))];
+      yield [coords, this.payload(r.vectorTable(refsVec, i), carry)];
     }
   }
 
@@ -234,7 +312,7 @@ class ManifestViewImpl implements ManifestView {
     return out;
   }
 
-  private payload(t: number): ChunkPayload {
+  private payload(t: number, carry = false): ChunkPayload {
     const r = this.r;
     const chunkIdPos = r.struct(t, R.chunkId, OBJECT_ID_LENGTH);
     const offset = r.u64(t, R.offset, 0);
@@ -242,13 +320,15 @@ class ManifestViewImpl implements ManifestView {
     if (chunkIdPos !== 0)
       return { kind: "native", chunkId: readId12<ChunkId>(r, chunkIdPos), offset, length };
     const compressed = r.bytesField(t, R.compressedLocation);
+    if (carry && compressed !== undefined) {
+      const carried = { bytes: compressed, dictionary: this.locationDictionary() };
+      const decode = () => this.decompressLocation(compressed);
+      return new CarriedVirtual(carried, decode, offset, length, this.checksumOf(t));
+    }
     const location =
       compressed !== undefined ? this.decompressLocation(compressed) : r.string(t, R.location);
     if (location !== undefined) {
-      const etag = r.string(t, R.etag);
-      const lastModified = r.u32(t, R.lastModified, 0);
-      const checksum =
-        etag !== undefined ? { etag } : lastModified > 0 ? { lastModified } : undefined;
+      const checksum = this.checksumOf(t);
       return checksum === undefined
         ? { kind: "virtual", location, offset, length }
         : { kind: "virtual", location, offset, length, checksum };
@@ -258,19 +338,15 @@ class ManifestViewImpl implements ManifestView {
     return r.fail("a chunk ref has neither chunk id, location nor inline data");
   }
 
+  private checksumOf(t: number): ChunkChecksum | undefined {
+    const etag = this.r.string(t, R.etag);
+    if (etag !== undefined) return { etag };
+    const lastModified = this.r.u32(t, R.lastModified, 0);
+    return lastModified > 0 ? { lastModified } : undefined;
+  }
+
   private decompressLocation(bytes: Uint8Array): string {
-    const r = this.r;
-    if (this.dictionary === undefined) {
-      const dict = r.bytesField(this.root, M.dictionary);
-      if (dict === undefined || r.u8(this.root, M.algorithm, 1) !== 1) {
-        return r.fail(
-          "a chunk ref has a compressed location but the manifest has no location dictionary",
-        );
-      }
-      // one identity for all frames: codecs cache what they derive from the dictionary by it
-      this.dictionary = dict;
-    }
-    const options = { dictionary: this.dictionary, maxSize: MAX_LOCATION_LENGTH };
+    const options = { dictionary: this.locationDictionary(), maxSize: MAX_LOCATION_LENGTH };
     const codec = this.codec;
     const out = this.wrap(() => {
       checkFrameBounds(bytes, MAX_LOCATION_LENGTH);
@@ -282,6 +358,21 @@ class ManifestViewImpl implements ManifestView {
       return got;
     }, "a compressed location cannot be decompressed");
     return this.wrap(() => utf8.decode(out), "a compressed location is not UTF-8");
+  }
+
+  private locationDictionary(): Uint8Array {
+    const r = this.r;
+    if (this.dictionary === undefined) {
+      const dict = r.bytesField(this.root, M.dictionary);
+      if (dict === undefined || r.u8(this.root, M.algorithm, 1) !== 1) {
+        return r.fail(
+          "a chunk ref has a compressed location but the manifest has no location dictionary",
+        );
+      }
+      // one identity for all frames: codecs cache what they derive from the dictionary by it
+      this.dictionary = dict;
+    }
+    return this.dictionary;
   }
 
   private wrap<T>(f: () => T, detail: string): T {
@@ -319,6 +410,7 @@ function encodeRef(
   coords: readonly number[],
   payload: ChunkPayload,
   compressor: ((bytes: Uint8Array) => Uint8Array) | undefined,
+  dictionary: Uint8Array | undefined,
 ): Offset {
   const index = b.createU32Vector(coords);
   let inline: Offset | undefined;
@@ -328,7 +420,10 @@ function encodeRef(
   let lastModified = 0;
   if (payload.kind === "inline") inline = b.createBytes(payload.data);
   if (payload.kind === "virtual") {
-    if (compressor)
+    const carried = carriedOf(payload);
+    if (compressor && carried !== undefined && carried.dictionary === dictionary)
+      compressedLocation = b.createBytes(carried.bytes);
+    else if (compressor)
       compressedLocation = b.createBytes(compressor(utf8Encoder.encode(payload.location)));
     else location = b.createString(payload.location);
     if (payload.checksum !== undefined && "etag" in payload.checksum)
@@ -371,7 +466,8 @@ export function encodeManifest(
   }));
   const dictionary =
     specVersion === 2 && options.locationCompression
-      ? locationDictionary(sortedArrays, options.locationCompression)
+      ? (carriedDictionary(sortedArrays, options.locationCompression) ??
+        locationDictionary(sortedArrays, options.locationCompression))
       : undefined;
   const { codec } = options;
   const compressor = dictionary
@@ -382,7 +478,7 @@ export function encodeManifest(
     : undefined;
   const arrays = sortedArrays.map((array) => {
     const refs = b.createOffsetVector(
-      array.refs.map(([coords, payload]) => encodeRef(b, coords, payload, compressor)),
+      array.refs.map(([coords, payload]) => encodeRef(b, coords, payload, compressor, dictionary)),
     );
     b.startTable(specVersion === 1 ? 2 : 3);
     b.fieldOffset(1, refs);
@@ -398,6 +494,47 @@ export function encodeManifest(
   b.fieldStruct(M.id, idToBytes(data.id, OBJECT_ID_LENGTH));
   b.fieldU8(M.algorithm, dictionary ? 1 : 0, null);
   return b.finish(b.endTable(), FLATBUFFER_IDENTIFIER);
+}
+
+/**
+ * The dictionary of the manifest the carried-over compressed locations come from, when every
+ * one of them comes with the same dictionary (by bytes) and the manifest still qualifies for
+ * compression: the new manifest reuses it, so untouched locations are copied, not decompressed
+ * and compressed again. Readers decompress each location with the manifest's dictionary, whatever
+ * it was trained on, so a reused dictionary reads back identically. `undefined`: train a new one.
+ */
+function carriedDictionary(
+  arrays: ReadonlyArray<{ refs: ReadonlyArray<readonly [readonly number[], ChunkPayload]> }>,
+  config: LocationCompression,
+): Uint8Array | undefined {
+  let dictionary: Uint8Array | undefined;
+  let total = 0;
+  let virtual = 0;
+  for (const array of arrays) {
+    total += array.refs.length;
+    for (const [, p] of array.refs) {
+      if (p.kind !== "virtual") continue;
+      virtual++;
+      const carried = carriedOf(p);
+      if (carried === undefined) {
+        // new locations are compressed with the reused dictionary, within the readers' cap
+        if (p.location.length > MAX_LOCATION_LENGTH / 3) {
+          if (utf8Encoder.encode(p.location).length > MAX_LOCATION_LENGTH) return undefined;
+        }
+      } else if (dictionary === undefined) dictionary = carried.dictionary;
+      else if (!sameBytes(dictionary, carried.dictionary)) return undefined;
+    }
+  }
+  if (dictionary === undefined || total < config.minNumChunks || virtual < config.minNumChunks)
+    return undefined;
+  // one identity, so encodeRef recognizes carried bytes by reference
+  for (const array of arrays)
+    for (const [, p] of array.refs) {
+      const carried = carriedOf(p);
+      if (carried !== undefined && carried.dictionary !== dictionary)
+        (p as CarriedVirtual)[CARRIED] = { bytes: carried.bytes, dictionary };
+    }
+  return dictionary;
 }
 
 /**

@@ -129,7 +129,7 @@ async function oldRefs(
   const m = await ctx.assets.fetchManifest(ref.objectId, manifestSize(ctx.snapshot, ref.objectId), {
     signal,
   });
-  return [...m.refs(node.id)];
+  return [...m.refsForRewrite(node.id)];
 }
 
 /** Manifest refs of one array after this session's changes. */

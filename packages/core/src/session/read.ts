@@ -158,12 +158,16 @@ export function manifestSize(snapshot: SnapshotView, id: string): number | undef
   return m.get(id);
 }
 
-/** The chunk ref at `coords` of an array, or undefined when absent or out of the grid. */
+/**
+ * The chunk ref at `coords` of an array, or undefined when absent or out of the grid.
+ * `forRewrite`: the ref is written to a new manifest (see `ManifestView.refsForRewrite`).
+ */
 export async function getChunkRef(
   ctx: ReadContext,
   node: ArrayNode,
   coords: readonly number[],
   signal?: AbortSignal,
+  forRewrite = false,
 ): Promise<ChunkPayload | undefined> {
   if (!isValidCoord(node.shape, coords)) return undefined;
   const changed = ctx.changes.getChunk(node.id, coords);
@@ -175,7 +179,7 @@ export async function getChunkRef(
       manifestSize(ctx.snapshot, ref.objectId),
       { signal },
     );
-    const payload = manifest.getChunkRef(node.id, coords);
+    const payload = manifest.getChunkRef(node.id, coords, { forRewrite });
     if (payload) return payload;
   }
   return undefined;
@@ -264,7 +268,8 @@ async function forEachChunk(
       manifestSize(ctx.snapshot, ref.objectId),
       { signal },
     );
-    for (const [coords, payload] of manifest.refs(node.id)) {
+    // locations decompress only for visitors that read them
+    for (const [coords, payload] of manifest.refsForRewrite(node.id)) {
       const k = coords.join(",");
       if (seen.has(k) || changes?.has(k) || !isValidCoord(node.shape, coords)) continue;
       seen.add(k);

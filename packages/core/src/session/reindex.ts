@@ -43,7 +43,8 @@ export async function reindexArray(
   const coords = await chunkCoordinates(ctx, node, options.signal);
   const payloads = new Map<string, ChunkPayload>();
   for (const c of coords) {
-    const p = await getChunkRef(ctx, node, c, options.signal);
+    // moved refs keep their compressed locations: the new manifest copies them
+    const p = await getChunkRef(ctx, node, c, options.signal, true);
     if (p) payloads.set(coordKey(c), p);
   }
   const destinations = new Map<string, { coords: number[]; payload: ChunkPayload }>();
