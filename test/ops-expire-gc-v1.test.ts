@@ -37,7 +37,8 @@ describe("spec 1: expireSnapshots then garbageCollect on one Repository", () => 
     cleanups.push(same.cleanup, reopened.cleanup);
     // between "write data" (41.906) and "write data again" (41.919)
     const expireBefore = new Date("2025-04-15T18:40:41.910Z");
-    await sleep(20);
+    // well past GC's 20 ms margin for coarse file clocks, so every copied file is older than the cutoff
+    await sleep(150);
     const gcBefore = new Date(); // after the copies were written
 
     const a = await Repository.open(localFilesystemStorage(same.dir));
