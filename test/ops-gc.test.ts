@@ -54,9 +54,9 @@ for (const specVersion of [2, 1] as const) {
     await repo.expireSnapshots(h.cutoff, { deleteExpiredBranches: true, deleteExpiredTags: true });
     const released = [h.c1, h.c2, h.c3, h.f1];
 
-    await sleep(30);
+    await sleep(80); // past GC's 20 ms coarse-clock margin
     const gcCutoff = new Date();
-    await sleep(30);
+    await sleep(80);
     // an in-flight writer: its chunk is written now, committed after the GC
     repo = await ours();
     const inflight = await repo.writableSession("main");
