@@ -265,6 +265,11 @@ describe("read commands on a repository the official implementation wrote (spec 
     expect(tty.code).toBe(0);
     expect(tty.progress).toContain("counting chunks");
     expect(tty.stdout).not.toContain("counting chunks");
+    // the library's own progress reports (gc: one "delete" step per object kind) drive a bar too
+    const gc = await cli(["gc", dir, "--older-than", "2000-01-01", "--dry-run"], { isTTY: true });
+    expect(gc.code).toBe(0);
+    expect(gc.progress).toContain("delete");
+    expect((await cli(["gc", dir, "--older-than", "2000-01-01", "--dry-run"])).progress).toBe("");
     for (const run of [
       await cli(["ls", dir]),
       await cli(["ls", dir, "--json"], { isTTY: true }),

@@ -3,6 +3,7 @@
  * A progress bar (cli-progress) on stderr for loops over many objects, shown only when stdout is
  * a terminal and not in `--json` mode; silent otherwise.
  */
+import type { OnProgress } from "@icechunk-ts/core";
 import cliProgress from "cli-progress";
 import type { CliIO } from "./io.js";
 
@@ -14,10 +15,8 @@ export interface Progress {
 
 const SILENT: Progress = { tick() {}, stop() {} };
 
-/** A bar of `total` steps labelled `label`, or a no-op when progress is off. */
-export function startProgress(io: CliIO, enabled: boolean, label: string, total: number): Progress {
-  if (!enabled || !io.isTTY || total < 2) return SILENT;
-  const bar = new cliProgress.SingleBar(
+function newBar(io: CliIO, label: string): cliProgress.SingleBar {
+  return new cliProgress.SingleBar(
     {
       format: `${label} [{bar}] {value}/{total}`,
       stream: io.stderrStream,
@@ -27,6 +26,12 @@ export function startProgress(io: CliIO, enabled: boolean, label: string, total:
     },
     cliProgress.Presets.shades_classic,
   );
+}
+
+/** A bar of `total` steps labelled `label`, or a no-op when progress is off. */
+export function startProgress(io: CliIO, enabled: boolean, label: string, total: number): Progress {
+  if (!enabled || !io.isTTY || total < 2) return SILENT;
+  const bar = newBar(io, label);
   bar.start(total, 0);
   return {
     tick: () => bar.increment(),
@@ -53,4 +58,31 @@ export async function mapWithProgress<T, R>(
   } finally {
     progress.stop();
   }
+}
+
+/**
+ * The library's `onProgress` reports (`{ phase, done, total }` of expire, gc, migrate) as one bar
+ * per phase, or a no-op when progress is off; phases without a known total draw nothing.
+ */
+export function progressReporter(
+  io: CliIO,
+  enabled: boolean,
+): { onProgress: OnProgress; stop(): void } {
+  if (!enabled || !io.isTTY) return { onProgress: () => {}, stop() {} };
+  let bar: cliProgress.SingleBar | undefined;
+  let phase: string | undefined;
+  return {
+    onProgress(p) {
+      if (p.total === undefined || p.total < 2) return;
+      if (bar === undefined || p.phase !== phase) {
+        bar?.stop();
+        phase = p.phase;
+        bar = newBar(io, p.phase);
+        bar.start(p.total, p.done);
+      } else bar.update(p.done);
+    },
+    stop() {
+      bar?.stop();
+    },
+  };
 }

@@ -6,6 +6,7 @@ import { upgradeRepository } from "@icechunk-ts/core";
 import type { CommandContext } from "../context.js";
 import { CliUsageError } from "../exit-codes.js";
 import { humanBytes, table } from "../format.js";
+import { progressReporter } from "../progress.js";
 
 /** A cutoff from `--older-than`: an ISO date/time, or a duration back from now (`7d`, `12h`). */
 export function parseCutoff(text: string, now = Date.now()): Date {
@@ -29,11 +30,15 @@ export async function expire(
 ) {
   const cutoff = parseCutoff(flags.olderThan);
   const repo = await ctx.open();
-  const released = await repo.expireSnapshots(cutoff, {
-    ...ctx.call,
-    deleteExpiredBranches: flags.deleteExpiredBranches === true,
-    deleteExpiredTags: flags.deleteExpiredTags === true,
-  });
+  const progress = progressReporter(ctx.io, ctx.progress);
+  const released = await repo
+    .expireSnapshots(cutoff, {
+      ...ctx.call,
+      deleteExpiredBranches: flags.deleteExpiredBranches === true,
+      deleteExpiredTags: flags.deleteExpiredTags === true,
+      onProgress: progress.onProgress,
+    })
+    .finally(() => progress.stop());
   ctx.emit(released, () =>
     released.length === 0
       ? "no snapshot expired"
@@ -45,7 +50,14 @@ export async function expire(
 export async function gc(ctx: CommandContext, flags: { olderThan: string; dryRun?: boolean }) {
   const cutoff = parseCutoff(flags.olderThan);
   const repo = await ctx.open();
-  const summary = await repo.garbageCollect(cutoff, { ...ctx.call, dryRun: flags.dryRun === true });
+  const progress = progressReporter(ctx.io, ctx.progress);
+  const summary = await repo
+    .garbageCollect(cutoff, {
+      ...ctx.call,
+      dryRun: flags.dryRun === true,
+      onProgress: progress.onProgress,
+    })
+    .finally(() => progress.stop());
   ctx.emit(summary, () =>
     [
       flags.dryRun ? "would delete:" : "deleted:",
@@ -70,11 +82,13 @@ export async function migrate(
 ) {
   const repo = await ctx.open();
   const from = repo.specVersion;
+  const progress = progressReporter(ctx.io, ctx.progress);
   const after = await upgradeRepository(repo, {
     ...ctx.call,
     dryRun: flags.dryRun === true,
     deleteUnusedV1Files: flags.keepV1Files !== true,
-  });
+    onProgress: progress.onProgress,
+  }).finally(() => progress.stop());
   const value = {
     dryRun: flags.dryRun === true,
     fromSpecVersion: from,
