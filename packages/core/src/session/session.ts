@@ -187,20 +187,10 @@ export class Session {
     this.#branch = options.branch;
     this.#mode = options.mode;
     this.#fork = options.fork ?? false;
-    const session = this;
     this.store = newSessionStore({
       readContext: () => this.#readContext(),
       writeContext: (operation) => this.#writeContext(operation),
-      get readOnly() {
-        return session.readOnly;
-      },
-      get mode() {
-        return session.mode;
-      },
-      get getPartialValuesConcurrency() {
-        return session.config.getPartialValuesConcurrency;
-      },
-      owner: this,
+      session: this,
     });
     this.manifestsPreloaded =
       options.preload === true

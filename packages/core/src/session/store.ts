@@ -56,15 +56,11 @@ export interface StoreGetOptions extends StoreCallOptions {
 
 /** Where a store gets its current read context and write operations (the session; internal). */
 export interface StoreHost {
-  readonly readOnly: boolean;
-  readonly mode: "readonly" | "writable" | "rearrange";
   readContext(): ReadContext;
   /** @throws {ReadOnlySessionError} for read-only sessions */
   writeContext(operation: string): WriteContext;
-  /** What the store's repr shows (the session: mode, branch, snapshot id). */
-  readonly owner?: object;
-  /** Reads `getPartialValues` runs at once (the repository config; upstream's default 10). */
-  readonly getPartialValuesConcurrency?: number | undefined;
+  /** The session: its mode, read-only state, config and repr fields. */
+  readonly session: Session;
 }
 
 /** One request of `getPartialValues`: a key and, optionally, a byte range of its value. */
@@ -86,11 +82,6 @@ export interface VirtualRefSpec {
 
 let construct: (host: StoreHost) => SessionStore;
 let hostOf: (store: SessionStore) => StoreHost;
-
-/** Internal (tests, other modules): the host a store reads and writes through; not exported from the package. */
-export function storeHost(store: SessionStore): StoreHost {
-  return hostOf(store);
-}
 
 /** Internal: the store of a session (`session.store`); not exported from the package. */
 export function newSessionStore(host: StoreHost): SessionStore {
@@ -142,11 +133,11 @@ export class SessionStore {
   }
   /** True when the session is read-only (writes and deletes throw ReadOnlySessionError). */
   get readOnly(): boolean {
-    return this.#host.readOnly;
+    return this.#host.session.readOnly;
   }
   /** The session this store reads and writes through. */
   get session(): Session {
-    return this.#host.owner as Session;
+    return this.#host.session;
   }
 
   /** Bytes of a key, or undefined when absent. */
@@ -192,7 +183,8 @@ export class SessionStore {
     const { signal } = options;
     throwIfAborted(signal);
     const requests = [...keyRanges];
-    const limit = this.#host.getPartialValuesConcurrency ?? DEFAULT_PARTIAL_VALUES_CONCURRENCY;
+    const limit =
+      this.#host.session.config.getPartialValuesConcurrency ?? DEFAULT_PARTIAL_VALUES_CONCURRENCY;
     return mapConcurrent(requests, Math.max(1, limit), async ([key, range]) => {
       try {
         return await this.get(key, range === undefined ? { signal } : { signal, range });
@@ -353,7 +345,7 @@ export class SessionStore {
     const parsed = parseKey(key);
     // as upstream, re-setting a node's identical zarr.json changes nothing, so any session that
     // may write (a rearrange session too) accepts it
-    if (parsed.kind === "metadata" && this.#host.mode !== "readonly") {
+    if (parsed.kind === "metadata" && this.#host.session.mode !== "readonly") {
       const existing = getNode(this.#host.readContext(), parsed.path);
       if (existing && bytesEqual(existing.userData, value)) return;
     }
@@ -388,7 +380,7 @@ export class SessionStore {
     options: StoreCallOptions = {},
   ): Promise<never> {
     throwIfAborted(options.signal);
-    if (this.#host.readOnly) throw new ReadOnlySessionError("set partial values");
+    if (this.#host.session.readOnly) throw new ReadOnlySessionError("set partial values");
     throw new UnimplementedStoreMethodError("setPartialValues", "write whole values with set()");
   }
 
@@ -507,5 +499,5 @@ export class SessionStore {
 }
 
 installRepr(SessionStore.prototype, "SessionStore", (s: SessionStore) =>
-  storeFields(hostOf(s).owner ?? {}),
+  storeFields(hostOf(s).session),
 );
